@@ -1,0 +1,76 @@
+import type { Command } from 'commander';
+import { stringify } from 'csv-stringify/sync';
+import { csvFeatureRows, type FeatureRow } from '../data/csv.js';
+import { jsonlFeatureRows } from '../data/jsonl.js';
+import type { Model } from '../learners/model.js';
+import { loadModel } from '../persist/model-dir.js';
+import { writeOut } from './format.js';
+import { choiceArg } from './options.js';
+
+type InputFormat = 'csv' | 'jsonl';
+type OutputFormat = 'csv' | 'jsonl';
+
+interface PredictFlags {
+  model: string;
+  input: string;
+  inputFormat?: InputFormat;
+  format: OutputFormat;
+}
+
+/** Rows predicted together: large enough to amortise the call, small enough to stream. */
+const CHUNK = 1024;
+
+export function registerPredict(program: Command): void {
+  program
+    .command('predict')
+    .description('load a saved model and print a prediction and class probabilities for each input row')
+    .requiredOption('--model <dir>', 'a saved model directory')
+    .requiredOption('--input <file>', 'rows to predict: CSV or JSON lines (.gz is unzipped; - reads stdin)')
+    .option('--input-format <format>', 'csv or jsonl (default: from the file name, else csv)', choiceArg(['csv', 'jsonl'] as const))
+    .option('--format <format>', 'output: csv or jsonl', choiceArg(['csv', 'jsonl'] as const), 'csv')
+    .action(async (flags: PredictFlags) => {
+      const model = await loadModel(flags.model);
+      const inputFormat = flags.inputFormat ?? (/\.(jsonl|ndjson)(\.gz)?$/i.test(flags.input) ? 'jsonl' : 'csv');
+      const features = model.schema.features;
+      const rows = inputFormat === 'jsonl' ? jsonlFeatureRows(flags.input, features) : csvFeatureRows(flags.input, features);
+      const classes = model.schema.classes;
+      // The header waits for the first rows, so input that fails at once prints nothing.
+      const header = flags.format === 'csv' ? stringify([['row', 'prediction', ...classes.map((c) => `p_${c}`)]]) : '';
+      let index = 0;
+      let chunk: FeatureRow[] = [];
+      const flush = async (): Promise<void> => {
+        if (chunk.length === 0) return;
+        const lines = await predictChunk(model, chunk, index, flags.format);
+        await writeOut(process.stdout, index === 0 ? header + lines : lines);
+        index += chunk.length;
+        chunk = [];
+      };
+      for await (const row of rows) {
+        chunk.push(row);
+        if (chunk.length === CHUNK) await flush();
+      }
+      await flush();
+      model.dispose();
+    });
+}
+
+async function predictChunk(model: Model, rows: FeatureRow[], first: number, format: OutputFormat): Promise<string> {
+  const d = model.schema.features.length;
+  const data = new Float64Array(rows.length * d);
+  rows.forEach((row, r) => data.set(row.x, r * d));
+  const proba = await model.predictProba({ data, rows: rows.length, cols: d });
+  const classes = model.schema.classes;
+  const k = classes.length;
+  const out: (string | number)[][] = [];
+  const json: string[] = [];
+  for (let r = 0; r < rows.length; r++) {
+    const p = Array.from(proba.subarray(r * k, r * k + k));
+    const best = p.indexOf(Math.max(...p));
+    if (format === 'csv') out.push([first + r + 1, classes[best], ...p]);
+    else {
+      const probabilities = Object.fromEntries(classes.map((c, i) => [c, p[i]]));
+      json.push(JSON.stringify({ row: first + r + 1, prediction: classes[best], probabilities }));
+    }
+  }
+  return format === 'csv' ? stringify(out) : `${json.join('\n')}\n`;
+}

@@ -1,0 +1,64 @@
+/**
+ * Row-major numeric data: `rows` rows of `cols` features each, row r at
+ * data[r * cols .. r * cols + cols).
+ */
+export interface Matrix {
+  readonly data: Float64Array;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+/** A batch of labelled rows; `y` holds class indices into Schema.classes. */
+export interface Batch {
+  readonly x: Matrix;
+  readonly y: Int32Array;
+}
+
+/** One labelled row as it comes off a source, with where it came from. */
+export interface Row {
+  readonly x: Float64Array;
+  readonly y: number;
+  /** 1-based line in the source file (or message number), for error messages. */
+  readonly line: number;
+}
+
+/**
+ * What the data looks like. Fixed when the stream starts and saved with the
+ * model, except that `classes` may grow when a new label appears mid-stream.
+ */
+export interface Schema {
+  readonly features: readonly string[];
+  readonly label: string;
+  readonly classes: string[];
+}
+
+export function matrix(data: Float64Array, rows: number, cols: number): Matrix {
+  if (data.length !== rows * cols) {
+    throw new RangeError(`matrix: ${data.length} values do not make ${rows} x ${cols}`);
+  }
+  return { data, rows, cols };
+}
+
+/** Gathers the given rows of a matrix (and labels) into a new batch. */
+export function takeRows(batch: Batch, indices: ArrayLike<number>): Batch {
+  const { cols } = batch.x;
+  const data = new Float64Array(indices.length * cols);
+  const y = new Int32Array(indices.length);
+  for (let i = 0; i < indices.length; i++) {
+    const r = indices[i];
+    data.set(batch.x.data.subarray(r * cols, r * cols + cols), i * cols);
+    y[i] = batch.y[r];
+  }
+  return { x: { data, rows: indices.length, cols }, y };
+}
+
+/** Packs rows into one batch. */
+export function rowsToBatch(rows: readonly Row[], cols: number): Batch {
+  const data = new Float64Array(rows.length * cols);
+  const y = new Int32Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    data.set(rows[i].x, i * cols);
+    y[i] = rows[i].y;
+  }
+  return { x: { data, rows: rows.length, cols }, y };
+}

@@ -1,0 +1,38 @@
+import { createInterface } from 'node:readline';
+import { fail } from '../core/errors.js';
+import type { FeatureRow } from './csv.js';
+import { displayName, openInput, parseNumber } from './input.js';
+
+/**
+ * Reads JSON lines (one object per line, feature name to value) for inference.
+ * Keys the model does not know are ignored; a missing feature fails naming the line.
+ */
+export async function* jsonlFeatureRows(path: string, features: readonly string[]): AsyncGenerator<FeatureRow> {
+  const name = displayName(path);
+  const lines = createInterface({ input: await openInput(path), crlfDelay: Infinity });
+  let lineNo = 0;
+  let count = 0;
+  for await (const text of lines) {
+    lineNo++;
+    if (text.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      fail(`${name}: line ${lineNo}: not valid JSON (${(err as Error).message})`);
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      fail(`${name}: line ${lineNo}: expected a JSON object of feature name to value`);
+    }
+    const record = value as Record<string, unknown>;
+    const x = new Float64Array(features.length);
+    for (let j = 0; j < features.length; j++) {
+      const feature = features[j];
+      if (!(feature in record)) fail(`${name}: line ${lineNo}: missing feature "${feature}" that the model needs`);
+      x[j] = parseNumber(record[feature], () => `${name}: line ${lineNo}, field "${feature}"`);
+    }
+    count++;
+    yield { x, line: lineNo };
+  }
+  if (count === 0) fail(`${name}: the file is empty (no JSON lines)`);
+}

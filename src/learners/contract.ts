@@ -1,0 +1,104 @@
+import type { Batch, Matrix } from '../core/types.js';
+import type { Json } from '../core/state.js';
+
+export type { Json };
+
+/**
+ * A learner's saved state: a JSON document, plus binary files for learners
+ * whose state has its own format (a TensorFlow.js network's weights).
+ */
+export interface LearnerState {
+  readonly json: Json;
+  readonly files?: Readonly<Record<string, Uint8Array>>;
+}
+
+export type ParamValue = number | string;
+export type Params = Readonly<Record<string, ParamValue>>;
+
+/** What a learner is told about the data when it is made. */
+export interface LearnerContext {
+  readonly nFeatures: number;
+  readonly nClasses: number;
+  /** Seeds every random choice the learner makes. */
+  readonly seed: number;
+}
+
+/**
+ * The contract every incremental classifier honours (scikit-learn's estimator
+ * contract, made incremental): parameters are fixed at construction, learned
+ * state is separate and serialisable, and learning happens batch by batch.
+ * Methods may return promises (TensorFlow.js learners); callers await them.
+ */
+export interface Classifier {
+  /** The registry name, e.g. "gaussian-nb". */
+  readonly name: string;
+  /** The number of classes the learner currently knows. */
+  readonly nClasses: number;
+  /** Updates the model with labelled rows. Labels at or past nClasses are new classes. */
+  learn(batch: Batch): void | Promise<void>;
+  /** Class probabilities, row-major: rows x nClasses, each row summing to 1. */
+  predictProba(x: Matrix): Float64Array | Promise<Float64Array>;
+  /** The learned state; the learner can be rebuilt from it and its parameters. */
+  saveState(): LearnerState | Promise<LearnerState>;
+  /** Frees resources held outside the JS heap (tensors). */
+  dispose?(): void;
+}
+
+/** Index of the largest value in each row of a rows x k probability matrix. */
+export function argmaxRows(proba: Float64Array, k: number): Int32Array {
+  const rows = k === 0 ? 0 : proba.length / k;
+  const out = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let best = 0;
+    let bestP = proba[r * k];
+    for (let c = 1; c < k; c++) {
+      const p = proba[r * k + c];
+      if (p > bestP) {
+        bestP = p;
+        best = c;
+      }
+    }
+    out[r] = best;
+  }
+  return out;
+}
+
+/** Converts per-class log scores into probabilities, row by row, stably. */
+export function softmaxRowsInPlace(scores: Float64Array, k: number): Float64Array {
+  const rows = scores.length / k;
+  for (let r = 0; r < rows; r++) {
+    const o = r * k;
+    let max = -Infinity;
+    for (let c = 0; c < k; c++) if (scores[o + c] > max) max = scores[o + c];
+    if (max === -Infinity) {
+      for (let c = 0; c < k; c++) scores[o + c] = 1 / k;
+      continue;
+    }
+    let sum = 0;
+    for (let c = 0; c < k; c++) {
+      const e = Math.exp(scores[o + c] - max);
+      scores[o + c] = e;
+      sum += e;
+    }
+    for (let c = 0; c < k; c++) scores[o + c] /= sum;
+  }
+  return scores;
+}
+
+/** The largest label in a batch plus one: how many classes a learner must know after it. */
+export function classesNeeded(y: Int32Array, current: number): number {
+  let k = current;
+  for (let i = 0; i < y.length; i++) if (y[i] >= k) k = y[i] + 1;
+  return k;
+}
+
+/** A copy of a k1-wide row-major array widened to k2 columns, new columns set to `fill`. */
+export function widenRows(values: Float64Array, rows: number, k1: number, k2: number, fill = 0): Float64Array {
+  const out = new Float64Array(rows * k2).fill(fill);
+  for (let r = 0; r < rows; r++) out.set(values.subarray(r * k1, r * k1 + k1), r * k2);
+  return out;
+}
+
+export function toNumbers(values: ArrayLike<number>): number[] {
+  return Array.from(values);
+}

@@ -1,0 +1,209 @@
+import { z } from 'zod';
+import { RandomForestClassifier } from 'ml-random-forest';
+import { Random } from '../core/random.js';
+import { takeRows, type Batch, type Matrix } from '../core/types.js';
+import {
+  classesNeeded,
+  type Classifier,
+  type Json,
+  type LearnerContext,
+  type LearnerState,
+} from './contract.js';
+import { parseState, rngState } from '../core/state.js';
+
+export interface ForestEnsembleParams {
+  /** The most forests kept (K in Wang et al.). */
+  readonly maxForests: number;
+  /** Trees in each batch's forest. */
+  readonly trees: number;
+  /** Features each tree sees; 0 means round(sqrt(features)), at least 1. */
+  readonly maxFeatures: number;
+  /** Folds of the cross-validation that weighs a new forest on its own batch. */
+  readonly cvFolds: number;
+}
+
+export const forestEnsembleDefaults: ForestEnsembleParams = { maxForests: 10, trees: 10, maxFeatures: 0, cvFolds: 10 };
+
+interface Member {
+  forest: RandomForestClassifier;
+  weight: number;
+}
+
+const stateSchema = z.object({
+  nFeatures: z.number().int().positive(),
+  nClasses: z.number().int().nonnegative(),
+  members: z.array(z.object({ forest: z.record(z.string(), z.unknown()), weight: z.number() })),
+  rng: rngState,
+});
+
+/**
+ * An accuracy-weighted ensemble (AWE; Wang, Fan, Yu & Han 2003, "Mining
+ * concept-drifting data streams using ensemble classifiers") of random
+ * forests (Breiman 2001, via ml-random-forest, a batch learner).
+ *
+ * Each batch's training rows fit one small forest. Every forest is then
+ * weighted by how much better than chance it does on that newest batch:
+ * w = MSE_r - MSE_i, where MSE_i is the mean of (1 - p_i(true class))^2 and
+ * MSE_r = sum_c p(c)(1 - p(c))^2 is the error of a guesser that knows only
+ * the class shares. The new forest's own weight comes from k-fold
+ * cross-validation on its batch, as in the paper, so it is not judged on
+ * rows it learned. The best `maxForests` are kept; prediction is the
+ * weighted mean of the forests' vote shares over forests of positive weight.
+ * Defaults: maxForests 10 (MOA's AWE), 10 trees a forest, sqrt(features)
+ * features a tree, 10 folds (MOA's AWE).
+ */
+export class ForestEnsemble implements Classifier {
+  readonly name = 'forest-ensemble';
+  readonly params: ForestEnsembleParams;
+  private readonly d: number;
+  private k: number;
+  private members: Member[] = [];
+  private readonly rng: Random;
+
+  constructor(ctx: LearnerContext, params: Partial<ForestEnsembleParams> = {}) {
+    this.params = { ...forestEnsembleDefaults, ...params };
+    this.d = ctx.nFeatures;
+    this.k = ctx.nClasses;
+    this.rng = Random.derive(ctx.seed, 'forest-ensemble');
+  }
+
+  get nClasses(): number {
+    return this.k;
+  }
+
+  learn(batch: Batch): void {
+    this.k = classesNeeded(batch.y, this.k);
+    const n = batch.x.rows;
+    if (n === 0) return;
+    const candidate = this.fit(batch);
+    const chanceError = chanceMSE(batch.y, this.k);
+    if (chanceError > 0) {
+      for (const m of this.members) m.weight = chanceError - this.mse(m.forest, batch);
+      const weight = chanceError - this.crossValidatedMSE(batch, candidate);
+      this.members.push({ forest: candidate, weight });
+    } else {
+      // One class only: the batch cannot tell a forest from a guesser, so
+      // the old weights stand and the newcomer gets their mean.
+      const positive = this.members.filter((m) => m.weight > 0);
+      const weight = positive.length ? positive.reduce((s, m) => s + m.weight, 0) / positive.length : 1;
+      this.members.push({ forest: candidate, weight });
+    }
+    // Stable sort keeps the newer forest ahead on equal weight.
+    this.members = this.members
+      .map((m, i) => ({ m, i }))
+      .sort((a, b) => b.m.weight - a.m.weight || b.i - a.i)
+      .slice(0, this.params.maxForests)
+      .map(({ m }) => m);
+  }
+
+  predictProba(x: Matrix): Float64Array {
+    const k = this.k;
+    const out = new Float64Array(x.rows * k);
+    let voters = this.members.filter((m) => m.weight > 0);
+    // Every forest no better than chance on the newest batch: an unweighted vote beats none.
+    const uniform = voters.length === 0;
+    if (uniform) voters = this.members;
+    if (voters.length === 0 || k === 0) return out.fill(1 / Math.max(k, 1));
+    let total = 0;
+    for (const m of voters) {
+      const w = uniform ? 1 : m.weight;
+      total += w;
+      const shares = this.voteShares(m.forest, x);
+      for (let i = 0; i < out.length; i++) out[i] += w * shares[i];
+    }
+    for (let i = 0; i < out.length; i++) out[i] /= total;
+    return out;
+  }
+
+  saveState(): LearnerState {
+    return {
+      json: {
+        nFeatures: this.d,
+        nClasses: this.k,
+        members: this.members.map((m) => ({ forest: m.forest.toJSON() as unknown as Json, weight: m.weight })),
+        rng: this.rng.getState(),
+      },
+    };
+  }
+
+  static restore(ctx: LearnerContext, params: Partial<ForestEnsembleParams>, state: LearnerState): ForestEnsemble {
+    const s = parseState('forest-ensemble', stateSchema, state.json);
+    if (s.nFeatures !== ctx.nFeatures) throw new Error('forest-ensemble: saved state does not match the schema');
+    const model = new ForestEnsemble({ ...ctx, nClasses: s.nClasses }, params);
+    model.members = s.members.map((m) => ({
+      forest: RandomForestClassifier.load(m.forest as unknown as Parameters<typeof RandomForestClassifier.load>[0]),
+      weight: m.weight,
+    }));
+    model.rng.setState(s.rng);
+    return model;
+  }
+
+  private fit(batch: Batch): RandomForestClassifier {
+    const features = this.params.maxFeatures > 0 ? Math.min(this.params.maxFeatures, this.d) : Math.max(1, Math.round(Math.sqrt(this.d)));
+    const forest = new RandomForestClassifier({
+      nEstimators: this.params.trees,
+      maxFeatures: features,
+      replacement: false,
+      useSampleBagging: true,
+      // Out-of-bag scoring fails when a bag leaves no row out, as it does on small batches.
+      noOOB: true,
+      seed: this.rng.nextUint32() & 0x7fffffff,
+    });
+    forest.train(toRows(batch.x), Array.from(batch.y));
+    return forest;
+  }
+
+  /** Each row's share of tree votes per class: rows x k. */
+  private voteShares(forest: RandomForestClassifier, x: Matrix): Float64Array {
+    const k = this.k;
+    const shares = new Float64Array(x.rows * k);
+    const votes = forest.predictionValues(toRows(x));
+    const trees = votes.columns;
+    for (let r = 0; r < x.rows; r++) {
+      for (let t = 0; t < trees; t++) shares[r * k + votes.get(r, t)] += 1 / trees;
+    }
+    return shares;
+  }
+
+  private mse(forest: RandomForestClassifier, batch: Batch): number {
+    const shares = this.voteShares(forest, batch.x);
+    let sum = 0;
+    for (let r = 0; r < batch.x.rows; r++) sum += (1 - shares[r * this.k + batch.y[r]]) ** 2;
+    return sum / batch.x.rows;
+  }
+
+  /** Mean squared error of forests fitted on k - 1 folds of the batch, scored on the fold left out. */
+  private crossValidatedMSE(batch: Batch, candidate: RandomForestClassifier): number {
+    const n = batch.x.rows;
+    const folds = Math.min(this.params.cvFolds, n);
+    if (folds < 2) return this.mse(candidate, batch); // one row: nothing to hold out
+    const order = this.rng.permutation(n);
+    let sum = 0;
+    for (let f = 0; f < folds; f++) {
+      const held: number[] = [];
+      const kept: number[] = [];
+      order.forEach((row, i) => (i % folds === f ? held : kept).push(row));
+      const test = takeRows(batch, held);
+      sum += this.mse(this.fit(takeRows(batch, kept)), test) * held.length;
+    }
+    return sum / n;
+  }
+}
+
+/** The squared error of predicting each class's share: sum_c p(c)(1 - p(c))^2. */
+function chanceMSE(y: Int32Array, k: number): number {
+  const counts = new Float64Array(k);
+  for (const c of y) counts[c]++;
+  let sum = 0;
+  for (const c of counts) {
+    const p = c / y.length;
+    sum += p * (1 - p) ** 2;
+  }
+  return sum;
+}
+
+function toRows(x: Matrix): number[][] {
+  const rows: number[][] = new Array(x.rows);
+  for (let r = 0; r < x.rows; r++) rows[r] = Array.from(x.data.subarray(r * x.cols, r * x.cols + x.cols));
+  return rows;
+}

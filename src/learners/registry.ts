@@ -1,0 +1,146 @@
+import { fail } from '../core/errors.js';
+import type { Classifier, LearnerContext, LearnerState, ParamValue, Params } from './contract.js';
+import { ForestEnsemble, forestEnsembleDefaults } from './ensemble.js';
+import { SoftmaxRegression, softmaxRegressionDefaults } from './linear.js';
+import { GaussianNB, gaussianNBDefaults } from './naive-bayes.js';
+import { mlpActivations, mlpDefaults, type MLPParams } from './neural.js';
+import { optimizerNames, type OptimizerName } from './optimizers.js';
+
+/** One learner parameter: its type, default and allowed range. */
+export interface ParamSpec {
+  readonly type: 'number' | 'integer' | 'choice';
+  readonly default: ParamValue;
+  /** Inclusive lower bound, unless `exclusiveMin`. */
+  readonly min?: number;
+  readonly exclusiveMin?: boolean;
+  readonly max?: number;
+  readonly choices?: readonly string[];
+  readonly doc: string;
+}
+
+/** A learner as the CLI, the pipeline and the model loader know it. */
+export interface LearnerDefinition {
+  readonly name: string;
+  readonly summary: string;
+  readonly reference: string;
+  readonly params: Readonly<Record<string, ParamSpec>>;
+  /** Whether an online standard scaler is put in front of the learner. */
+  readonly scaleInputs: boolean;
+  create(ctx: LearnerContext, params: Params): Promise<Classifier>;
+  restore(ctx: LearnerContext, params: Params, state: LearnerState): Promise<Classifier>;
+}
+
+// The registry checks every value against its ParamSpec before these casts.
+const as = <T>(params: Params): Partial<T> => params as unknown as Partial<T>;
+
+export const learnerDefinitions: readonly LearnerDefinition[] = [
+  {
+    name: 'gaussian-nb',
+    summary: 'Gaussian naive Bayes with Welford running moments per class and feature',
+    reference: 'Welford 1962; Chan, Golub & LeVeque 1983',
+    params: {
+      varSmoothing: { type: 'number', default: gaussianNBDefaults.varSmoothing, min: 0, doc: 'share of the largest variance added to all variances' },
+    },
+    scaleInputs: false,
+    create: async (ctx, p) => new GaussianNB(ctx, as(p)),
+    restore: async (ctx, p, s) => GaussianNB.restore(ctx, as(p), s),
+  },
+  {
+    name: 'softmax-regression',
+    summary: 'multinomial logistic regression, mini-batch SGD / Adam / AdaGrad on standardised features',
+    reference: 'Bishop 2006, section 4.3.4',
+    params: {
+      optimizer: { type: 'choice', default: softmaxRegressionDefaults.optimizer, choices: optimizerNames, doc: 'sgd, adam or adagrad' },
+      learningRate: { type: 'number', default: softmaxRegressionDefaults.learningRate, min: 0, exclusiveMin: true, doc: 'step size' },
+      l2: { type: 'number', default: softmaxRegressionDefaults.l2, min: 0, doc: 'L2 penalty on the weights' },
+      epochs: { type: 'integer', default: softmaxRegressionDefaults.epochs, min: 1, doc: 'passes over each batch' },
+      miniBatchSize: { type: 'integer', default: softmaxRegressionDefaults.miniBatchSize, min: 0, doc: 'rows per step (0: the whole batch)' },
+    },
+    scaleInputs: true,
+    create: async (ctx, p) => new SoftmaxRegression(ctx, as(p)),
+    restore: async (ctx, p, s) => SoftmaxRegression.restore(ctx, as(p), s),
+  },
+  {
+    name: 'mlp',
+    summary: 'one-hidden-layer neural network in TensorFlow.js (wasm backend, or native when installed)',
+    reference: 'Rumelhart, Hinton & Williams 1986; Adam: Kingma & Ba 2015',
+    params: {
+      hiddenUnits: { type: 'integer', default: mlpDefaults.hiddenUnits, min: 1, doc: 'units in the hidden layer' },
+      activation: { type: 'choice', default: mlpDefaults.activation, choices: mlpActivations, doc: 'hidden activation' },
+      learningRate: { type: 'number', default: mlpDefaults.learningRate, min: 0, exclusiveMin: true, doc: 'Adam step size' },
+      epochs: { type: 'integer', default: mlpDefaults.epochs, min: 1, doc: 'passes over each batch' },
+    },
+    scaleInputs: true,
+    // Imported on use: TensorFlow.js is heavy, and other learners need none of it.
+    create: async (ctx, p) => (await import('./neural.js')).MLPClassifier.create(ctx, as<MLPParams>(p)),
+    restore: async (ctx, p, s) => (await import('./neural.js')).MLPClassifier.restore(ctx, as<MLPParams>(p), s),
+  },
+  {
+    name: 'forest-ensemble',
+    summary: 'accuracy-weighted ensemble of per-batch random forests (ml-random-forest)',
+    reference: 'Wang, Fan, Yu & Han 2003; Breiman 2001',
+    params: {
+      maxForests: { type: 'integer', default: forestEnsembleDefaults.maxForests, min: 1, doc: 'most forests kept' },
+      trees: { type: 'integer', default: forestEnsembleDefaults.trees, min: 1, doc: 'trees in each forest' },
+      maxFeatures: { type: 'integer', default: forestEnsembleDefaults.maxFeatures, min: 0, doc: 'features per tree (0: sqrt of the feature count)' },
+      cvFolds: { type: 'integer', default: forestEnsembleDefaults.cvFolds, min: 2, doc: 'folds that weigh a new forest' },
+    },
+    scaleInputs: false,
+    create: async (ctx, p) => new ForestEnsemble(ctx, as(p)),
+    restore: async (ctx, p, s) => ForestEnsemble.restore(ctx, as(p), s),
+  },
+];
+
+export const learnerNames: readonly string[] = learnerDefinitions.map((d) => d.name);
+
+export function learnerDefinition(name: string): LearnerDefinition {
+  const def = learnerDefinitions.find((d) => d.name === name);
+  if (!def) fail(`unknown learner "${name}" (learners: ${learnerNames.join(', ')})`);
+  return def;
+}
+
+/** learning-rate -> learningRate */
+function camelCase(name: string): string {
+  return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** learningRate -> learning-rate, as the CLI spells parameters. */
+export function kebabCase(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/**
+ * Checks given parameters (kebab-case or camelCase names; values as numbers
+ * or the strings a command line gives) against a learner's specs and fills in
+ * defaults. Fails naming the parameter and what it accepts.
+ */
+export function resolveParams(def: LearnerDefinition, given: Readonly<Record<string, ParamValue>> = {}): Params {
+  const out: Record<string, ParamValue> = {};
+  for (const [key, spec] of Object.entries(def.params)) out[key] = spec.default;
+  for (const [rawName, rawValue] of Object.entries(given)) {
+    const key = camelCase(rawName);
+    const spec = def.params[key];
+    const flag = `--param ${kebabCase(key)}=${rawValue}`;
+    if (!spec) {
+      const known = Object.keys(def.params).map(kebabCase).join(', ');
+      fail(`${flag}: ${def.name} has no parameter "${rawName}" (parameters: ${known || 'none'})`);
+    }
+    if (spec.type === 'choice') {
+      const value = String(rawValue);
+      if (!spec.choices?.includes(value)) fail(`${flag}: expected one of ${spec.choices?.join(', ')}`);
+      out[key] = value;
+      continue;
+    }
+    const value = typeof rawValue === 'number' ? rawValue : Number(String(rawValue).trim() === '' ? NaN : rawValue);
+    if (!Number.isFinite(value)) fail(`${flag}: expected a number`);
+    if (spec.type === 'integer' && !Number.isInteger(value)) fail(`${flag}: expected an integer`);
+    if (spec.min !== undefined && (spec.exclusiveMin ? value <= spec.min : value < spec.min)) {
+      fail(`${flag}: must be ${spec.exclusiveMin ? 'greater than' : 'at least'} ${spec.min}`);
+    }
+    if (spec.max !== undefined && value > spec.max) fail(`${flag}: must be at most ${spec.max}`);
+    out[key] = value;
+  }
+  return out;
+}
+
+export type { OptimizerName };

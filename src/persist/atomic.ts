@@ -1,0 +1,91 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fail } from '../core/errors.js';
+import { isErrno } from '../data/input.js';
+
+/** A sibling path for work in progress; the same file system, so rename is atomic. */
+function temporarySibling(path: string): string {
+  const full = resolve(path);
+  return join(dirname(full), `.${basename(full)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
+/** Writes a file through a temporary sibling and a rename, so readers see the old or the new, never half. */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  await mkdir(dirname(resolve(path)), { recursive: true });
+  const tmp = temporarySibling(path);
+  try {
+    await writeFileSynced(tmp, data);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * Checks, before any work is done, that `dir` may be (re)placed by a
+ * directory of the given kind: it is absent, empty, or holds `marker`.
+ * Refuses to replace anything else, so a mistyped --out never deletes a user's folder.
+ */
+export async function assertReplaceableDir(dir: string, marker: string, flag: string): Promise<void> {
+  let entries: string[];
+  try {
+    if (!(await stat(dir)).isDirectory()) fail(`${flag} ${dir}: exists and is not a directory`);
+    entries = await readdir(dir);
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return;
+    throw err;
+  }
+  if (entries.length > 0 && !entries.includes(marker)) {
+    fail(`${flag} ${dir}: exists and is not a streamlearn model directory (no ${marker}); refusing to replace it`);
+  }
+}
+
+/**
+ * Fills a new directory through `fill` in a temporary sibling, then swaps it
+ * in for `dir`. An interrupted save leaves the old directory (or nothing) at
+ * `dir`, never a partial one; a leftover temporary directory is ignored by loaders.
+ */
+export async function replaceDirAtomic(dir: string, fill: (tmp: string) => Promise<void>): Promise<void> {
+  const target = resolve(dir);
+  await mkdir(dirname(target), { recursive: true });
+  const tmp = temporarySibling(target);
+  await mkdir(tmp);
+  try {
+    await fill(tmp);
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  const old = `${tmp}.old`;
+  let hadOld = false;
+  try {
+    await rename(target, old);
+    hadOld = true;
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) {
+      await rm(tmp, { recursive: true, force: true });
+      throw err;
+    }
+  }
+  try {
+    await rename(tmp, target);
+  } catch (err) {
+    if (hadOld) await rename(old, target);
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  if (hadOld) await rm(old, { recursive: true, force: true });
+}
+
+/** Writes a file and flushes it to disk. */
+export async function writeFileSynced(path: string, data: string | Uint8Array): Promise<void> {
+  const handle = await open(path, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
