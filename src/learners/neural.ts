@@ -22,7 +22,18 @@ const stateSchema = z.object({
   nFeatures: z.number().int().positive(),
   nClasses: z.number().int().positive(),
   classesGrown: z.number().int().nonnegative(),
+  adamBetaPowers: z.array(z.number()).length(2).nullable(),
 });
+
+/**
+ * TensorFlow.js's Adam keeps beta1^t and beta2^t as running float32 products
+ * but, on load, recomputes them as powers, which differ in the last bits; so
+ * they are saved beside the network, and training resumes exactly.
+ */
+interface AdamInternals {
+  accBeta1?: { dataSync(): ArrayLike<number>; assign(value: unknown): void };
+  accBeta2?: { dataSync(): ArrayLike<number>; assign(value: unknown): void };
+}
 
 const MODEL_FILE = 'model.json';
 const WEIGHTS_FILE = 'weights.bin';
@@ -130,8 +141,10 @@ export class MLPClassifier implements Classifier {
       trainingConfig: artifacts.trainingConfig,
       weightsManifest: [{ paths: [`./${WEIGHTS_FILE}`], weights: artifacts.weightSpecs }],
     };
+    const adam = this.model.optimizer as unknown as AdamInternals;
+    const adamBetaPowers = adam.accBeta1 && adam.accBeta2 ? [adam.accBeta1.dataSync()[0], adam.accBeta2.dataSync()[0]] : null;
     return {
-      json: { nFeatures: this.d, nClasses: this.k, classesGrown: this.classesGrown },
+      json: { nFeatures: this.d, nClasses: this.k, classesGrown: this.classesGrown, adamBetaPowers },
       files: {
         [MODEL_FILE]: new TextEncoder().encode(JSON.stringify(modelJson)),
         [WEIGHTS_FILE]: weights,
@@ -164,6 +177,11 @@ export class MLPClassifier implements Classifier {
     );
     const full = { ...mlpDefaults, ...params };
     if (!model.optimizer) compile(tensorflow, model, full);
+    const adam = model.optimizer as unknown as AdamInternals;
+    if (s.adamBetaPowers && adam.accBeta1 && adam.accBeta2) {
+      adam.accBeta1.assign(tf.scalar(s.adamBetaPowers[0]));
+      adam.accBeta2.assign(tf.scalar(s.adamBetaPowers[1]));
+    }
     const mlp = new MLPClassifier(tensorflow, model, { ...ctx, nClasses: s.nClasses }, full, ctx.seed);
     mlp.classesGrown = s.classesGrown;
     return mlp;

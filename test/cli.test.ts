@@ -1,0 +1,158 @@
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { ROOT, runCli, tempDir } from './helpers.js';
+
+describe('streamlearn train', () => {
+  it('prints the per-batch table and the summary, and saves the model', () => {
+    const cwd = tempDir();
+    const r = runCli(['train'], { cwd });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^batch\s+train\s+test\s+accuracy$/m);
+    expect(r.stdout).toMatch(/^\s+9\s+4\s+2\s+\d\.\d{4}$/m);
+    expect(r.stdout).toMatch(/^mean accuracy\s+0\.9250 ± 0\.\d{4} \(sample std over 10 scored batches\)$/m);
+    expect(r.stdout).toContain('model saved    models/iris-gaussian-nb');
+    expect(readdirSync(join(cwd, 'models', 'iris-gaussian-nb')).sort()).toEqual(['manifest.json', 'state.json']);
+  });
+
+  it('with --format json prints exactly one JSON object with the report fields', () => {
+    const out = join(tempDir(), 'm');
+    const r = runCli(['train', '--dataset', 'wine', '--model', 'softmax-regression', '--format', 'json', '--out', out, '--seed', '3', '--batch-size', '20', '--test-size', '0.25']);
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({ dataset: 'wine', model: 'softmax-regression', seed: 3, batchSize: 20, testSize: 0.25, rows: 178, modelPath: out });
+    expect(report.batches).toHaveLength(9);
+    expect(Object.keys(report.batches[0]).sort()).toEqual(['accuracy', 'index', 'stratified', 'testRows', 'trainRows']);
+    expect(typeof report.meanAccuracy).toBe('number');
+    expect(typeof report.stdAccuracy).toBe('number');
+    expect(existsSync(join(out, 'manifest.json'))).toBe(true);
+  });
+
+  it('names the TensorFlow.js backend that ran the mlp', () => {
+    const r = runCli(['train', '--model', 'mlp', '--format', 'json', '--no-save']);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ model: 'mlp', backend: 'wasm', modelPath: null });
+  });
+
+  it('trains on any CSV file with --data and --label, and takes --param', () => {
+    const dir = tempDir();
+    const csv = join(dir, 'points.csv');
+    const lines = ['x,y,kind'];
+    for (let i = 0; i < 60; i++) lines.push(`${i % 2 ? 10 + (i % 5) : i % 5},${i % 3},${i % 2 ? 'far' : 'near'}`);
+    writeFileSync(csv, lines.join('\n'));
+    const r = runCli(['train', '--data', csv, '--label', 'kind', '--model', 'softmax-regression', '--param', 'optimizer=adam', '--format', 'json', '--out', join(dir, 'm')]);
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({ dataset: 'points', classes: ['near', 'far'], params: { optimizer: 'adam' } });
+    expect(report.meanAccuracy).toBeGreaterThan(0.9);
+  });
+});
+
+describe('streamlearn train: bad input', () => {
+  const dir = () => tempDir();
+  const cases: [string, (d: string) => string[], RegExp][] = [
+    ['unknown data set', () => ['--dataset', 'mnist'], /^streamlearn: unknown data set "mnist" \(bundled: breast-cancer, digits, iris, wine;/],
+    ['unknown learner', () => ['--model', 'svm'], /^streamlearn: unknown learner "svm" \(learners: gaussian-nb, softmax-regression, mlp, forest-ensemble\)$/],
+    ['missing label column', (d) => ['--data', csvIn(d, 'a,b\n1,2\n'), '--label', 'y'], /: no label column "y" \(columns: a, b\)$/],
+    ['non-numeric feature', (d) => ['--data', csvIn(d, 'a,b,y\n1,2,u\n3,x,v\n'), '--label', 'y'], /data\.csv: line 3, column "b": "x" is not a number$/],
+    ['ragged row', (d) => ['--data', csvIn(d, 'a,b,y\n1,2,u\n3,v\n'), '--label', 'y'], /data\.csv: line 3: expected as many fields as the header, found 2$/],
+    ['empty file', (d) => ['--data', csvIn(d, ''), '--label', 'y'], /data\.csv: the file is empty \(expected a header row\)$/],
+    ['header only', (d) => ['--data', csvIn(d, 'a,y\n'), '--label', 'y'], /data\.csv: no data rows after the header$/],
+    ['missing file', (d) => ['--data', join(d, 'nope.csv'), '--label', 'y'], /nope\.csv: no such file$/],
+    ['batch size 0', () => ['--batch-size', '0'], /^streamlearn: --batch-size must be an integer of at least 1, got 0$/],
+    ['batch size 1', () => ['--batch-size', '1'], /^streamlearn: --batch-size 1 leaves no row to test/],
+    ['batch size not a number', () => ['--batch-size', 'many'], /--batch-size <n>' argument 'many' is invalid\. expected an integer\.$/],
+    ['test size 0', () => ['--test-size', '0'], /^streamlearn: --test-size must be strictly between 0 and 1, got 0$/],
+    ['test size 1.5', () => ['--test-size', '1.5'], /^streamlearn: --test-size must be strictly between 0 and 1, got 1\.5$/],
+    ['bad parameter', () => ['--param', 'var-smoothing=-1'], /^streamlearn: --param var-smoothing=-1: must be at least 0$/],
+  ];
+
+  it.each(cases)('%s: one line on stderr, exit 1, nothing written', (_, args, message) => {
+    const d = dir();
+    const out = join(d, 'model-out');
+    const r = runCli(['train', ...args(d), '--out', out, '--format', 'json'], { cwd: d });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(message);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(d).filter((f) => f !== 'data.csv')).toEqual([]);
+  });
+});
+
+function csvIn(dir: string, text: string): string {
+  const path = join(dir, 'data.csv');
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('streamlearn predict', () => {
+  function trained(): string {
+    const out = join(tempDir(), 'iris');
+    expect(runCli(['train', '--out', out, '--format', 'json']).status).toBe(0);
+    return out;
+  }
+
+  it('prints one row per input row, with the label and each class probability', () => {
+    const model = trained();
+    const r = runCli(['predict', '--model', model, '--input', 'data/iris.csv']);
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('row,prediction,p_setosa,p_versicolor,p_virginica');
+    expect(lines).toHaveLength(151);
+    const first = lines[1].split(',');
+    expect(first.slice(0, 2)).toEqual(['1', 'setosa']);
+    expect(first.slice(2).map(Number).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+    const correct = lines.slice(1).filter((l, i) => l.split(',')[1] === (i < 50 ? 'setosa' : i < 100 ? 'versicolor' : 'virginica'));
+    expect(correct.length).toBeGreaterThan(140);
+  });
+
+  it('reads JSON lines from stdin and writes JSON lines', () => {
+    const model = trained();
+    const input = [
+      JSON.stringify({ sepal_length_cm: 5.1, sepal_width_cm: 3.5, petal_length_cm: 1.4, petal_width_cm: 0.2 }),
+      JSON.stringify({ sepal_length_cm: 6.7, sepal_width_cm: 3.0, petal_length_cm: 5.2, petal_width_cm: 2.3, id: 'extra keys are ignored' }),
+    ].join('\n');
+    const r = runCli(['predict', '--model', model, '--input', '-', '--input-format', 'jsonl', '--format', 'jsonl'], { input });
+    expect(r.status).toBe(0);
+    const rows = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(rows.map((x) => x.prediction)).toEqual(['setosa', 'virginica']);
+    expect(Object.keys(rows[0].probabilities)).toEqual(['setosa', 'versicolor', 'virginica']);
+  });
+
+  it('fails when the input lacks a feature the model needs, or the model directory is not one', () => {
+    const model = trained();
+    const d = tempDir();
+    const r = runCli(['predict', '--model', model, '--input', csvIn(d, 'sepal_length_cm,sepal_width_cm,petal_length_cm\n1,2,3\n')]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trimEnd()).toMatch(/data\.csv: missing feature column "petal_width_cm" that the model needs$/);
+    const jl = runCli(['predict', '--model', model, '--input', '-', '--input-format', 'jsonl'], { input: '{"sepal_length_cm": 1}\n' });
+    expect(jl.stderr.trimEnd()).toBe('streamlearn: <stdin>: line 1: missing feature "sepal_width_cm" that the model needs');
+    const none = runCli(['predict', '--model', d, '--input', 'data/iris.csv']);
+    expect(none.status).toBe(1);
+    expect(none.stderr.trimEnd()).toBe(`streamlearn: ${d}: no manifest.json; not a streamlearn model directory`);
+  });
+});
+
+describe('streamlearn datasets', () => {
+  it('lists the bundled data sets with rows, features and classes', () => {
+    const r = runCli(['datasets']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^iris\s+150\s+4\s+3\s+CC BY 4\.0$/m);
+    expect(r.stdout).toMatch(/^wine\s+178\s+13\s+3\s/m);
+    expect(r.stdout).toMatch(/^breast-cancer\s+569\s+30\s+2\s/m);
+    expect(r.stdout).toMatch(/^digits\s+1797\s+64\s+10\s/m);
+  });
+});
+
+describe('examples/quickstart.mjs', () => {
+  it('runs and predicts virginica', () => {
+    const r = spawnSync(process.execPath, ['examples/quickstart.mjs'], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^mean per-batch accuracy 0\.925 over 10 batches$/m);
+    expect(r.stdout).toMatch(/^virginica /m);
+  });
+});

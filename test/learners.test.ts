@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { learnerDefinition, learnerNames, resolveParams } from '../src/learners/registry.js';
+import { GaussianNB } from '../src/learners/naive-bayes.js';
+import { train } from '../src/pipeline.js';
+import { batchOf } from './helpers.js';
+
+// Mean per-batch accuracy, seed 42, batch size 16, test size 0.2 (the defaults).
+// For reference, scikit-learn's GaussianNB under this protocol averages about 0.92 on Iris and 0.98 on Wine.
+// Measured here: gaussian-nb 0.925 / 0.979, softmax-regression 0.875 / 0.958, mlp (wasm) 0.825 / 0.917,
+// forest-ensemble 0.900 / 0.958. Each bar sits a little under what was measured.
+const bars: Record<string, { iris: number; wine: number }> = {
+  'gaussian-nb': { iris: 0.9, wine: 0.95 },
+  'softmax-regression': { iris: 0.85, wine: 0.93 },
+  mlp: { iris: 0.8, wine: 0.88 },
+  'forest-ensemble': { iris: 0.85, wine: 0.93 },
+};
+
+describe.each(learnerNames)('%s', (name) => {
+  it(`learns Iris and Wine above its bar`, async () => {
+    for (const dataset of ['iris', 'wine'] as const) {
+      const { report, model } = await train({ dataset, model: name, out: null });
+      model.dispose();
+      expect(report.meanAccuracy, `${name} on ${dataset}`).toBeGreaterThan(bars[name][dataset]);
+    }
+  });
+
+  it('takes a class it has not seen before without crashing', async () => {
+    const def = learnerDefinition(name);
+    const learner = await def.create({ nFeatures: 2, nClasses: 2, seed: 1 }, resolveParams(def));
+    const rows = [[0, 0], [0, 1], [5, 5], [5, 6], [0, 0.5], [5, 5.5]];
+    await learner.learn(batchOf(rows, [0, 0, 1, 1, 0, 1]));
+    await learner.learn(batchOf([[10, 0], [10, 1], [10, 0.5], [0, 0.2]], [2, 2, 2, 0]));
+    expect(learner.nClasses).toBe(3);
+    const proba = await learner.predictProba(batchOf([[10, 0.5], [0, 0.3]], [0, 0]).x);
+    expect(proba.length).toBe(6);
+    for (const r of [0, 1]) expect(proba[r * 3] + proba[r * 3 + 1] + proba[r * 3 + 2]).toBeCloseTo(1, 6);
+    learner.dispose?.();
+  });
+});
+
+describe('GaussianNB', () => {
+  it('keeps variances accurate on large offsets (Welford), where sums of squares would cancel', () => {
+    // Class 0 around 1e9, class 1 around 1e9 + 3, both with spread 1.
+    const base = 1e9;
+    const rows: number[][] = [];
+    const y: number[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const jitter = ((i * 7919) % 1000) / 1000 - 0.5; // uniform-ish in [-0.5, 0.5)
+      rows.push([base + jitter * 2]);
+      y.push(0);
+      rows.push([base + 3 + jitter * 2]);
+      y.push(1);
+    }
+    const nb = new GaussianNB({ nFeatures: 1, nClasses: 2, seed: 0 });
+    nb.learn(batchOf(rows, y));
+    const p = nb.predictProba(batchOf([[base - 0.2], [base + 3.2], [base + 1.5]], [0, 0, 0]).x);
+    expect(p[0]).toBeGreaterThan(0.99);
+    expect(p[3]).toBeGreaterThan(0.99);
+    // Half way between the means, the classes are even.
+    expect(p[4]).toBeCloseTo(0.5, 2);
+  });
+
+  it('predicts uniformly before it has learned anything', () => {
+    const nb = new GaussianNB({ nFeatures: 2, nClasses: 4, seed: 0 });
+    expect(Array.from(nb.predictProba(batchOf([[1, 2]], [0]).x))).toEqual([0.25, 0.25, 0.25, 0.25]);
+  });
+});
+
+describe('learner parameters', () => {
+  it('are checked against their specs, naming the flag', () => {
+    const def = learnerDefinition('softmax-regression');
+    expect(resolveParams(def, { 'learning-rate': '0.05', optimizer: 'adam' })).toMatchObject({ learningRate: 0.05, optimizer: 'adam' });
+    expect(() => resolveParams(def, { optimizer: 'rmsprop' })).toThrow('--param optimizer=rmsprop: expected one of sgd, adam, adagrad');
+    expect(() => resolveParams(def, { 'learning-rate': '0' })).toThrow('--param learning-rate=0: must be greater than 0');
+    expect(() => resolveParams(def, { epochs: '2.5' })).toThrow('--param epochs=2.5: expected an integer');
+    expect(() => resolveParams(def, { depth: '3' })).toThrow('softmax-regression has no parameter "depth"');
+  });
+
+  it('change what is learned: softmax regression with Adam and AdaGrad also learns Wine', async () => {
+    for (const optimizer of ['adam', 'adagrad']) {
+      const { report } = await train({ dataset: 'wine', model: 'softmax-regression', params: { optimizer, learningRate: 0.05 }, out: null });
+      expect(report.meanAccuracy, optimizer).toBeGreaterThan(0.85);
+    }
+  });
+});

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { train, type TrainReport } from '../src/pipeline.js';
+import { evaluateBatchSplit } from '../src/eval/batch-split.js';
+import { GaussianNB } from '../src/learners/naive-bayes.js';
+import { argmaxRows } from '../src/learners/contract.js';
+import type { Batch } from '../src/core/types.js';
+import { batchOf } from './helpers.js';
+
+const withoutTimings = ({ wallSeconds, rowsPerSecond, ...rest }: TrainReport) => rest;
+
+describe('train (the pipeline)', () => {
+  it('gives the identical report for the same seed, apart from timings', async () => {
+    for (const model of ['gaussian-nb', 'forest-ensemble']) {
+      const a = await train({ dataset: 'iris', model, seed: 42, out: null });
+      const b = await train({ dataset: 'iris', model, seed: 42, out: null });
+      expect(withoutTimings(b.report)).toEqual(withoutTimings(a.report));
+    }
+  });
+
+  it('gives different batches for a different seed', async () => {
+    const a = await train({ dataset: 'wine', seed: 42, out: null });
+    const b = await train({ dataset: 'wine', seed: 1, out: null });
+    expect(b.report.batches.map((x) => x.accuracy)).not.toEqual(a.report.batches.map((x) => x.accuracy));
+  });
+
+  it('reports per-batch rows and accuracies that add up', async () => {
+    const { report } = await train({ dataset: 'iris', out: null });
+    expect(report.rows).toBe(150);
+    expect(report.batches).toHaveLength(10);
+    expect(report.batches[0]).toEqual({ index: 0, trainRows: 12, testRows: 4, accuracy: expect.any(Number), stratified: expect.any(Boolean) });
+    expect(report.batches[9]).toMatchObject({ trainRows: 4, testRows: 2 });
+    expect(report.trainRows + report.testRows).toBe(150);
+    const scores = report.batches.map((b) => b.accuracy!);
+    const mean = scores.reduce((s, v) => s + v, 0) / scores.length;
+    expect(report.meanAccuracy).toBeCloseTo(mean, 12);
+    const sd = Math.sqrt(scores.reduce((s, v) => s + (v - mean) ** 2, 0) / (scores.length - 1));
+    expect(report.stdAccuracy).toBeCloseTo(sd, 12);
+    expect(report.rowsPerSecond).toBeGreaterThan(0);
+  });
+
+  it('learns a one-row last batch without scoring it, and says so', async () => {
+    // 17 rows in batches of 16: the last batch is one row.
+    async function* seventeenRows() {
+      const x = Array.from({ length: 16 }, (_, i) => [i % 2 ? 10 : 0]);
+      yield batchOf(x, x.map((_, i) => i % 2));
+      yield batchOf([[0]], [0]);
+    }
+    const nb = new GaussianNB({ nFeatures: 1, nClasses: 2, seed: 0 });
+    const model = { learn: (b: Batch) => nb.learn(b), predict: (x: Batch['x']) => argmaxRows(nb.predictProba(x), 2) };
+    const result = await evaluateBatchSplit(seventeenRows(), model, { testSize: 0.2, seed: 1 });
+    expect(result.batches[1]).toEqual({ index: 1, trainRows: 1, testRows: 0, accuracy: null, stratified: false });
+    expect(result.unscoredBatches).toBe(1);
+    expect(result.meanAccuracy).toBe(result.batches[0].accuracy);
+    expect(result.rows).toBe(17);
+  });
+
+  it('fails on bad settings before reading anything', async () => {
+    await expect(train({ batchSize: 0, out: null })).rejects.toThrow('batchSize must be an integer of at least 1, got 0');
+    await expect(train({ testSize: 1, out: null })).rejects.toThrow('testSize must be strictly between 0 and 1, got 1');
+    await expect(train({ model: 'svm', out: null })).rejects.toThrow('unknown learner "svm" (learners: gaussian-nb, softmax-regression, mlp, forest-ensemble)');
+    await expect(train({ dataset: 'mnist', out: null })).rejects.toThrow(/unknown data set "mnist" \(bundled: breast-cancer, digits, iris, wine/);
+  });
+});
+
+describe('Model.predictRecords', () => {
+  it('predicts from plain objects and names a missing feature', async () => {
+    const { model } = await train({ dataset: 'iris', out: null });
+    const [p] = await model.predictRecords([{ sepal_length_cm: 5.1, sepal_width_cm: 3.5, petal_length_cm: 1.4, petal_width_cm: 0.2 }]);
+    expect(p.label).toBe('setosa');
+    expect(Object.keys(p.probabilities)).toEqual(['setosa', 'versicolor', 'virginica']);
+    await expect(model.predictRecords([{ sepal_length_cm: 5.1 }])).rejects.toThrow('row 0: feature "sepal_width_cm" is missing');
+  });
+});
