@@ -29,7 +29,12 @@ interface CsvRecord {
 
 interface CsvTable {
   header: string[];
-  records: AsyncIterator<CsvRecord>;
+  /** The data records after the header; fails when there are none. Closes the file when done or abandoned. */
+  records(): AsyncGenerator<CsvRecord>;
+  /** Closes the file without reading on. */
+  close(): Promise<void>;
+  /** Parses the given columns of a record as numbers, failing with file, line and column. */
+  numbers(record: CsvRecord, columns: readonly number[]): Float64Array;
 }
 
 /**
@@ -66,15 +71,34 @@ async function openCsv(path: string, delimiter = ','): Promise<CsvTable> {
     if (seen.has(column)) fail(`${name}: line ${first.value.line}: column "${column}" appears twice in the header`);
     seen.add(column);
   });
-  const records: AsyncIterator<CsvRecord> = {
-    next,
-    return: async () => {
-      parser.destroy();
-      input.destroy();
-      return { done: true, value: undefined };
+  const close = async (): Promise<void> => {
+    parser.destroy();
+    input.destroy();
+  };
+  return {
+    header,
+    close,
+    async *records() {
+      let count = 0;
+      try {
+        for (let item = await next(); !item.done; item = await next()) {
+          count++;
+          yield item.value;
+        }
+      } finally {
+        await close();
+      }
+      if (count === 0) fail(`${name}: no data rows after the header`);
+    },
+    numbers({ fields, line }, columns) {
+      const x = new Float64Array(columns.length);
+      for (let j = 0; j < columns.length; j++) {
+        const col = columns[j];
+        x[j] = parseNumber(fields[col], () => `${name}: line ${line}, column "${header[col]}"`);
+      }
+      return x;
     },
   };
-  return { header, records };
 }
 
 function csvError(name: string, err: unknown): Error {
@@ -106,15 +130,16 @@ function baseName(path: string): string {
  */
 export async function csvSource(path: string, options: CsvSourceOptions): Promise<Source> {
   const name = displayName(path);
-  const { header, records } = await openCsv(path, options.delimiter);
+  const table = await openCsv(path, options.delimiter);
+  const { header } = table;
   const labelIndex = header.indexOf(options.label);
   if (labelIndex < 0) {
-    records.return?.();
+    await table.close();
     fail(`${name}: no label column "${options.label}" (columns: ${header.join(', ')})`);
   }
   const featureIndex = header.map((_, i) => i).filter((i) => i !== labelIndex);
   if (featureIndex.length === 0) {
-    records.return?.();
+    await table.close();
     fail(`${name}: no feature columns besides the label "${options.label}"`);
   }
   const schema: Schema = {
@@ -127,39 +152,21 @@ export async function csvSource(path: string, options: CsvSourceOptions): Promis
   return {
     name: options.name ?? baseName(path),
     schema,
-    rows() {
+    async *rows() {
       if (used) throw new Error(`${name}: rows() may be iterated only once`);
       used = true;
-      return {
-        async *[Symbol.asyncIterator]() {
-          let count = 0;
-          try {
-            for (;;) {
-              const item = await records.next();
-              if (item.done) break;
-              const { fields, line } = item.value;
-              const x = new Float64Array(featureIndex.length);
-              for (let j = 0; j < featureIndex.length; j++) {
-                const col = featureIndex[j];
-                x[j] = parseNumber(fields[col], () => `${name}: line ${line}, column "${header[col]}"`);
-              }
-              const label = fields[labelIndex];
-              if (label === '') fail(`${name}: line ${line}, column "${options.label}": empty label`);
-              let y = classIndex.get(label);
-              if (y === undefined) {
-                y = schema.classes.length;
-                schema.classes.push(label);
-                classIndex.set(label, y);
-              }
-              count++;
-              yield { x, y, line };
-            }
-          } finally {
-            await records.return?.();
-          }
-          if (count === 0) fail(`${name}: no data rows after the header`);
-        },
-      };
+      for await (const record of table.records()) {
+        const x = table.numbers(record, featureIndex);
+        const label = record.fields[labelIndex];
+        if (label === '') fail(`${name}: line ${record.line}, column "${options.label}": empty label`);
+        let y = classIndex.get(label);
+        if (y === undefined) {
+          y = schema.classes.length;
+          schema.classes.push(label);
+          classIndex.set(label, y);
+        }
+        yield { x, y, line: record.line };
+      }
     },
   };
 }
@@ -180,29 +187,13 @@ export async function* csvFeatureRows(
   delimiter?: string,
 ): AsyncGenerator<FeatureRow> {
   const name = displayName(path);
-  const { header, records } = await openCsv(path, delimiter);
-  const index = features.map((f) => header.indexOf(f));
+  const table = await openCsv(path, delimiter);
+  const index = features.map((f) => table.header.indexOf(f));
   const missing = features.filter((_, j) => index[j] < 0);
   if (missing.length > 0) {
-    await records.return?.();
+    await table.close();
     const what = missing.length === 1 ? 'column' : 'columns';
     fail(`${name}: missing feature ${what} ${missing.map((m) => `"${m}"`).join(', ')} that the model needs`);
   }
-  let count = 0;
-  try {
-    for (;;) {
-      const item = await records.next();
-      if (item.done) break;
-      const { fields, line } = item.value;
-      const x = new Float64Array(features.length);
-      for (let j = 0; j < features.length; j++) {
-        x[j] = parseNumber(fields[index[j]], () => `${name}: line ${line}, column "${features[j]}"`);
-      }
-      count++;
-      yield { x, line };
-    }
-  } finally {
-    await records.return?.();
-  }
-  if (count === 0) fail(`${name}: no data rows after the header`);
+  for await (const record of table.records()) yield { x: table.numbers(record, index), line: record.line };
 }

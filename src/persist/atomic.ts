@@ -10,19 +10,6 @@ function temporarySibling(path: string): string {
   return join(dirname(full), `.${basename(full)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
-/** Writes a file through a temporary sibling and a rename, so readers see the old or the new, never half. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(resolve(path)), { recursive: true });
-  const tmp = temporarySibling(path);
-  try {
-    await writeFileSynced(tmp, data);
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-}
-
 /**
  * Checks, before any work is done, that `dir` may be (re)placed by a
  * directory of the given kind: it is absent, empty, or holds `marker`.
