@@ -109,12 +109,18 @@ export function kebabCase(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
+/** Anything with named, specified parameters: a learner, a drift detector, a generator. */
+export interface Parameterised {
+  readonly name: string;
+  readonly params: Readonly<Record<string, ParamSpec>>;
+}
+
 /**
  * Checks given parameters (kebab-case or camelCase names; values as numbers
- * or the strings a command line gives) against a learner's specs and fills in
+ * or the strings a command line gives) against the specs and fills in
  * defaults. Fails naming the parameter and what it accepts.
  */
-export function resolveParams(def: LearnerDefinition, given: Readonly<Record<string, ParamValue>> = {}): Params {
+export function resolveParams(def: Parameterised, given: Readonly<Record<string, ParamValue>> = {}): Params {
   const out: Record<string, ParamValue> = {};
   for (const [key, spec] of Object.entries(def.params)) out[key] = spec.default;
   for (const [rawName, rawValue] of Object.entries(given)) {
