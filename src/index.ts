@@ -12,6 +12,17 @@ export type { Json } from './core/state.js';
 export { csvSource, csvFeatureRows, type Source, type CsvSourceOptions, type FeatureRow } from './data/csv.js';
 export { jsonlFeatureRows } from './data/jsonl.js';
 export { listDatasets, datasetCard, datasetSource, type DatasetCard } from './data/datasets.js';
+export { synthSource, synthGenerator, parseSynthSpec, generatorDefinitions, generatorNames, type GeneratorDefinition } from './data/synth/registry.js';
+export type { Generator } from './data/synth/generator.js';
+
+export type { DriftDetector, DriftSignal } from './drift/contract.js';
+export { ADWIN } from './drift/adwin.js';
+export { DDM } from './drift/ddm.js';
+export { EDDM } from './drift/eddm.js';
+export { PageHinkley } from './drift/page-hinkley.js';
+export { HDDMA } from './drift/hddm-a.js';
+export { detectorDefinitions, detectorNames, createDetector, type DetectorDefinition } from './drift/registry.js';
+export { errorRose } from './drift/error-rise.js';
 
 export { shuffle } from './stream/shuffle.js';
 export { batches } from './stream/batch.js';
@@ -24,12 +35,20 @@ export { GaussianNB, type GaussianNBParams } from './learners/naive-bayes.js';
 export { SoftmaxRegression, type SoftmaxRegressionParams } from './learners/linear.js';
 export { MLPClassifier, type MLPParams } from './learners/neural.js';
 export { ForestEnsemble, type ForestEnsembleParams } from './learners/ensemble.js';
+export { HoeffdingTreeClassifier, type HoeffdingTreeParams } from './learners/tree/hoeffding-tree-classifier.js';
+export { HoeffdingAdaptiveTreeClassifier, type HoeffdingAdaptiveTreeParams } from './learners/tree/hoeffding-adaptive-tree.js';
+export { AdaptiveRandomForest, type AdaptiveRandomForestParams } from './learners/forest.js';
+export { OnlineBagging, LeveragingBagging, type OnlineBaggingParams, type LeveragingBaggingParams } from './learners/bagging.js';
+export { Perceptron, PassiveAggressive } from './learners/linear.js';
+export { KNNClassifier } from './learners/neighbors.js';
+export { MajorityClass, NoChange } from './learners/baseline.js';
 export { learnerDefinitions, learnerDefinition, learnerNames, resolveParams, type LearnerDefinition, type ParamSpec } from './learners/registry.js';
 export { Model, type Prediction, type TrainingSummary } from './learners/model.js';
 
 export { accuracy, mean, sampleStd } from './eval/metrics.js';
 export { evaluateBatchSplit, type BatchResult, type BatchSplitResult, type BatchSplitOptions, type IncrementalModel } from './eval/batch-split.js';
+export { prequential, type PrequentialOptions, type PrequentialResult } from './eval/prequential.js';
 
 export { saveModel, loadModel, readManifest, type Manifest } from './persist/model-dir.js';
 
-export { train, checkSettings, DEFAULT_LEARNER, DEFAULT_DATASET, DEFAULTS, type TrainOptions, type TrainReport } from './pipeline.js';
+export { train, checkSettings, DEFAULT_LEARNER, DEFAULT_DATASET, DEFAULTS, protocols, type Protocol, type TrainOptions, type TrainReport } from './pipeline.js';

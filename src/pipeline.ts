@@ -3,7 +3,10 @@ import { fail } from './core/errors.js';
 import type { Batch } from './core/types.js';
 import { csvSource, type Source } from './data/csv.js';
 import { datasetSource } from './data/datasets.js';
+import { synthSource } from './data/synth/registry.js';
+import { createDetector } from './drift/registry.js';
 import { evaluateBatchSplit, type BatchResult } from './eval/batch-split.js';
+import { prequential } from './eval/prequential.js';
 import type { ParamValue, Params } from './learners/contract.js';
 import { Model } from './learners/model.js';
 import { learnerDefinition, resolveParams } from './learners/registry.js';
@@ -14,13 +17,19 @@ import { shuffle } from './stream/shuffle.js';
 /** The learner `streamlearn train` uses unless told otherwise: the best on Iris under the default protocol. */
 export const DEFAULT_LEARNER = 'gaussian-nb';
 export const DEFAULT_DATASET = 'iris';
-export const DEFAULTS = { seed: 42, batchSize: 16, testSize: 0.2 } as const;
+export const DEFAULTS = { seed: 42, batchSize: 16, testSize: 0.2, synthRows: 100_000 } as const;
+export type Protocol = 'batch-split' | 'prequential';
+export const protocols: readonly Protocol[] = ['batch-split', 'prequential'];
+/** `--data synth:SPEC` names a generated stream (see src/data/synth). */
+export const SYNTH_PREFIX = 'synth:';
 
 export interface TrainOptions {
   /** A bundled data set by name (default iris). Give `data` instead for a CSV file. */
   readonly dataset?: string;
-  /** A CSV file (or `-` for stdin, or .csv.gz); needs `label`. */
+  /** A CSV file (or `-` for stdin, or .csv.gz); needs `label`. Or `synth:SPEC`, a generated stream. */
   readonly data?: string;
+  /** Rows to generate for a synth: source (default 100,000). */
+  readonly rows?: number;
   /** The label column of `data`. */
   readonly label?: string;
   /** A learner name (see `streamlearn learners`). */
@@ -28,8 +37,18 @@ export interface TrainOptions {
   /** Learner parameters by name, e.g. { learningRate: 0.05 } or { 'learning-rate': '0.05' }. */
   readonly params?: Readonly<Record<string, ParamValue>>;
   readonly seed?: number;
+  /** batch-split (the default: learn each batch's train part, score its test part) or prequential (test-then-train, row by row). */
+  readonly protocol?: Protocol;
+  /** Exact seeded shuffle before batching. Default: on for batch-split over a file or bundled data set, off otherwise. */
+  readonly shuffle?: boolean;
   readonly batchSize?: number;
   readonly testSize?: number;
+  /** A drift detector watching the errors on scored rows, by name, and its parameters. */
+  readonly drift?: string;
+  readonly driftParams?: Readonly<Record<string, ParamValue>>;
+  /** Prequential only: called every `progressEvery` rows. */
+  readonly onProgress?: (rows: number, correct: number) => void;
+  readonly progressEvery?: number;
   /** Where the model is saved; default models/<dataset>-<model>; null saves nothing. */
   readonly out?: string | null;
   /** Called after each batch. */
@@ -42,8 +61,9 @@ export interface TrainReport {
   readonly model: string;
   readonly params: Params;
   readonly backend: string | null;
-  readonly protocol: 'batch-split';
+  readonly protocol: Protocol;
   readonly seed: number;
+  readonly shuffled: boolean;
   readonly batchSize: number;
   readonly testSize: number;
   readonly features: number;
@@ -51,10 +71,20 @@ export interface TrainReport {
   readonly rows: number;
   readonly trainRows: number;
   readonly testRows: number;
+  /** Rows scored: test rows (batch-split) or every row (prequential). */
+  readonly scoredRows: number;
+  /** Right predictions over all scored rows, pooled. */
+  readonly accuracy: number;
+  /** Per-batch results (batch-split; empty for prequential). */
   readonly batches: BatchResult[];
   readonly unscoredBatches: number;
-  readonly meanAccuracy: number;
-  readonly stdAccuracy: number;
+  /** Mean and sample std of the per-batch accuracies (batch-split; null for prequential). */
+  readonly meanAccuracy: number | null;
+  readonly stdAccuracy: number | null;
+  /** The drift detector watching the errors, and the 1-based scored rows where it signalled. */
+  readonly driftDetector: string | null;
+  readonly drifts: number[];
+  readonly warnings: number[];
   readonly wallSeconds: number;
   readonly rowsPerSecond: number;
   readonly modelPath: string | null;
@@ -74,9 +104,12 @@ export function checkSettings(
   if (!(testSize > 0 && testSize < 1)) fail(`${names.testSize} must be strictly between 0 and 1, got ${testSize}`);
 }
 
-async function openSource(options: TrainOptions): Promise<Source> {
+async function openSource(options: TrainOptions, seed: number): Promise<Source> {
   if (options.data !== undefined) {
     if (options.dataset !== undefined) fail('give either a bundled data set or a data file, not both');
+    if (options.data.startsWith(SYNTH_PREFIX)) {
+      return synthSource(options.data.slice(SYNTH_PREFIX.length), { seed, rows: options.rows ?? DEFAULTS.synthRows });
+    }
     if (!options.label) fail('a data file needs its label column (--label COLUMN)');
     return csvSource(options.data, { label: options.label });
   }
@@ -96,29 +129,60 @@ export async function train(options: TrainOptions = {}): Promise<{ report: Train
   const learnerName = options.model ?? DEFAULT_LEARNER;
   const params = resolveParams(learnerDefinition(learnerName), options.params);
 
+  const protocol = options.protocol ?? 'batch-split';
+  if (!protocols.includes(protocol)) fail(`unknown protocol "${protocol}" (protocols: ${protocols.join(', ')})`);
+  const detector = options.drift ? createDetector(options.drift, options.driftParams) : undefined;
+
   const started = performance.now();
-  const source = await openSource(options);
+  const source = await openSource(options, seed);
   const outDir = options.out === null ? null : (options.out ?? join('models', `${source.name}-${learnerName}`));
   if (outDir !== null) await assertModelDirWritable(outDir);
+  const synthetic = options.data?.startsWith(SYNTH_PREFIX) ?? false;
+  const shuffled = options.shuffle ?? (protocol === 'batch-split' && !synthetic);
 
   let model: Model | undefined;
   const cols = source.schema.features.length;
-  const result = await evaluateBatchSplit(
-    batches(shuffle(source.rows(), seed), batchSize, cols),
-    // Made at the first batch: by then the exact shuffle has read every row, so all classes are known.
-    async (_first: Batch) => (model = await Model.create(learnerName, source.schema, { params, seed })),
-    { testSize, seed, onBatch: options.onBatch },
-  );
+  const rows = shuffled ? shuffle(source.rows(), seed) : source.rows();
+  // Made at the first batch: after an exact shuffle every row has been read, so every class is known.
+  const makeModel = async (_first: Batch) => (model = await Model.create(learnerName, source.schema, { params, seed }));
+  let outcome: {
+    rows: number;
+    trainRows: number;
+    testRows: number;
+    correct: number;
+    batches: BatchResult[];
+    unscoredBatches: number;
+    meanAccuracy: number | null;
+    stdAccuracy: number | null;
+    drifts: number[];
+    warnings: number[];
+  };
+  if (protocol === 'batch-split') {
+    outcome = await evaluateBatchSplit(batches(rows, batchSize, cols), makeModel, { testSize, seed, onBatch: options.onBatch, drift: detector });
+  } else {
+    const stream = batches(rows, 1024, cols);
+    const first = await stream.next();
+    if (first.done) fail('the data has no rows');
+    const learner = await makeModel(first.value);
+    async function* all() {
+      yield first.value as Batch;
+      yield* stream;
+    }
+    const r = await prequential(all(), learner, { drift: detector, onProgress: options.onProgress, progressEvery: options.progressEvery });
+    outcome = { ...r, trainRows: r.rows, testRows: r.rows, batches: [], unscoredBatches: 0, meanAccuracy: null, stdAccuracy: null };
+  }
   const wallSeconds = (performance.now() - started) / 1000;
   if (!model) fail('the data has no rows');
+  const accuracy = outcome.testRows > 0 ? outcome.correct / outcome.testRows : NaN;
 
   model.summary = {
     dataset: source.name,
-    protocol: 'batch-split',
-    rows: result.rows,
-    batches: result.batches.length,
-    meanAccuracy: result.meanAccuracy,
-    stdAccuracy: result.stdAccuracy,
+    protocol,
+    rows: outcome.rows,
+    batches: outcome.batches.length,
+    accuracy,
+    meanAccuracy: outcome.meanAccuracy,
+    stdAccuracy: outcome.stdAccuracy,
     seed,
     batchSize,
     testSize,
@@ -131,21 +195,27 @@ export async function train(options: TrainOptions = {}): Promise<{ report: Train
     model: learnerName,
     params,
     backend: model.backend,
-    protocol: 'batch-split',
+    protocol,
     seed,
+    shuffled,
     batchSize,
     testSize,
     features: cols,
     classes: [...source.schema.classes],
-    rows: result.rows,
-    trainRows: result.trainRows,
-    testRows: result.testRows,
-    batches: result.batches,
-    unscoredBatches: result.unscoredBatches,
-    meanAccuracy: result.meanAccuracy,
-    stdAccuracy: result.stdAccuracy,
+    rows: outcome.rows,
+    trainRows: outcome.trainRows,
+    testRows: outcome.testRows,
+    scoredRows: outcome.testRows,
+    accuracy,
+    batches: outcome.batches,
+    unscoredBatches: outcome.unscoredBatches,
+    meanAccuracy: outcome.meanAccuracy,
+    stdAccuracy: outcome.stdAccuracy,
+    driftDetector: options.drift ?? null,
+    drifts: outcome.drifts,
+    warnings: outcome.warnings,
     wallSeconds,
-    rowsPerSecond: result.rows / wallSeconds,
+    rowsPerSecond: outcome.rows / wallSeconds,
     modelPath: outDir,
   };
   return { report, model };

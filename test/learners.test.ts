@@ -6,17 +6,30 @@ import { batchOf } from './helpers.js';
 
 // Mean per-batch accuracy, seed 42, batch size 16, test size 0.2 (the defaults).
 // For reference, scikit-learn's GaussianNB under this protocol averages about 0.92 on Iris and 0.98 on Wine.
-// Measured here: gaussian-nb 0.925 / 0.979, softmax-regression 0.875 / 0.958, mlp (wasm) 0.825 / 0.917,
-// forest-ensemble 0.900 / 0.958. Each bar sits a little under what was measured.
+// Measured here (Iris / Wine): gaussian-nb 0.925 / 0.979, softmax-regression 0.875 / 0.958,
+// mlp (wasm) 0.825 / 0.917, forest-ensemble 0.900 / 0.958, hoeffding-tree 0.900 / 1.000,
+// hoeffding-adaptive-tree 0.825 / 0.958, adaptive-random-forest 0.925 / 0.917,
+// online-bagging 0.875 / 0.958, leveraging-bagging 0.925 / 0.958, perceptron 0.850 / 0.896,
+// passive-aggressive 0.825 / 0.958, knn 0.850 / 0.854. Each bar sits a little under what was measured.
+// The baselines (majority-class, no-change) have their own tests in learners-simple.test.ts.
 const bars: Record<string, { iris: number; wine: number }> = {
   'gaussian-nb': { iris: 0.9, wine: 0.95 },
   'softmax-regression': { iris: 0.85, wine: 0.93 },
   mlp: { iris: 0.8, wine: 0.88 },
   'forest-ensemble': { iris: 0.85, wine: 0.93 },
+  'hoeffding-tree': { iris: 0.85, wine: 0.95 },
+  'hoeffding-adaptive-tree': { iris: 0.8, wine: 0.93 },
+  'adaptive-random-forest': { iris: 0.9, wine: 0.88 },
+  'online-bagging': { iris: 0.85, wine: 0.93 },
+  'leveraging-bagging': { iris: 0.9, wine: 0.93 },
+  perceptron: { iris: 0.8, wine: 0.85 },
+  'passive-aggressive': { iris: 0.8, wine: 0.93 },
+  knn: { iris: 0.8, wine: 0.8 },
 };
+const baselines = ['majority-class', 'no-change'];
 
 describe.each(learnerNames)('%s', (name) => {
-  it(`learns Iris and Wine above its bar`, async () => {
+  it.skipIf(baselines.includes(name))(`learns Iris and Wine above its bar`, async () => {
     for (const dataset of ['iris', 'wine'] as const) {
       const { report, model } = await train({ dataset, model: name, out: null });
       model.dispose();

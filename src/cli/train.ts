@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import type { BatchResult } from '../eval/batch-split.js';
+import { detectorNames } from '../drift/registry.js';
 import { learnerNames } from '../learners/registry.js';
-import { checkSettings, DEFAULT_DATASET, DEFAULT_LEARNER, DEFAULTS, train, type TrainReport } from '../pipeline.js';
+import { checkSettings, DEFAULT_DATASET, DEFAULT_LEARNER, DEFAULTS, protocols, train, type Protocol, type TrainReport } from '../pipeline.js';
 import { formatCount, formatRow } from './format.js';
 import { choiceArg, integerArg, numberArg, paramArg } from './options.js';
 
@@ -9,8 +10,13 @@ interface TrainFlags {
   dataset?: string;
   data?: string;
   label?: string;
+  rows?: number;
   model: string;
   param?: Record<string, string>;
+  protocol: Protocol;
+  shuffle?: boolean;
+  drift?: string;
+  driftParam?: Record<string, string>;
   seed: number;
   batchSize: number;
   testSize: number;
@@ -26,11 +32,17 @@ export function registerTrain(program: Command): void {
     .command('train')
     .description('stream a data set in shuffled batches, fit an incremental classifier per batch, report and save it')
     .option('--dataset <name>', `a bundled data set (see "streamlearn datasets"; default ${DEFAULT_DATASET})`)
-    .option('--data <file>', 'a CSV file instead (.gz is unzipped; - reads stdin); needs --label')
+    .option('--data <file>', 'a CSV file instead (.gz is unzipped; - reads stdin; needs --label), or synth:SPEC for a generated stream')
     .option('--label <column>', 'the label column of --data')
+    .option('--rows <n>', `rows to generate for --data synth:SPEC (default ${DEFAULTS.synthRows})`, integerArg)
     .option('--model <name>', `the learner: ${learnerNames.join(', ')}`, DEFAULT_LEARNER)
     .option('--param <key=value>', 'a learner parameter, repeatable (see "streamlearn learners")', paramArg)
-    .option('--seed <n>', 'seed of the shuffle, the splits and the learner', integerArg, DEFAULTS.seed)
+    .option('--protocol <name>', 'batch-split (learn each batch\'s train part, score its test part) or prequential (test-then-train, row by row)', choiceArg(protocols), 'batch-split')
+    .option('--shuffle', 'shuffle the rows exactly before batching (default for batch-split over a file or data set)')
+    .option('--no-shuffle', 'keep the rows in stream order (default for prequential and synth: streams)')
+    .option('--drift <detector>', `watch the errors with a drift detector: ${detectorNames.join(', ')}`)
+    .option('--drift-param <key=value>', 'a drift detector parameter, repeatable', paramArg)
+    .option('--seed <n>', 'seed of the shuffle, the splits, the generator and the learner', integerArg, DEFAULTS.seed)
     .option('--batch-size <n>', 'rows per batch', integerArg, DEFAULTS.batchSize)
     .option('--test-size <fraction>', 'share of each batch held out for scoring, in (0, 1)', numberArg, DEFAULTS.testSize)
     .option('--format <format>', 'table or json (json: one object on stdout)', choiceArg(['table', 'json'] as const), 'table')
@@ -53,21 +65,42 @@ export function registerTrain(program: Command): void {
         const score = b.accuracy === null ? '-       (one row: learned, not scored)' : b.accuracy.toFixed(4);
         process.stdout.write(`${formatRow([b.index, b.trainRows, b.testRows, score], WIDTHS)}\n`);
       };
+      const onProgress = (rows: number, correct: number): void => {
+        if (table) process.stdout.write(`${formatRow([formatCount(rows), (correct / rows).toFixed(4)], [12, 8])}\n`);
+      };
+      if (table && flags.protocol === 'prequential') {
+        process.stdout.write(`streamlearn train: ${flags.data ?? flags.dataset ?? DEFAULT_DATASET}, model ${flags.model}, prequential, seed ${flags.seed}\n\n`);
+        process.stdout.write(`${formatRow(['rows', 'accuracy'], [12, 8])}\n`);
+      }
       const { report, model } = await train({
         dataset: flags.dataset,
         data: flags.data,
         label: flags.label,
+        rows: flags.rows,
         model: flags.model,
         params: flags.param,
+        protocol: flags.protocol,
+        shuffle: flags.shuffle,
+        drift: flags.drift,
+        driftParams: flags.driftParam,
         seed: flags.seed,
         batchSize: flags.batchSize,
         testSize: flags.testSize,
         out: flags.save ? flags.out : null,
         onBatch,
+        onProgress,
+        progressEvery: progressInterval(flags.rows ?? DEFAULTS.synthRows),
       });
       model.dispose();
       process.stdout.write(table ? summaryText(report) : `${JSON.stringify(report, null, 2)}\n`);
     });
+}
+
+/** About ten progress lines for a prequential run, on round numbers. */
+function progressInterval(rows: number): number {
+  const step = Math.max(1000, rows / 10);
+  const magnitude = 10 ** Math.floor(Math.log10(step));
+  return Math.ceil(step / magnitude) * magnitude;
 }
 
 function summaryText(r: TrainReport): string {
@@ -76,9 +109,17 @@ function summaryText(r: TrainReport): string {
     '',
     `data           ${r.dataset}: ${r.rows} rows (${r.trainRows} learned, ${r.testRows} scored), ${r.features} features, ${r.classes.length} classes`,
     `model          ${r.model}${r.backend ? ` (TensorFlow.js backend: ${r.backend})` : ''}`,
-    `mean accuracy  ${r.meanAccuracy.toFixed(4)} ± ${r.stdAccuracy.toFixed(4)} (sample std over ${scored} scored batch${scored === 1 ? '' : 'es'})`,
-    `speed          ${r.wallSeconds.toFixed(3)} s, ${formatCount(r.rowsPerSecond)} rows/s`,
   ];
+  if (r.meanAccuracy !== null && r.stdAccuracy !== null) {
+    lines.push(`mean accuracy  ${r.meanAccuracy.toFixed(4)} ± ${r.stdAccuracy.toFixed(4)} (sample std over ${scored} scored batch${scored === 1 ? '' : 'es'})`);
+  } else {
+    lines.push(`accuracy       ${r.accuracy.toFixed(4)} (prequential: each row predicted before it was learned)`);
+  }
+  if (r.driftDetector) {
+    const at = r.drifts.length ? ` at scored rows ${r.drifts.slice(0, 10).join(', ')}${r.drifts.length > 10 ? ', ...' : ''}` : '';
+    lines.push(`drift          ${r.drifts.length} detected by ${r.driftDetector}${at}`);
+  }
+  lines.push(`speed          ${r.wallSeconds.toFixed(3)} s, ${formatCount(r.rowsPerSecond)} rows/s`);
   if (r.modelPath) {
     lines.push(`model saved    ${r.modelPath}`);
     lines.push(`predict with   npx streamlearn predict --model ${r.modelPath} --input <file.csv>`);

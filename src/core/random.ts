@@ -60,6 +60,21 @@ export class Random {
     return v % n;
   }
 
+  /**
+   * A Poisson draw (Knuth's multiplication method: exact, and fast for the
+   * small rates of online bagging, 1 and 6).
+   */
+  poisson(lambda: number): number {
+    const limit = Math.exp(-lambda);
+    let k = 0;
+    let p = this.next();
+    while (p > limit) {
+      k++;
+      p *= this.next();
+    }
+    return k;
+  }
+
   /** In-place Fisher-Yates shuffle. */
   shuffle<T>(items: T[]): T[] {
     for (let i = items.length - 1; i > 0; i--) {

@@ -30,6 +30,8 @@ export interface Schema {
   readonly features: readonly string[];
   readonly label: string;
   readonly classes: string[];
+  /** Per feature, whether it is nominal (its values are category codes) rather than numeric. Absent: all numeric. */
+  readonly nominal?: readonly boolean[];
 }
 
 export function matrix(data: Float64Array, rows: number, cols: number): Matrix {

@@ -2,7 +2,8 @@ import { fail } from '../core/errors.js';
 import { Random } from '../core/random.js';
 import type { Batch } from '../core/types.js';
 import { splitBatch } from '../stream/split.js';
-import { accuracy, mean, sampleStd } from './metrics.js';
+import type { DriftDetector } from '../drift/contract.js';
+import { mean, sampleStd } from './metrics.js';
 
 /** What one batch did: its split and, when it had a test part, the accuracy on it. */
 export interface BatchResult {
@@ -19,6 +20,11 @@ export interface BatchSplitResult {
   readonly rows: number;
   readonly trainRows: number;
   readonly testRows: number;
+  /** Right predictions over all test rows, pooled. */
+  readonly correct: number;
+  /** 1-based positions among the scored rows where the drift detector signalled drift, and warnings. */
+  readonly drifts: number[];
+  readonly warnings: number[];
   readonly meanAccuracy: number;
   readonly stdAccuracy: number;
   readonly unscoredBatches: number;
@@ -35,6 +41,8 @@ export interface BatchSplitOptions {
   readonly seed: number;
   /** Called after each batch, e.g. to print a table row as it happens. */
   readonly onBatch?: (result: BatchResult) => void;
+  /** Watches the test rows' errors (1 wrong, 0 right), in order. */
+  readonly drift?: DriftDetector;
 }
 
 /**
@@ -57,12 +65,27 @@ export async function evaluateBatchSplit(
   let rows = 0;
   let trainRows = 0;
   let testRows = 0;
+  let correct = 0;
+  const drifts: number[] = [];
+  const warnings: number[] = [];
   for await (const batch of batches) {
     learner ??= await (model as (first: Batch) => Promise<IncrementalModel>)(batch);
     const { train, test, stratified } = splitBatch(batch, options.testSize, rng);
     await learner.learn(train);
     let score: number | null = null;
-    if (test) score = accuracy(test.y, await learner.predict(test.x));
+    if (test) {
+      const predicted = await learner.predict(test.x);
+      let right = 0;
+      for (let i = 0; i < predicted.length; i++) {
+        const ok = predicted[i] === test.y[i];
+        if (ok) right++;
+        const signal = options.drift?.update(ok ? 0 : 1);
+        if (signal === 'drift') drifts.push(testRows + i + 1);
+        else if (signal === 'warning') warnings.push(testRows + i + 1);
+      }
+      correct += right;
+      score = right / predicted.length;
+    }
     const result: BatchResult = {
       index: results.length,
       trainRows: train.x.rows,
@@ -84,6 +107,9 @@ export async function evaluateBatchSplit(
     rows,
     trainRows,
     testRows,
+    correct,
+    drifts,
+    warnings,
     meanAccuracy: mean(scores),
     stdAccuracy: sampleStd(scores),
     unscoredBatches: results.length - scores.length,

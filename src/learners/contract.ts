@@ -21,6 +21,8 @@ export interface LearnerContext {
   readonly nClasses: number;
   /** Seeds every random choice the learner makes. */
   readonly seed: number;
+  /** Per feature, whether it is nominal (category codes); absent means all numeric. */
+  readonly nominal?: readonly boolean[];
 }
 
 /**

@@ -8,7 +8,9 @@ import {
   type Classifier,
   type LearnerContext,
   type LearnerState,
+  type Params,
 } from './contract.js';
+import type { LearnerDefinition } from './registry.js';
 import { Optimizer, type OptimizerName } from './optimizers.js';
 import { numbers, parseState, rngState } from '../core/state.js';
 
@@ -172,3 +174,283 @@ export class SoftmaxRegression implements Classifier {
     this.k = k;
   }
 }
+
+// ---------------------------------------------------------------------------
+// Mistake-driven linear learners: one weight row per class, rows visited one
+// at a time in batch order. They share the weight layout of SoftmaxRegression
+// (class c's d weights, then its intercept) but not its training.
+
+const marginStateSchema = z.object({
+  nFeatures: z.number().int().positive(),
+  nClasses: z.number().int().nonnegative(),
+  weights: numbers,
+});
+
+/** Writes the scores of row `r` of `data` for all k classes into out[at .. at + k). */
+function scoreRow(w: Float64Array, d: number, k: number, data: Float64Array, r: number, out: Float64Array, at: number): void {
+  const x = r * d;
+  for (let c = 0; c < k; c++) {
+    const o = c * (d + 1);
+    let s = w[o + d];
+    for (let j = 0; j < d; j++) s += w[o + j] * data[x + j];
+    out[at + c] = s;
+  }
+}
+
+function scoreRows(w: Float64Array, d: number, k: number, x: Matrix): Float64Array {
+  const out = new Float64Array(x.rows * k);
+  for (let r = 0; r < x.rows; r++) scoreRow(w, d, k, x.data, r, out, r * k);
+  return out;
+}
+
+/** The highest-scoring class other than `y` (lowest index among equals); -1 when y is the only class. */
+function rivalOf(scores: Float64Array, k: number, y: number): number {
+  let rival = -1;
+  for (let c = 0; c < k; c++) {
+    if (c !== y && (rival < 0 || scores[c] > scores[rival])) rival = c;
+  }
+  return rival;
+}
+
+/** w_y += step * (x, 1); w_rival -= step * (x, 1). The 1 is the intercept's input. */
+function moveApart(w: Float64Array, d: number, data: Float64Array, r: number, y: number, rival: number, step: number): void {
+  const up = y * (d + 1);
+  const down = rival * (d + 1);
+  const x = r * d;
+  for (let j = 0; j < d; j++) {
+    const v = step * data[x + j];
+    w[up + j] += v;
+    w[down + j] -= v;
+  }
+  w[up + d] += step;
+  w[down + d] -= step;
+}
+
+/** A copy of the weights with zero rows appended for classes k1..k2-1 (class rows are contiguous). */
+function widenWeights(w: Float64Array, d: number, k2: number): Float64Array {
+  const out = new Float64Array(k2 * (d + 1));
+  out.set(w);
+  return out;
+}
+
+function restoreWeights(learner: string, ctx: LearnerContext, state: LearnerState): { nClasses: number; weights: Float64Array } {
+  const s = parseState(learner, marginStateSchema, state.json);
+  if (s.nFeatures !== ctx.nFeatures || s.weights.length !== s.nClasses * (s.nFeatures + 1)) {
+    throw new Error(`${learner}: saved state does not match the schema`);
+  }
+  return { nClasses: s.nClasses, weights: Float64Array.from(s.weights) };
+}
+
+export interface PerceptronParams {
+  /** Step added to the true class's weights and taken from the rival's on a mistake. */
+  readonly learningRate: number;
+}
+
+export const perceptronDefaults: PerceptronParams = { learningRate: 1 };
+
+/**
+ * The multiclass perceptron (Rosenblatt 1958), in the "max" form of Crammer
+ * & Singer's ultraconservative family (2003, "Ultraconservative online
+ * algorithms for multiclass problems", JMLR 3): one weight vector and
+ * intercept per class; when the highest-scoring wrong class scores at least
+ * as much as the true class (a mistake or a tie), the row, times the
+ * learning rate, is added to the true class and subtracted from that wrong
+ * class. Otherwise nothing changes. Counting ties as mistakes is what lets
+ * the all-zero start learn from its first row.
+ *
+ * Probabilities are the softmax of the class scores: the perceptron has no
+ * probabilistic model, so they rank classes as its scores do but are not
+ * calibrated. From zero weights the learning rate only scales the weights
+ * (every update is a multiple of it), so it leaves the predicted class
+ * alone and changes only how sharp the softmax is. Defaults: learningRate 1 (Rosenblatt's unit step). Features should be
+ * standardised; the registry puts an online standard scaler in front.
+ */
+export class Perceptron implements Classifier {
+  readonly name = 'perceptron';
+  readonly params: PerceptronParams;
+  private readonly d: number;
+  private k: number;
+  private weights: Float64Array;
+
+  constructor(ctx: LearnerContext, params: Partial<PerceptronParams> = {}) {
+    this.params = { ...perceptronDefaults, ...params };
+    this.d = ctx.nFeatures;
+    this.k = ctx.nClasses;
+    this.weights = new Float64Array(this.k * (this.d + 1));
+  }
+
+  get nClasses(): number {
+    return this.k;
+  }
+
+  learn(batch: Batch): void {
+    const k = classesNeeded(batch.y, this.k);
+    if (k > this.k) {
+      this.weights = widenWeights(this.weights, this.d, k);
+      this.k = k;
+    }
+    const { d } = this;
+    const scores = new Float64Array(k);
+    for (let r = 0; r < batch.x.rows; r++) {
+      const y = batch.y[r];
+      scoreRow(this.weights, d, k, batch.x.data, r, scores, 0);
+      const rival = rivalOf(scores, k, y);
+      if (rival >= 0 && scores[rival] >= scores[y]) {
+        moveApart(this.weights, d, batch.x.data, r, y, rival, this.params.learningRate);
+      }
+    }
+  }
+
+  /** Class scores W x + b, row-major rows x nClasses. */
+  decisionFunction(x: Matrix): Float64Array {
+    return scoreRows(this.weights, this.d, this.k, x);
+  }
+
+  predictProba(x: Matrix): Float64Array {
+    return softmaxRowsInPlace(this.decisionFunction(x), this.k);
+  }
+
+  saveState(): LearnerState {
+    return { json: { nFeatures: this.d, nClasses: this.k, weights: toNumbers(this.weights) } };
+  }
+
+  static restore(ctx: LearnerContext, params: Partial<PerceptronParams>, state: LearnerState): Perceptron {
+    const { nClasses, weights } = restoreWeights('perceptron', ctx, state);
+    const model = new Perceptron({ ...ctx, nClasses }, params);
+    model.weights = weights;
+    return model;
+  }
+}
+
+export type PassiveAggressiveVariant = 'pa' | 'pa-i' | 'pa-ii';
+export const passiveAggressiveVariants: readonly PassiveAggressiveVariant[] = ['pa', 'pa-i', 'pa-ii'];
+
+export interface PassiveAggressiveParams {
+  /** pa: the hard-margin update; pa-i: its step capped at C; pa-ii: a squared-slack soft margin. */
+  readonly variant: PassiveAggressiveVariant;
+  /** Aggressiveness C of pa-i and pa-ii (unused by pa): larger C, larger steps. */
+  readonly c: number;
+}
+
+export const passiveAggressiveDefaults: PassiveAggressiveParams = { variant: 'pa-i', c: 1 };
+
+/**
+ * The multiclass Passive-Aggressive classifier of Crammer, Dekel, Keshet,
+ * Shalev-Shwartz & Singer 2006 ("Online Passive-Aggressive Algorithms",
+ * JMLR 7), in its multiclass form with one weight vector per class (plus an
+ * intercept, treated as a constant input of 1, so every row has norm > 0).
+ *
+ * For a row x of class y, let s be the highest-scoring other class and
+ * loss = max(0, 1 - (score_y - score_s)), the multiclass hinge loss. With no
+ * loss the learner stays passive; otherwise it adds tau * x to class y and
+ * subtracts it from class s. Since that moves the weights by a vector of
+ * squared norm 2 |x|^2, the paper's three step sizes are
+ *   PA     tau = loss / (2 |x|^2)             (the margin reaches exactly 1),
+ *   PA-I   tau = min(C, loss / (2 |x|^2))     (C caps the step),
+ *   PA-II  tau = loss / (2 |x|^2 + 1 / (2C))  (always a shorter step than PA),
+ * where |x|^2 counts the intercept's input. PA-I and PA-II tolerate label
+ * noise that drags PA around. Probabilities are the softmax of the class
+ * scores (uncalibrated: PA has no probabilistic model).
+ * Defaults: variant pa-i (scikit-learn's default loss, "hinge"), C 1.0
+ * (scikit-learn's and River's default). Features should be standardised;
+ * the registry puts an online standard scaler in front.
+ */
+export class PassiveAggressive implements Classifier {
+  readonly name = 'passive-aggressive';
+  readonly params: PassiveAggressiveParams;
+  private readonly d: number;
+  private k: number;
+  private weights: Float64Array;
+
+  constructor(ctx: LearnerContext, params: Partial<PassiveAggressiveParams> = {}) {
+    this.params = { ...passiveAggressiveDefaults, ...params };
+    if (!passiveAggressiveVariants.includes(this.params.variant)) {
+      throw new RangeError(`passive-aggressive: unknown variant "${this.params.variant}"`);
+    }
+    this.d = ctx.nFeatures;
+    this.k = ctx.nClasses;
+    this.weights = new Float64Array(this.k * (this.d + 1));
+  }
+
+  get nClasses(): number {
+    return this.k;
+  }
+
+  learn(batch: Batch): void {
+    const k = classesNeeded(batch.y, this.k);
+    if (k > this.k) {
+      this.weights = widenWeights(this.weights, this.d, k);
+      this.k = k;
+    }
+    const { d } = this;
+    const data = batch.x.data;
+    const scores = new Float64Array(k);
+    for (let r = 0; r < batch.x.rows; r++) {
+      const y = batch.y[r];
+      scoreRow(this.weights, d, k, data, r, scores, 0);
+      const rival = rivalOf(scores, k, y);
+      if (rival < 0) continue; // one class known: no margin to enforce
+      const loss = 1 - (scores[y] - scores[rival]);
+      if (loss <= 0) continue;
+      let norm2 = 1;
+      for (let j = 0; j < d; j++) norm2 += data[r * d + j] * data[r * d + j];
+      moveApart(this.weights, d, data, r, y, rival, this.step(loss, 2 * norm2));
+    }
+  }
+
+  /** Class scores W x + b, row-major rows x nClasses. */
+  decisionFunction(x: Matrix): Float64Array {
+    return scoreRows(this.weights, this.d, this.k, x);
+  }
+
+  predictProba(x: Matrix): Float64Array {
+    return softmaxRowsInPlace(this.decisionFunction(x), this.k);
+  }
+
+  saveState(): LearnerState {
+    return { json: { nFeatures: this.d, nClasses: this.k, weights: toNumbers(this.weights) } };
+  }
+
+  static restore(ctx: LearnerContext, params: Partial<PassiveAggressiveParams>, state: LearnerState): PassiveAggressive {
+    const { nClasses, weights } = restoreWeights('passive-aggressive', ctx, state);
+    const model = new PassiveAggressive({ ...ctx, nClasses }, params);
+    model.weights = weights;
+    return model;
+  }
+
+  /** tau for a loss when the update direction has squared norm `norm2`. */
+  private step(loss: number, norm2: number): number {
+    const { variant, c } = this.params;
+    if (variant === 'pa') return loss / norm2;
+    if (variant === 'pa-i') return Math.min(c, loss / norm2);
+    return loss / (norm2 + 1 / (2 * c));
+  }
+}
+
+// The registry checks every value against its ParamSpec before these casts.
+const paramsAs = <T>(params: Params): Partial<T> => params as unknown as Partial<T>;
+
+export const perceptronDefinition: LearnerDefinition = {
+  name: 'perceptron',
+  summary: 'multiclass perceptron (max update) on standardised features; softmax of the scores as probabilities',
+  reference: 'Rosenblatt 1958; Crammer & Singer 2003',
+  params: {
+    learningRate: { type: 'number', default: perceptronDefaults.learningRate, min: 0, exclusiveMin: true, doc: 'step on a mistake' },
+  },
+  scaleInputs: true,
+  create: async (ctx, p) => new Perceptron(ctx, paramsAs(p)),
+  restore: async (ctx, p, s) => Perceptron.restore(ctx, paramsAs(p), s),
+};
+
+export const passiveAggressiveDefinition: LearnerDefinition = {
+  name: 'passive-aggressive',
+  summary: 'multiclass passive-aggressive classifier (PA, PA-I, PA-II) on standardised features',
+  reference: 'Crammer, Dekel, Keshet, Shalev-Shwartz & Singer 2006',
+  params: {
+    variant: { type: 'choice', default: passiveAggressiveDefaults.variant, choices: passiveAggressiveVariants, doc: 'pa, pa-i or pa-ii' },
+    c: { type: 'number', default: passiveAggressiveDefaults.c, min: 0, exclusiveMin: true, doc: 'aggressiveness C (pa-i, pa-ii)' },
+  },
+  scaleInputs: true,
+  create: async (ctx, p) => new PassiveAggressive(ctx, paramsAs(p)),
+  restore: async (ctx, p, s) => PassiveAggressive.restore(ctx, paramsAs(p), s),
+};

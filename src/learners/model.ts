@@ -8,11 +8,14 @@ import { learnerDefinition, resolveParams } from './registry.js';
 /** What a training run leaves in the model's manifest. */
 export interface TrainingSummary {
   readonly dataset: string;
-  readonly protocol: 'batch-split';
+  readonly protocol: 'batch-split' | 'prequential';
   readonly rows: number;
   readonly batches: number;
-  readonly meanAccuracy: number;
-  readonly stdAccuracy: number;
+  /** All scored rows pooled. */
+  readonly accuracy: number;
+  /** Mean and sample std of per-batch accuracies (batch-split only). */
+  readonly meanAccuracy: number | null;
+  readonly stdAccuracy: number | null;
   readonly seed: number;
   readonly batchSize: number;
   readonly testSize: number;
@@ -50,9 +53,10 @@ export class Model {
     const def = learnerDefinition(learnerName);
     const params = resolveParams(def, options.params);
     const seed = options.seed ?? 42;
-    const ctx = { nFeatures: schema.features.length, nClasses: schema.classes.length, seed };
+    const ctx = { nFeatures: schema.features.length, nClasses: schema.classes.length, seed, nominal: schema.nominal };
     const learner = await def.create(ctx, params);
-    const scaler = def.scaleInputs ? new StandardScaler(schema.features.length) : null;
+    const scale = typeof def.scaleInputs === 'function' ? def.scaleInputs(params) : def.scaleInputs;
+    const scaler = scale ? new StandardScaler(schema.features.length) : null;
     return new Model(def.name, params, seed, schema, scaler, learner);
   }
 

@@ -1,7 +1,15 @@
 import { fail } from '../core/errors.js';
+import { LeveragingBagging, leveragingBaggingDefaults, OnlineBagging, onlineBaggingDefaults } from './bagging.js';
+import { majorityClassDefinition, noChangeDefinition } from './baseline.js';
 import type { Classifier, LearnerContext, LearnerState, ParamValue, Params } from './contract.js';
 import { ForestEnsemble, forestEnsembleDefaults } from './ensemble.js';
-import { SoftmaxRegression, softmaxRegressionDefaults } from './linear.js';
+import { AdaptiveRandomForest, adaptiveRandomForestDefaults } from './forest.js';
+import { knnDefinition } from './neighbors.js';
+import { HoeffdingAdaptiveTreeClassifier, hoeffdingAdaptiveTreeDefaults } from './tree/hoeffding-adaptive-tree.js';
+import { HoeffdingTreeClassifier, hoeffdingTreeDefaults } from './tree/hoeffding-tree-classifier.js';
+import { leafPredictions } from './tree/hoeffding-tree.js';
+import { splitCriterionNames } from './tree/split-criterion.js';
+import { passiveAggressiveDefinition, perceptronDefinition, SoftmaxRegression, softmaxRegressionDefaults } from './linear.js';
 import { GaussianNB, gaussianNBDefaults } from './naive-bayes.js';
 import { mlpActivations, mlpDefaults, type MLPParams } from './neural.js';
 import { optimizerNames, type OptimizerName } from './optimizers.js';
@@ -24,14 +32,61 @@ export interface LearnerDefinition {
   readonly summary: string;
   readonly reference: string;
   readonly params: Readonly<Record<string, ParamSpec>>;
-  /** Whether an online standard scaler is put in front of the learner. */
-  readonly scaleInputs: boolean;
+  /** Whether an online standard scaler is put in front of the learner (for an ensemble: whether its base wants one). */
+  readonly scaleInputs: boolean | ((params: Params) => boolean);
   create(ctx: LearnerContext, params: Params): Promise<Classifier>;
   restore(ctx: LearnerContext, params: Params, state: LearnerState): Promise<Classifier>;
 }
 
 // The registry checks every value against its ParamSpec before these casts.
 const as = <T>(params: Params): Partial<T> => params as unknown as Partial<T>;
+
+/** Learners an ensemble can be made of: incremental, with JSON state, not ensembles themselves. */
+export const baggingBases = [
+  'hoeffding-tree',
+  'hoeffding-adaptive-tree',
+  'gaussian-nb',
+  'softmax-regression',
+  'perceptron',
+  'passive-aggressive',
+  'knn',
+  'majority-class',
+  'no-change',
+] as const;
+export type BaggingBase = (typeof baggingBases)[number];
+
+const probability = (value: number, doc: string): ParamSpec => ({ type: 'number', default: value, min: 0, exclusiveMin: true, max: 1, doc });
+const onOff = (value: string, doc: string): ParamSpec => ({ type: 'choice', default: value, choices: ['on', 'off'], doc });
+
+/** The parameters every Hoeffding tree shares, with the defaults of the tree they belong to. */
+function treeParams(d: {
+  gracePeriod: number;
+  splitConfidence: number;
+  tieThreshold: number;
+  splitCriterion: string;
+  leafPrediction: string;
+  numericBins: number;
+}): Record<string, ParamSpec> {
+  return {
+    gracePeriod: { type: 'integer', default: d.gracePeriod, min: 1, doc: 'weight a leaf sees between split attempts' },
+    splitConfidence: probability(d.splitConfidence, 'delta of the Hoeffding bound'),
+    tieThreshold: { type: 'number', default: d.tieThreshold, min: 0, doc: 'bound below which the best split is taken' },
+    splitCriterion: { type: 'choice', default: d.splitCriterion, choices: splitCriterionNames, doc: 'info-gain or gini' },
+    leafPrediction: { type: 'choice', default: d.leafPrediction, choices: leafPredictions, doc: 'mc, nb or nba (adaptive)' },
+    numericBins: { type: 'integer', default: d.numericBins, min: 1, doc: 'candidate split points per numeric attribute' },
+  };
+}
+
+const memoryParams: Record<string, ParamSpec> = {
+  maxByteSize: { type: 'integer', default: hoeffdingTreeDefaults.maxByteSize, min: 1024, doc: 'memory bound of the tree (estimated bytes)' },
+  memoryEstimatePeriod: { type: 'integer', default: hoeffdingTreeDefaults.memoryEstimatePeriod, min: 1, doc: 'rows between memory checks' },
+};
+
+const baseParam: ParamSpec = { type: 'choice', default: onlineBaggingDefaults.base, choices: baggingBases, doc: 'the members\' learner' };
+const baseWantsScaling = (p: Params): boolean => {
+  const scale = learnerDefinition(String(p.base)).scaleInputs;
+  return typeof scale === 'function' ? scale(p) : scale;
+};
 
 export const learnerDefinitions: readonly LearnerDefinition[] = [
   {
@@ -89,6 +144,79 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
     create: async (ctx, p) => new ForestEnsemble(ctx, as(p)),
     restore: async (ctx, p, s) => ForestEnsemble.restore(ctx, as(p), s),
   },
+  {
+    name: 'hoeffding-tree',
+    summary: 'Very Fast Decision Tree: splits by the Hoeffding bound, Gaussian numeric observers, NB-adaptive leaves',
+    reference: 'Domingos & Hulten 2000',
+    params: { ...treeParams(hoeffdingTreeDefaults), ...memoryParams },
+    scaleInputs: false,
+    create: async (ctx, p) => new HoeffdingTreeClassifier(ctx, as(p)),
+    restore: async (ctx, p, s) => HoeffdingTreeClassifier.restore(ctx, as(p), s),
+  },
+  {
+    name: 'hoeffding-adaptive-tree',
+    summary: 'Hoeffding tree with an ADWIN per node and alternate subtrees swapped in on drift',
+    reference: 'Bifet & Gavaldà 2009',
+    params: {
+      ...treeParams(hoeffdingAdaptiveTreeDefaults),
+      ...memoryParams,
+      adwinDelta: probability(hoeffdingAdaptiveTreeDefaults.adwinDelta, 'ADWIN confidence at each node'),
+      switchSignificance: probability(hoeffdingAdaptiveTreeDefaults.switchSignificance, 'significance of the alternate-tree test'),
+      minErrorWindow: { type: 'integer', default: hoeffdingAdaptiveTreeDefaults.minErrorWindow, min: 1, doc: 'errors seen before an alternate is judged' },
+      bootstrapSampling: onOff(hoeffdingAdaptiveTreeDefaults.bootstrapSampling, 'Poisson(1) weights at the leaves'),
+    },
+    scaleInputs: false,
+    create: async (ctx, p) => new HoeffdingAdaptiveTreeClassifier(ctx, as(p)),
+    restore: async (ctx, p, s) => HoeffdingAdaptiveTreeClassifier.restore(ctx, as(p), s),
+  },
+  {
+    name: 'adaptive-random-forest',
+    summary: 'Hoeffding trees on random subspaces, Poisson(6) bagging, ADWIN warning/drift with background trees',
+    reference: 'Gomes et al. 2017',
+    params: {
+      ensembleSize: { type: 'integer', default: adaptiveRandomForestDefaults.ensembleSize, min: 1, doc: 'trees' },
+      lambda: { type: 'number', default: adaptiveRandomForestDefaults.lambda, min: 0, exclusiveMin: true, doc: 'Poisson rate of online bagging' },
+      subspaceSize: { type: 'integer', default: adaptiveRandomForestDefaults.subspaceSize, min: 0, doc: 'attributes per leaf (0: round(sqrt(d)) + 1)' },
+      ...treeParams(adaptiveRandomForestDefaults),
+      warningDelta: probability(adaptiveRandomForestDefaults.warningDelta, 'ADWIN confidence of the warning detector'),
+      driftDelta: probability(adaptiveRandomForestDefaults.driftDelta, 'ADWIN confidence of the drift detector'),
+      weightedVote: onOff(adaptiveRandomForestDefaults.weightedVote, 'votes weighted by member accuracy'),
+    },
+    scaleInputs: false,
+    create: async (ctx, p) => new AdaptiveRandomForest(ctx, as(p)),
+    restore: async (ctx, p, s) => AdaptiveRandomForest.restore(ctx, as(p), s),
+  },
+  {
+    name: 'online-bagging',
+    summary: 'online bagging: each member learns each row Poisson(1) times',
+    reference: 'Oza & Russell 2001',
+    params: {
+      base: baseParam,
+      ensembleSize: { type: 'integer', default: onlineBaggingDefaults.ensembleSize, min: 1, doc: 'members' },
+    },
+    scaleInputs: baseWantsScaling,
+    create: async (ctx, p) => OnlineBagging.create(ctx, as(p)),
+    restore: async (ctx, p, s) => OnlineBagging.restore(ctx, as(p), s),
+  },
+  {
+    name: 'leveraging-bagging',
+    summary: 'online bagging with Poisson(6) weights and ADWIN replacing the worst member on drift',
+    reference: 'Bifet, Holmes & Pfahringer 2010',
+    params: {
+      base: baseParam,
+      ensembleSize: { type: 'integer', default: leveragingBaggingDefaults.ensembleSize, min: 1, doc: 'members' },
+      lambda: { type: 'number', default: leveragingBaggingDefaults.lambda, min: 0, exclusiveMin: true, doc: 'Poisson rate' },
+      adwinDelta: probability(leveragingBaggingDefaults.adwinDelta, 'ADWIN confidence per member'),
+    },
+    scaleInputs: baseWantsScaling,
+    create: async (ctx, p) => LeveragingBagging.create(ctx, as(p)),
+    restore: async (ctx, p, s) => LeveragingBagging.restore(ctx, as(p), s),
+  },
+  perceptronDefinition,
+  passiveAggressiveDefinition,
+  knnDefinition,
+  majorityClassDefinition,
+  noChangeDefinition,
 ];
 
 export const learnerNames: readonly string[] = learnerDefinitions.map((d) => d.name);

@@ -28,16 +28,18 @@ const manifestSchema = z.object({
     features: z.array(z.string()).min(1),
     label: z.string(),
     classes: z.array(z.string()),
+    nominal: z.array(z.boolean()).optional(),
   }),
   preprocessing: z.array(z.object({ name: z.literal('standard-scaler'), state: z.unknown() })),
   summary: z
     .object({
       dataset: z.string(),
-      protocol: z.literal('batch-split'),
+      protocol: z.enum(['batch-split', 'prequential']),
       rows: z.number(),
       batches: z.number(),
-      meanAccuracy: z.number(),
-      stdAccuracy: z.number(),
+      accuracy: z.number(),
+      meanAccuracy: z.number().nullable(),
+      stdAccuracy: z.number().nullable(),
       seed: z.number(),
       batchSize: z.number(),
       testSize: z.number(),
@@ -78,7 +80,12 @@ export async function saveModel(model: Model, dir: string): Promise<void> {
     createdBy: `streamlearn ${VERSION}`,
     savedAt: new Date().toISOString(),
     learner: { name: model.learnerName, params: { ...model.params }, seed: model.seed },
-    schema: { features: [...model.schema.features], label: model.schema.label, classes: [...model.schema.classes] },
+    schema: {
+      features: [...model.schema.features],
+      label: model.schema.label,
+      classes: [...model.schema.classes],
+      ...(model.schema.nominal ? { nominal: [...model.schema.nominal] } : {}),
+    },
     preprocessing: model.scaler ? [{ name: 'standard-scaler', state: model.scaler.getState() }] : [],
     summary: model.summary,
     backend: model.backend,
@@ -150,7 +157,7 @@ export async function loadModel(dir: string): Promise<Model> {
   const def = learnerDefinition(manifest.learner.name);
   const params = resolveParams(def, manifest.learner.params);
   const schema = { ...manifest.schema, classes: [...manifest.schema.classes] };
-  const ctx = { nFeatures: schema.features.length, nClasses: schema.classes.length, seed: manifest.learner.seed };
+  const ctx = { nFeatures: schema.features.length, nClasses: schema.classes.length, seed: manifest.learner.seed, nominal: schema.nominal };
   const { [STATE_FILE]: _, ...extra } = files;
   let learner;
   try {

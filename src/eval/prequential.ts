@@ -1,0 +1,60 @@
+import type { Batch } from '../core/types.js';
+import type { DriftDetector } from '../drift/contract.js';
+import type { IncrementalModel } from './batch-split.js';
+
+export interface PrequentialOptions {
+  /** Watches the error stream (1 wrong, 0 right); its drifts are reported by row. */
+  readonly drift?: DriftDetector;
+  /** Called every `progressEvery` rows with the rows seen and the right predictions so far. */
+  readonly onProgress?: (rows: number, correct: number) => void;
+  readonly progressEvery?: number;
+}
+
+export interface PrequentialResult {
+  readonly rows: number;
+  readonly correct: number;
+  /** Share of rows predicted right before they were learned. */
+  readonly accuracy: number;
+  /** 1-based rows at which the drift detector signalled drift. */
+  readonly drifts: number[];
+  /** 1-based rows at which it signalled a warning. */
+  readonly warnings: number[];
+}
+
+/**
+ * Prequential evaluation, interleaved test-then-train (Dawid 1984; as MOA's
+ * EvaluatePrequential with its basic cumulative evaluator, and River's
+ * progressive_val_score): every row is predicted first, scored, and only
+ * then learned. Rows are taken in stream order, one at a time, whatever the
+ * size of the batches they arrive in.
+ */
+export async function prequential(
+  batches: AsyncIterable<Batch>,
+  model: IncrementalModel,
+  options: PrequentialOptions = {},
+): Promise<PrequentialResult> {
+  let rows = 0;
+  let correct = 0;
+  const drifts: number[] = [];
+  const warnings: number[] = [];
+  const every = options.progressEvery ?? 10_000;
+  for await (const batch of batches) {
+    const { cols } = batch.x;
+    for (let r = 0; r < batch.x.rows; r++) {
+      // Views, not copies: one row of the batch.
+      const one: Batch = { x: { data: batch.x.data.subarray(r * cols, r * cols + cols), rows: 1, cols }, y: batch.y.subarray(r, r + 1) };
+      const [predicted] = await model.predict(one.x);
+      const right = predicted === one.y[0];
+      rows++;
+      if (right) correct++;
+      if (options.drift) {
+        const signal = options.drift.update(right ? 0 : 1);
+        if (signal === 'drift') drifts.push(rows);
+        else if (signal === 'warning') warnings.push(rows);
+      }
+      await model.learn(one);
+      if (options.onProgress && rows % every === 0) options.onProgress(rows, correct);
+    }
+  }
+  return { rows, correct, accuracy: rows > 0 ? correct / rows : NaN, drifts, warnings };
+}

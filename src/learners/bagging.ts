@@ -1,0 +1,232 @@
+import { z } from 'zod';
+import { Random, deriveSeed } from '../core/random.js';
+import { parseState, rngState, type Json } from '../core/state.js';
+import { takeRows, type Batch, type Matrix } from '../core/types.js';
+import { ADWIN } from '../drift/adwin.js';
+import { errorRose } from '../drift/error-rise.js';
+import { argmaxRows, classesNeeded, type Classifier, type LearnerContext, type LearnerState } from './contract.js';
+import { learnerDefinition, resolveParams, type BaggingBase } from './registry.js';
+
+export interface OnlineBaggingParams {
+  readonly base: BaggingBase;
+  readonly ensembleSize: number;
+}
+
+export interface LeveragingBaggingParams extends OnlineBaggingParams {
+  /** Rate of the Poisson draw that weighs each row for each member. */
+  readonly lambda: number;
+  /** ADWIN confidence of each member's error monitor. */
+  readonly adwinDelta: number;
+}
+
+export const onlineBaggingDefaults: OnlineBaggingParams = { base: 'hoeffding-tree', ensembleSize: 10 };
+export const leveragingBaggingDefaults: LeveragingBaggingParams = { ...onlineBaggingDefaults, lambda: 6, adwinDelta: 0.002 };
+
+const stateSchema = z.object({
+  nFeatures: z.number().int().positive(),
+  k: z.number().int(),
+  members: z.array(z.unknown()),
+  detectors: z.array(z.unknown()).optional(),
+  replaced: z.number(),
+  made: z.number(),
+  rng: rngState,
+});
+
+/**
+ * What the two bagging ensembles share: members made from a base learner by
+ * name, each trained on each batch with every row repeated a Poisson number
+ * of times (which is what weighing by k means for any incremental learner),
+ * and a prediction that is the mean of the members' probabilities.
+ */
+abstract class Bagging implements Classifier {
+  abstract readonly name: string;
+  protected k: number;
+  protected members: Classifier[] = [];
+  protected readonly rng: Random;
+  /** Members made so far: each gets a seed of its own. */
+  protected made = 0;
+  /** Members replaced after their error rose (leveraging bagging). */
+  replaced = 0;
+
+  protected constructor(
+    protected readonly ctx: LearnerContext,
+    protected readonly base: BaggingBase,
+    protected readonly size: number,
+    protected readonly lambda: number,
+    purpose: string,
+  ) {
+    this.k = Math.max(ctx.nClasses, 1);
+    this.rng = Random.derive(ctx.seed, purpose);
+  }
+
+  get nClasses(): number {
+    return this.k;
+  }
+
+  protected async newMember(): Promise<Classifier> {
+    const def = learnerDefinition(this.base);
+    const seed = deriveSeed(this.ctx.seed, `member-${this.made++}`);
+    return def.create({ ...this.ctx, nClasses: this.k, seed }, resolveParams(def));
+  }
+
+  protected async fill(): Promise<void> {
+    while (this.members.length < this.size) this.members.push(await this.newMember());
+  }
+
+  /** Each member learns the batch with each row repeated Poisson(lambda) times. */
+  protected async learnWeighted(batch: Batch): Promise<void> {
+    this.k = classesNeeded(batch.y, this.k);
+    for (const m of this.members) {
+      const rows: number[] = [];
+      for (let r = 0; r < batch.x.rows; r++) {
+        for (let w = this.rng.poisson(this.lambda); w > 0; w--) rows.push(r);
+      }
+      if (rows.length > 0) await m.learn(takeRows(batch, rows));
+    }
+  }
+
+  async predictProba(x: Matrix): Promise<Float64Array> {
+    const k = this.k;
+    const out = new Float64Array(x.rows * k);
+    for (const m of this.members) {
+      const p = await m.predictProba(x);
+      const km = m.nClasses;
+      for (let r = 0; r < x.rows; r++) {
+        for (let c = 0; c < Math.min(km, k); c++) out[r * k + c] += p[r * km + c] / this.members.length;
+      }
+    }
+    return out;
+  }
+
+  abstract learn(batch: Batch): Promise<void>;
+  abstract saveState(): Promise<LearnerState>;
+
+  protected async membersState(): Promise<Json[]> {
+    const out: Json[] = [];
+    for (const m of this.members) out.push((await m.saveState()).json);
+    return out;
+  }
+
+  protected async restoreMembers(states: readonly unknown[]): Promise<void> {
+    const def = learnerDefinition(this.base);
+    this.members = [];
+    for (const json of states) {
+      this.members.push(await def.restore({ ...this.ctx, nClasses: this.k }, resolveParams(def), { json: json as Json }));
+    }
+  }
+}
+
+/**
+ * Online bagging (Oza & Russell 2001, "Online bagging and boosting"): each
+ * member sees each row k ~ Poisson(1) times, the online counterpart of a
+ * bootstrap sample. Defaults as MOA's OzaBag: 10 members, Hoeffding trees.
+ */
+export class OnlineBagging extends Bagging {
+  readonly name = 'online-bagging';
+  readonly params: OnlineBaggingParams;
+
+  private constructor(ctx: LearnerContext, params: OnlineBaggingParams) {
+    super(ctx, params.base, params.ensembleSize, 1, 'online-bagging');
+    this.params = params;
+  }
+
+  static async create(ctx: LearnerContext, params: Partial<OnlineBaggingParams> = {}): Promise<OnlineBagging> {
+    const bag = new OnlineBagging(ctx, { ...onlineBaggingDefaults, ...params });
+    await bag.fill();
+    return bag;
+  }
+
+  async learn(batch: Batch): Promise<void> {
+    await this.learnWeighted(batch);
+  }
+
+  async saveState(): Promise<LearnerState> {
+    return {
+      json: { nFeatures: this.ctx.nFeatures, k: this.k, members: await this.membersState(), replaced: 0, made: this.made, rng: this.rng.getState() },
+    };
+  }
+
+  static async restore(ctx: LearnerContext, params: Partial<OnlineBaggingParams>, state: LearnerState): Promise<OnlineBagging> {
+    const s = parseState('online-bagging', stateSchema, state.json);
+    const bag = new OnlineBagging({ ...ctx, nClasses: s.k }, { ...onlineBaggingDefaults, ...params });
+    bag.k = s.k;
+    await bag.restoreMembers(s.members);
+    bag.made = s.made;
+    bag.rng.setState(s.rng);
+    return bag;
+  }
+}
+
+/**
+ * Leveraging bagging (Bifet, Holmes & Pfahringer 2010, "Leveraging bagging
+ * for evolving data streams"): online bagging with more randomisation,
+ * Poisson(lambda = 6) weights, and an ADWIN per member on its errors; when
+ * any member's error rises significantly, the member with the highest error
+ * is replaced by a new one. Defaults as MOA's LeveragingBag: 10 Hoeffding
+ * trees, lambda 6, ADWIN delta 0.002 (output codes are not implemented).
+ */
+export class LeveragingBagging extends Bagging {
+  readonly name = 'leveraging-bagging';
+  readonly params: LeveragingBaggingParams;
+  private detectors: ADWIN[] = [];
+
+  private constructor(ctx: LearnerContext, params: LeveragingBaggingParams) {
+    super(ctx, params.base, params.ensembleSize, params.lambda, 'leveraging-bagging');
+    this.params = params;
+  }
+
+  static async create(ctx: LearnerContext, params: Partial<LeveragingBaggingParams> = {}): Promise<LeveragingBagging> {
+    const bag = new LeveragingBagging(ctx, { ...leveragingBaggingDefaults, ...params });
+    await bag.fill();
+    bag.detectors = bag.members.map(() => new ADWIN({ delta: bag.params.adwinDelta }));
+    return bag;
+  }
+
+  async learn(batch: Batch): Promise<void> {
+    this.k = classesNeeded(batch.y, this.k);
+    // Each member is scored on the rows before it learns them (test-then-train).
+    const wrong: Uint8Array[] = [];
+    for (const m of this.members) {
+      const predicted = argmaxRows(await m.predictProba(batch.x), m.nClasses);
+      wrong.push(Uint8Array.from(predicted, (p, r) => (p === batch.y[r] ? 0 : 1)));
+    }
+    await this.learnWeighted(batch);
+    let change = false;
+    for (let r = 0; r < batch.x.rows; r++) {
+      for (let i = 0; i < this.members.length; i++) if (errorRose(this.detectors[i], wrong[i][r] === 1)) change = true;
+    }
+    if (change) {
+      let worst = 0;
+      for (let i = 1; i < this.detectors.length; i++) if (this.detectors[i].estimate > this.detectors[worst].estimate) worst = i;
+      this.members[worst] = await this.newMember();
+      this.detectors[worst] = new ADWIN({ delta: this.params.adwinDelta });
+      this.replaced++;
+    }
+  }
+
+  async saveState(): Promise<LearnerState> {
+    return {
+      json: {
+        nFeatures: this.ctx.nFeatures,
+        k: this.k,
+        members: await this.membersState(),
+        detectors: this.detectors.map((d) => d.getState()),
+        replaced: this.replaced,
+        made: this.made,
+        rng: this.rng.getState(),
+      },
+    };
+  }
+
+  static async restore(ctx: LearnerContext, params: Partial<LeveragingBaggingParams>, state: LearnerState): Promise<LeveragingBagging> {
+    const s = parseState('leveraging-bagging', stateSchema, state.json);
+    const bag = new LeveragingBagging({ ...ctx, nClasses: s.k }, { ...leveragingBaggingDefaults, ...params });
+    bag.k = s.k;
+    await bag.restoreMembers(s.members);
+    bag.detectors = (s.detectors ?? []).map((d) => ADWIN.restore({ delta: bag.params.adwinDelta }, d as Json));
+    bag.replaced = s.replaced;
+    bag.made = s.made;
+    bag.rng.setState(s.rng);
+    return bag;
+  }
+}

@@ -1,0 +1,207 @@
+import { z } from 'zod';
+import type { Batch, Matrix } from '../core/types.js';
+import { numbers, parseState } from '../core/state.js';
+import {
+  classesNeeded,
+  toNumbers,
+  type Classifier,
+  type LearnerContext,
+  type LearnerState,
+  type Params,
+} from './contract.js';
+import type { LearnerDefinition } from './registry.js';
+
+export interface KNNParams {
+  /** Neighbours that vote. */
+  readonly k: number;
+  /** Most recent rows kept; older rows are forgotten. */
+  readonly windowSize: number;
+}
+
+export const knnDefaults: KNNParams = { k: 10, windowSize: 1000 };
+
+const stateSchema = z.object({
+  nFeatures: z.number().int().positive(),
+  nClasses: z.number().int().nonnegative(),
+  // The window's rows, oldest first: row-major features and their labels.
+  x: numbers,
+  y: z.array(z.number().int().nonnegative()),
+});
+
+/**
+ * k nearest neighbours (Cover & Hart 1967, "Nearest neighbor pattern
+ * classification") over a sliding window of the most recent rows, as in
+ * MOA's kNN (Bifet, Pfahringer, Read & Holmes 2013, "Efficient data stream
+ * classification via probabilistic adaptive windows"): the window forgets
+ * old rows, so the learner follows a changing concept within windowSize rows.
+ *
+ * Distances are Euclidean. A row's probabilities are the shares of its k
+ * nearest stored rows' labels (all stored rows while fewer than k are
+ * stored; uniform before any). Among rows at the same distance the more
+ * recent one is nearer, so the answer never depends on where the ring
+ * buffer happens to wrap. Defaults: k 10, windowSize 1000 (MOA's kNN).
+ * Features should be standardised, since every feature weighs in the
+ * distance by its scale; the registry puts an online standard scaler in
+ * front. Note that stored rows keep the scaling they had when learned.
+ */
+export class KNNClassifier implements Classifier {
+  readonly name = 'knn';
+  readonly params: KNNParams;
+  private readonly d: number;
+  private classes: number;
+  // Ring buffer of rows (row-major) and labels. It grows by doubling up to
+  // windowSize, so a large window costs memory only once it fills.
+  private rows: Float64Array;
+  private labels: Int32Array;
+  private size = 0;
+  /** Where the next row goes: equal to `size` until the window is full, then the oldest row. */
+  private next = 0;
+
+  constructor(ctx: LearnerContext, params: Partial<KNNParams> = {}) {
+    this.params = { ...knnDefaults, ...params };
+    const { k, windowSize } = this.params;
+    if (!(Number.isInteger(k) && k >= 1)) throw new RangeError(`knn: k must be a positive integer, got ${k}`);
+    if (!(Number.isInteger(windowSize) && windowSize >= 1)) {
+      throw new RangeError(`knn: windowSize must be a positive integer, got ${windowSize}`);
+    }
+    this.d = ctx.nFeatures;
+    this.classes = ctx.nClasses;
+    const capacity = Math.min(windowSize, 64);
+    this.rows = new Float64Array(capacity * this.d);
+    this.labels = new Int32Array(capacity);
+  }
+
+  get nClasses(): number {
+    return this.classes;
+  }
+
+  /** How many rows the window holds now. */
+  get stored(): number {
+    return this.size;
+  }
+
+  learn(batch: Batch): void {
+    this.classes = classesNeeded(batch.y, this.classes);
+    const { d } = this;
+    const w = this.params.windowSize;
+    const data = batch.x.data;
+    for (let r = 0; r < batch.x.rows; r++) {
+      if (this.size < w && this.size === this.labels.length) this.growStorage();
+      const at = this.next;
+      const o = at * d;
+      for (let j = 0; j < d; j++) this.rows[o + j] = data[r * d + j];
+      this.labels[at] = batch.y[r];
+      this.next = at + 1 === w ? 0 : at + 1;
+      if (this.size < w) this.size++;
+    }
+  }
+
+  predictProba(x: Matrix): Float64Array {
+    const { d, size } = this;
+    const nc = this.classes;
+    const out = new Float64Array(x.rows * nc);
+    if (size === 0) return out.fill(1 / Math.max(nc, 1));
+    const kk = Math.min(this.params.k, size);
+    const w = this.params.windowSize;
+    // The k best so far, nearest first; reused for every query row.
+    const bestDist = new Float64Array(kk);
+    const bestLabel = new Int32Array(kk);
+    const stored = this.rows;
+    const data = x.data;
+    for (let r = 0; r < x.rows; r++) {
+      const q = r * d;
+      let found = 0;
+      // Newest to oldest, and a candidate must be strictly nearer than the
+      // current k-th, so that ties go to the more recent row.
+      for (let i = 0; i < size; i++) {
+        let slot = this.next - 1 - i;
+        if (slot < 0) slot += w;
+        const worst = found === kk ? bestDist[kk - 1] : Infinity;
+        const o = slot * d;
+        let dist = 0;
+        for (let j = 0; j < d; j++) {
+          const diff = data[q + j] - stored[o + j];
+          dist += diff * diff;
+          if (dist >= worst) break; // partial sums only grow: it cannot get in
+        }
+        if (!(dist < worst)) continue;
+        let p = found < kk ? found++ : kk - 1;
+        while (p > 0 && bestDist[p - 1] > dist) {
+          bestDist[p] = bestDist[p - 1];
+          bestLabel[p] = bestLabel[p - 1];
+          p--;
+        }
+        bestDist[p] = dist;
+        bestLabel[p] = this.labels[slot];
+      }
+      const o = r * nc;
+      if (found === 0) {
+        // Only when every distance was NaN or infinite.
+        for (let c = 0; c < nc; c++) out[o + c] = 1 / nc;
+        continue;
+      }
+      for (let i = 0; i < found; i++) out[o + bestLabel[i]] += 1;
+      for (let c = 0; c < nc; c++) out[o + c] /= found;
+    }
+    return out;
+  }
+
+  saveState(): LearnerState {
+    const { d, size } = this;
+    const w = this.params.windowSize;
+    const x = new Float64Array(size * d);
+    const y = new Int32Array(size);
+    const oldest = (this.next - size + w) % w;
+    for (let i = 0; i < size; i++) {
+      const slot = (oldest + i) % w;
+      x.set(this.rows.subarray(slot * d, slot * d + d), i * d);
+      y[i] = this.labels[slot];
+    }
+    return { json: { nFeatures: d, nClasses: this.classes, x: toNumbers(x), y: toNumbers(y) } };
+  }
+
+  /** Rebuilds the window; when the saved window is larger than windowSize, only its newest rows are kept. */
+  static restore(ctx: LearnerContext, params: Partial<KNNParams>, state: LearnerState): KNNClassifier {
+    const s = parseState('knn', stateSchema, state.json);
+    const d = s.nFeatures;
+    if (d !== ctx.nFeatures || s.x.length !== s.y.length * d || s.y.some((c) => c >= s.nClasses)) {
+      throw new Error('knn: saved state does not match the schema');
+    }
+    const model = new KNNClassifier({ ...ctx, nClasses: s.nClasses }, params);
+    const skip = Math.max(0, s.y.length - model.params.windowSize);
+    const n = s.y.length - skip;
+    model.rows = new Float64Array(Math.max(n, model.labels.length) * d);
+    model.labels = new Int32Array(Math.max(n, model.labels.length));
+    model.rows.set(s.x.slice(skip * d));
+    model.labels.set(s.y.slice(skip));
+    model.size = n;
+    model.next = n % model.params.windowSize;
+    return model;
+  }
+
+  private growStorage(): void {
+    const capacity = Math.min(this.params.windowSize, Math.max(1, this.labels.length * 2));
+    const rows = new Float64Array(capacity * this.d);
+    rows.set(this.rows);
+    const labels = new Int32Array(capacity);
+    labels.set(this.labels);
+    this.rows = rows;
+    this.labels = labels;
+  }
+}
+
+// The registry checks every value against its ParamSpec before this cast.
+const paramsAs = (params: Params): Partial<KNNParams> => params as unknown as Partial<KNNParams>;
+
+export const knnDefinition: LearnerDefinition = {
+  name: 'knn',
+  summary: 'k nearest neighbours (Euclidean) over a sliding window of recent rows, on standardised features',
+  reference: 'Cover & Hart 1967; Bifet, Pfahringer, Read & Holmes 2013',
+  params: {
+    k: { type: 'integer', default: knnDefaults.k, min: 1, doc: 'neighbours that vote' },
+    windowSize: { type: 'integer', default: knnDefaults.windowSize, min: 1, doc: 'most recent rows kept' },
+  },
+  scaleInputs: true,
+  create: async (ctx, p) => new KNNClassifier(ctx, paramsAs(p)),
+  restore: async (ctx, p, s) => KNNClassifier.restore(ctx, paramsAs(p), s),
+};

@@ -1,0 +1,516 @@
+import type { Random } from '../../core/random.js';
+import { ADWIN } from '../../drift/adwin.js';
+import type { Json } from '../../core/state.js';
+import { GaussianObserver, NominalObserver, type AttributeObserver, type SplitSuggestion } from './observers.js';
+import { splitCriterion, type SplitCriterion, type SplitCriterionName } from './split-criterion.js';
+
+export type LeafPrediction = 'mc' | 'nb' | 'nba';
+export const leafPredictions: readonly LeafPrediction[] = ['mc', 'nb', 'nba'];
+
+/** The settings of a Hoeffding tree; the classifier classes give them their defaults. */
+export interface TreeOptions {
+  readonly gracePeriod: number;
+  readonly splitConfidence: number;
+  readonly tieThreshold: number;
+  readonly splitCriterion: SplitCriterionName;
+  readonly leafPrediction: LeafPrediction;
+  /** Candidate split points per numeric attribute. */
+  readonly numericBins: number;
+  /** Memory bound in bytes (estimated); past it the least promising leaves stop learning. */
+  readonly maxByteSize: number;
+  /** Rows between checks of the memory bound. */
+  readonly memoryEstimatePeriod: number;
+  /** Attributes each new leaf may split on, drawn at random (ARF's subspaces); 0 means all. */
+  readonly subspaceSize: number;
+}
+
+/** What the Hoeffding Adaptive Tree adds to a node: its error monitor and, on a split, an alternate subtree. */
+export interface Adaptive {
+  errors?: ADWIN;
+  alternate?: TreeNode | null;
+}
+
+export interface Leaf extends Adaptive {
+  readonly kind: 'leaf';
+  counts: Float64Array;
+  /** Null once deactivated by the memory bound: it then only counts classes. */
+  observers: (AttributeObserver | undefined)[] | null;
+  /** The attributes this leaf may split on; null means all. */
+  features: Int32Array | null;
+  weightAtLastEval: number;
+  mcCorrect: number;
+  nbCorrect: number;
+}
+
+export interface Split extends Adaptive {
+  readonly kind: 'split';
+  readonly feature: number;
+  /** Numeric test: x <= threshold goes to child 0. NaN for a nominal test. */
+  readonly threshold: number;
+  /** Nominal test: value -> child index; null for a numeric test. */
+  readonly branches: Map<number, number> | null;
+  readonly children: TreeNode[];
+  /** The class distribution when the split was made: predicts for a nominal value with no branch. */
+  counts: Float64Array;
+}
+
+export type TreeNode = Leaf | Split;
+
+/** Where a row lands: the node, and how to put a replacement there. */
+export interface Landing {
+  node: TreeNode;
+  parent: Split | null;
+  branch: number;
+  /** Puts a replacement in the node's place, for subtrees not hanging from `parent` (HAT's alternates). */
+  set?: (node: TreeNode) => void;
+}
+
+export function sumOf(values: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < values.length; i++) s += values[i];
+  return s;
+}
+
+export function argmax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
+
+function widen(values: Float64Array, k: number): Float64Array {
+  if (values.length >= k) return values;
+  const out = new Float64Array(k);
+  out.set(values);
+  return out;
+}
+
+/**
+ * The Very Fast Decision Tree (Domingos & Hulten 2000, "Mining high-speed
+ * data streams"), as MOA's HoeffdingTree: a leaf that has seen `gracePeriod`
+ * more weight since its last attempt compares its two best splits; it splits
+ * when the best beats the second by more than the Hoeffding bound
+ * sqrt(R^2 ln(1/delta) / 2n), or when the bound falls under the tie
+ * threshold. The option not to split competes too (pre-pruning). This class
+ * is the tree itself; HoeffdingTreeClassifier and the ensembles drive it.
+ */
+export class HoeffdingTree {
+  root: TreeNode;
+  k: number;
+  private readonly criterion: SplitCriterion;
+  private rowsSinceMemoryCheck = 0;
+  /** Leaves turned inactive by the memory bound, counted for reports. */
+  deactivations = 0;
+
+  constructor(
+    readonly options: TreeOptions,
+    readonly nFeatures: number,
+    k: number,
+    /** Per attribute, whether it is nominal (category codes) rather than numeric. */
+    readonly nominal: readonly boolean[],
+    private readonly rng: Random,
+  ) {
+    this.k = Math.max(k, 1);
+    this.criterion = splitCriterion(options.splitCriterion);
+    this.root = this.newLeaf(new Float64Array(this.k));
+  }
+
+  newLeaf(counts: Float64Array): Leaf {
+    return {
+      kind: 'leaf',
+      counts: widen(counts, this.k),
+      observers: new Array(this.nFeatures),
+      features: this.drawSubspace(),
+      weightAtLastEval: sumOf(counts),
+      mcCorrect: 0,
+      nbCorrect: 0,
+    };
+  }
+
+  /** Follows the tests from `start` down to a leaf, or to a split with no branch for the row's value. */
+  land(x: Float64Array, start: TreeNode = this.root, parent: Split | null = null, branch = -1): Landing {
+    let node = start;
+    while (node.kind === 'split') {
+      const child = this.branchOf(node, x[node.feature]);
+      if (child < 0) return { node, parent, branch };
+      parent = node;
+      branch = child;
+      node = node.children[child];
+    }
+    return { node, parent, branch };
+  }
+
+  /** The child index a value goes to; -1 for a nominal value with no branch yet. */
+  branchOf(split: Split, value: number): number {
+    if (Number.isNaN(value)) {
+      // A missing value follows the heaviest branch.
+      let best = 0;
+      let bestWeight = -1;
+      split.children.forEach((c, i) => {
+        const w = sumOf(c.counts);
+        if (w > bestWeight) {
+          bestWeight = w;
+          best = i;
+        }
+      });
+      return best;
+    }
+    if (split.branches === null) return value <= split.threshold ? 0 : 1;
+    return split.branches.get(value) ?? -1;
+  }
+
+  /** Learns one row with a weight; grows the tree where a leaf decides to split. */
+  learnOne(x: Float64Array, y: number, weight = 1): void {
+    if (y >= this.k) this.k = y + 1;
+    this.learnAt(this.land(x), x, y, weight);
+    this.countRow();
+  }
+
+  /** Counts a learned row; every memoryEstimatePeriod rows, the memory bound is enforced. */
+  countRow(): void {
+    if (++this.rowsSinceMemoryCheck >= this.options.memoryEstimatePeriod) {
+      this.rowsSinceMemoryCheck = 0;
+      this.enforceMemoryBound();
+    }
+  }
+
+  /**
+   * Learns one row, and says whether the tree's prediction for it, made
+   * before learning, was right: one descent and one naive Bayes evaluation
+   * serve both (test-then-train in the ensembles). A weight of 0 only scores.
+   */
+  learnOneScored(x: Float64Array, y: number, weight: number): boolean {
+    if (y >= this.k) this.k = y + 1;
+    const landing = this.land(x);
+    const { node } = landing;
+    let right: boolean;
+    let nbScores: Float64Array | undefined;
+    if (node.kind === 'leaf' && node.observers && this.options.leafPrediction !== 'mc') {
+      nbScores = this.naiveBayesScores(node, x);
+      const useNB = this.options.leafPrediction === 'nb' || node.nbCorrect >= node.mcCorrect;
+      right = argmax(useNB ? nbScores : node.counts) === y;
+    } else {
+      right = argmax(this.predictAt(landing, x)) === y;
+    }
+    if (weight > 0) {
+      this.learnAt(landing, x, y, weight, nbScores);
+      this.countRow();
+    }
+    return right;
+  }
+
+  /**
+   * Learns one row at the place it landed (a leaf, or a split lacking the
+   * row's branch). `nbScores`, when given, are the leaf's naive Bayes scores
+   * for the row, already computed by the caller.
+   */
+  learnAt(landing: Landing, x: Float64Array, y: number, weight: number, nbScores?: Float64Array): void {
+    let { node } = landing;
+    if (node.kind === 'split') {
+      // A nominal value never seen at this split: it gets a branch of its own.
+      const leaf = this.newLeaf(new Float64Array(this.k));
+      node.branches!.set(x[node.feature], node.children.length);
+      node.children.push(leaf);
+      landing = { node: leaf, parent: node, branch: node.children.length - 1 };
+      // Any custom setter belonged to the split, not to the new leaf.
+      node = leaf;
+    }
+    const leaf = node;
+    leaf.counts = widen(leaf.counts, this.k);
+    if (leaf.observers && this.options.leafPrediction === 'nba') {
+      if (argmax(leaf.counts) === y) leaf.mcCorrect += weight;
+      if (argmax(nbScores ?? this.naiveBayesScores(leaf, x)) === y) leaf.nbCorrect += weight;
+    }
+    leaf.counts[y] += weight;
+    if (!leaf.observers) return;
+    const features = leaf.features;
+    const m = features ? features.length : this.nFeatures;
+    for (let i = 0; i < m; i++) {
+      const f = features ? features[i] : i;
+      let obs = leaf.observers[f];
+      if (!obs) {
+        obs = this.nominal[f] ? new NominalObserver(this.k) : new GaussianObserver(this.k, this.options.numericBins);
+        leaf.observers[f] = obs;
+      }
+      obs.update(x[f], y, weight);
+    }
+    const seen = sumOf(leaf.counts);
+    if (seen - leaf.weightAtLastEval >= this.options.gracePeriod) {
+      leaf.weightAtLastEval = seen;
+      const split = this.attemptSplit(leaf);
+      if (split) this.replace(landing, split);
+    }
+  }
+
+  /** Puts `node` where the landing's node was. */
+  replace(landing: Landing, node: TreeNode): void {
+    if (landing.set) landing.set(node);
+    else if (landing.parent) landing.parent.children[landing.branch] = node;
+    else this.root = node;
+  }
+
+  /** Class probabilities at a landing: the leaf's prediction, or a split's class shares. */
+  predictAt(landing: Landing, x: Float64Array): Float64Array {
+    const { node } = landing;
+    if (node.kind === 'split') return normalised(node.counts, this.k);
+    const mode = this.options.leafPrediction;
+    if (node.observers && (mode === 'nb' || (mode === 'nba' && node.nbCorrect >= node.mcCorrect))) {
+      return softmax(this.naiveBayesScores(node, x), this.k);
+    }
+    return normalised(node.counts, this.k);
+  }
+
+  predictOne(x: Float64Array): Float64Array {
+    return this.predictAt(this.land(x), x);
+  }
+
+  /**
+   * Log posterior scores, up to a constant: the leaf's class prior times the
+   * observers' likelihoods (MOA's naive Bayes leaves). Attributes the leaf
+   * has not observed are left out; with no usable evidence the prior decides.
+   */
+  naiveBayesScores(leaf: Leaf, x: Float64Array): Float64Array {
+    const k = this.k;
+    const scores = new Float64Array(k);
+    const total = sumOf(leaf.counts);
+    if (total <= 0) return scores;
+    for (let c = 0; c < k; c++) scores[c] = c < leaf.counts.length && leaf.counts[c] > 0 ? Math.log(leaf.counts[c] / total) : -Infinity;
+    const observers = leaf.observers;
+    if (!observers) return scores;
+    for (let f = 0; f < observers.length; f++) {
+      const obs = observers[f];
+      if (!obs || obs.weight <= 0 || Number.isNaN(x[f])) continue;
+      for (let c = 0; c < k; c++) {
+        if (scores[c] === -Infinity) continue;
+        const ll = obs.logLikelihood(x[f], c);
+        if (ll !== null) scores[c] += ll;
+      }
+    }
+    // Every class ruled out (a value no class has shown): fall back to the prior.
+    for (let c = 0; c < k; c++) if (scores[c] > -Infinity) return scores;
+    for (let c = 0; c < k; c++) scores[c] = c < leaf.counts.length && leaf.counts[c] > 0 ? Math.log(leaf.counts[c] / total) : -Infinity;
+    return scores;
+  }
+
+  private attemptSplit(leaf: Leaf): Split | null {
+    const pre = leaf.counts;
+    let classes = 0;
+    for (let c = 0; c < pre.length; c++) if (pre[c] > 0) classes++;
+    if (classes < 2) return null;
+    // Not splitting competes too (pre-pruning). Under information gain its single
+    // branch makes its merit -Infinity, so a leaf only stays whole by the tie rule.
+    const suggestions: (SplitSuggestion | null)[] = [null];
+    const merits: number[] = [this.criterion.merit(pre, [pre])];
+    leaf.observers!.forEach((obs, f) => {
+      if (!obs) return;
+      const s = obs.bestSplit(this.criterion, pre, f);
+      if (s) {
+        suggestions.push(s);
+        merits.push(s.merit);
+      }
+    });
+    const order = merits.map((_, i) => i).sort((a, b) => merits[b] - merits[a] || a - b);
+    const best = order[0];
+    const n = sumOf(pre);
+    const range = this.criterion.range(pre);
+    const bound = Math.sqrt((range * range * Math.log(1 / this.options.splitConfidence)) / (2 * n));
+    const clearWinner = order.length >= 2 && merits[best] - merits[order[1]] > bound;
+    if (!(clearWinner || bound < this.options.tieThreshold)) return null;
+    const winner = suggestions[best];
+    if (winner === null || merits[best] === -Infinity) return null; // not splitting is best, or nothing is worth it
+    return this.makeSplit(winner, pre);
+  }
+
+  private makeSplit(s: SplitSuggestion, counts: Float64Array): Split {
+    const children = s.post.map((dist) => this.newLeaf(dist));
+    const branches = s.values ? new Map(s.values.map((v, i) => [v, i])) : null;
+    return { kind: 'split', feature: s.feature, threshold: s.threshold ?? NaN, branches, children, counts: counts.slice() };
+  }
+
+  private drawSubspace(): Int32Array | null {
+    const m = this.options.subspaceSize;
+    if (m <= 0 || m >= this.nFeatures) return null;
+    const perm = this.rng.permutation(this.nFeatures);
+    return perm.slice(0, m).sort();
+  }
+
+  /** Every leaf with its landing, in the main tree. */
+  leaves(): Landing[] {
+    const out: Landing[] = [];
+    const walk = (node: TreeNode, parent: Split | null, branch: number): void => {
+      if (node.kind === 'leaf') out.push({ node, parent, branch });
+      else node.children.forEach((c, i) => walk(c, node, i));
+    };
+    walk(this.root, null, -1);
+    return out;
+  }
+
+  /** Estimated bytes of the tree: what the memory bound compares with maxByteSize. */
+  estimateBytes(): number {
+    let bytes = 0;
+    const walk = (node: TreeNode): void => {
+      bytes += 96 + node.counts.byteLength;
+      if (node.kind === 'split') node.children.forEach(walk);
+      else if (node.observers) for (const o of node.observers) if (o) bytes += o.bytes;
+    };
+    walk(this.root);
+    return bytes;
+  }
+
+  /**
+   * MOA's memory management: when the estimate passes maxByteSize, the leaves
+   * with the least promise (weight not in their majority class: what a split
+   * could still fix) stop learning and drop their observers; when there is
+   * room again, the most promising inactive leaves start learning afresh.
+   */
+  enforceMemoryBound(): void {
+    const total = this.estimateBytes();
+    const leaves = this.leaves().map((l) => l.node as Leaf);
+    const active = leaves.filter((l) => l.observers);
+    if (active.length === 0) return;
+    const activeBytes = active.reduce((s, l) => s + (l.observers ?? []).reduce((b, o) => b + (o ? o.bytes : 0), 0), 0) / active.length;
+    const fixed = total - active.reduce((s, l) => s + (l.observers ?? []).reduce((b, o) => b + (o ? o.bytes : 0), 0), 0);
+    const room = Math.max(0, Math.floor((this.options.maxByteSize - fixed) / Math.max(activeBytes, 1)));
+    if (total <= this.options.maxByteSize && active.length === leaves.length) return;
+    const promise = (l: Leaf): number => sumOf(l.counts) - Math.max(...l.counts);
+    const ranked = [...leaves].sort((a, b) => promise(b) - promise(a));
+    ranked.forEach((leaf, i) => {
+      if (i < room && !leaf.observers) {
+        leaf.observers = new Array(this.nFeatures);
+        leaf.features = this.drawSubspace();
+        leaf.weightAtLastEval = sumOf(leaf.counts);
+      } else if (i >= room && leaf.observers) {
+        leaf.observers = null;
+        this.deactivations++;
+      }
+    });
+  }
+
+  toJSON(): Json {
+    return { k: this.k, rowsSinceMemoryCheck: this.rowsSinceMemoryCheck, deactivations: this.deactivations, root: nodeToJSON(this.root) as unknown as Json };
+  }
+
+  restore(json: TreeJSON, errorDelta?: number): void {
+    this.k = json.k;
+    this.rowsSinceMemoryCheck = json.rowsSinceMemoryCheck;
+    this.deactivations = json.deactivations;
+    this.root = nodeFromJSON(json.root, this.options.numericBins, errorDelta);
+  }
+}
+
+export interface TreeJSON {
+  k: number;
+  rowsSinceMemoryCheck: number;
+  deactivations: number;
+  root: NodeJSON;
+}
+
+interface AdaptiveJSON {
+  errors?: Json;
+  alternate?: NodeJSON | null;
+}
+
+export type NodeJSON =
+  | ({ kind: 'split'; feature: number; threshold: number | null; branches: [number, number][] | null; children: NodeJSON[]; counts: number[] } & AdaptiveJSON)
+  | ({
+      kind: 'leaf';
+      counts: number[];
+      observers: (Json | null)[] | null;
+      features: number[] | null;
+      weightAtLastEval: number;
+      mcCorrect: number;
+      nbCorrect: number;
+    } & AdaptiveJSON);
+
+function adaptiveToJSON(node: Adaptive): AdaptiveJSON {
+  const out: AdaptiveJSON = {};
+  if (node.errors) out.errors = node.errors.getState();
+  if (node.alternate !== undefined) out.alternate = node.alternate ? nodeToJSON(node.alternate) : null;
+  return out;
+}
+
+function adaptiveFromJSON(json: AdaptiveJSON, bins: number, errorDelta: number): Adaptive {
+  const out: Adaptive = {};
+  if (json.errors !== undefined) out.errors = ADWIN.restore({ delta: errorDelta }, json.errors);
+  if (json.alternate !== undefined) out.alternate = json.alternate ? nodeFromJSON(json.alternate, bins, errorDelta) : null;
+  return out;
+}
+
+export function nodeToJSON(node: TreeNode): NodeJSON {
+  if (node.kind === 'split') {
+    return {
+      kind: 'split',
+      feature: node.feature,
+      threshold: Number.isNaN(node.threshold) ? null : node.threshold,
+      branches: node.branches ? [...node.branches.entries()] : null,
+      children: node.children.map(nodeToJSON),
+      counts: Array.from(node.counts),
+      ...adaptiveToJSON(node),
+    };
+  }
+  return {
+    kind: 'leaf',
+    counts: Array.from(node.counts),
+    observers: node.observers ? Array.from(node.observers, (o) => (o ? o.toJSON() : null)) : null,
+    features: node.features ? Array.from(node.features) : null,
+    weightAtLastEval: node.weightAtLastEval,
+    mcCorrect: node.mcCorrect,
+    nbCorrect: node.nbCorrect,
+    ...adaptiveToJSON(node),
+  };
+}
+
+type ObserverJSON = { kind: 'gaussian'; k: number; stats: (number | null)[] } | { kind: 'nominal'; k: number; values: [number, number[]][]; totals: number[] };
+
+/** Rebuilds a node; `errorDelta` is the ADWIN confidence of adaptive nodes' error monitors. */
+export function nodeFromJSON(json: NodeJSON, bins: number, errorDelta = 0.002): TreeNode {
+  if (json.kind === 'split') {
+    return {
+      kind: 'split',
+      feature: json.feature,
+      threshold: json.threshold ?? NaN,
+      branches: json.branches ? new Map(json.branches) : null,
+      children: json.children.map((c) => nodeFromJSON(c, bins, errorDelta)),
+      counts: Float64Array.from(json.counts),
+      ...adaptiveFromJSON(json, bins, errorDelta),
+    };
+  }
+  return {
+    kind: 'leaf',
+    counts: Float64Array.from(json.counts),
+    observers: json.observers
+      ? json.observers.map((o) => {
+          if (o === null) return undefined;
+          const obs = o as ObserverJSON;
+          return obs.kind === 'gaussian' ? GaussianObserver.fromJSON(obs, bins) : NominalObserver.fromJSON(obs);
+        })
+      : null,
+    features: json.features ? Int32Array.from(json.features) : null,
+    weightAtLastEval: json.weightAtLastEval,
+    mcCorrect: json.mcCorrect,
+    nbCorrect: json.nbCorrect,
+    ...adaptiveFromJSON(json, bins, errorDelta),
+  };
+}
+
+/** Counts as probabilities over k classes; uniform when nothing was counted. */
+export function normalised(counts: Float64Array, k: number): Float64Array {
+  const out = new Float64Array(k);
+  const total = sumOf(counts);
+  if (total <= 0) return out.fill(1 / k);
+  for (let c = 0; c < Math.min(k, counts.length); c++) out[c] = counts[c] / total;
+  return out;
+}
+
+function softmax(scores: Float64Array, k: number): Float64Array {
+  const out = new Float64Array(k);
+  let max = -Infinity;
+  for (let c = 0; c < scores.length; c++) if (scores[c] > max) max = scores[c];
+  if (max === -Infinity) return out.fill(1 / k);
+  let sum = 0;
+  for (let c = 0; c < scores.length; c++) {
+    out[c] = Math.exp(scores[c] - max);
+    sum += out[c];
+  }
+  for (let c = 0; c < k; c++) out[c] /= sum;
+  return out;
+}
