@@ -7,6 +7,7 @@
 export { StreamlearnError } from './core/errors.js';
 export { Random, deriveSeed } from './core/random.js';
 export type { Batch, Matrix, Row, Schema } from './core/types.js';
+export { rowsToBatch, takeRows } from './core/types.js';
 export type { Json } from './core/state.js';
 
 export { csvSource, csvFeatureRows, type Source, type CsvSourceOptions, type FeatureRow } from './data/csv.js';
@@ -22,7 +23,7 @@ export { EDDM } from './drift/eddm.js';
 export { PageHinkley } from './drift/page-hinkley.js';
 export { HDDMA } from './drift/hddm-a.js';
 export { detectorDefinitions, detectorNames, createDetector, type DetectorDefinition } from './drift/registry.js';
-export { errorRose } from './drift/error-rise.js';
+export { errorRose, watchErrors } from './drift/error-rise.js';
 
 export { shuffle } from './stream/shuffle.js';
 export { batches } from './stream/batch.js';

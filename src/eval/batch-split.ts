@@ -3,6 +3,7 @@ import { Random } from '../core/random.js';
 import type { Batch } from '../core/types.js';
 import { splitBatch } from '../stream/split.js';
 import type { DriftDetector } from '../drift/contract.js';
+import { watchErrors } from '../drift/error-rise.js';
 import { mean, sampleStd } from './metrics.js';
 
 /** What one batch did: its split and, when it had a test part, the accuracy on it. */
@@ -79,7 +80,7 @@ export async function evaluateBatchSplit(
       for (let i = 0; i < predicted.length; i++) {
         const ok = predicted[i] === test.y[i];
         if (ok) right++;
-        const signal = options.drift?.update(ok ? 0 : 1);
+        const signal = options.drift ? watchErrors(options.drift, !ok) : 'stable';
         if (signal === 'drift') drifts.push(testRows + i + 1);
         else if (signal === 'warning') warnings.push(testRows + i + 1);
       }

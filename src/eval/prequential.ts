@@ -1,9 +1,10 @@
 import type { Batch } from '../core/types.js';
 import type { DriftDetector } from '../drift/contract.js';
+import { watchErrors } from '../drift/error-rise.js';
 import type { IncrementalModel } from './batch-split.js';
 
 export interface PrequentialOptions {
-  /** Watches the error stream (1 wrong, 0 right); its drifts are reported by row. */
+  /** Watches the error stream (1 wrong, 0 right); its drifts (rises of the error) are reported by row. */
   readonly drift?: DriftDetector;
   /** Called every `progressEvery` rows with the rows seen and the right predictions so far. */
   readonly onProgress?: (rows: number, correct: number) => void;
@@ -48,7 +49,7 @@ export async function prequential(
       rows++;
       if (right) correct++;
       if (options.drift) {
-        const signal = options.drift.update(right ? 0 : 1);
+        const signal = watchErrors(options.drift, !right);
         if (signal === 'drift') drifts.push(rows);
         else if (signal === 'warning') warnings.push(rows);
       }

@@ -1,12 +1,11 @@
+import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
-import { Random } from '../core/random.js';
-import { parseState, rngState, type Json } from '../core/state.js';
+import { parseState, type Json } from '../core/state.js';
 import type { Batch, Matrix } from '../core/types.js';
-import { ADWIN } from '../drift/adwin.js';
-import { errorRose } from '../drift/error-rise.js';
 import type { Classifier, LearnerContext, LearnerState } from './contract.js';
-import { HoeffdingTree, sumOf, type TreeJSON, type TreeOptions } from './tree/hoeffding-tree.js';
-import { hoeffdingTreeDefaults, predictRows, rowOf } from './tree/hoeffding-tree-classifier.js';
+import { ForestMembers, memberStateSchema, type MemberSettings, type MemberState, type Votes } from './forest-members.js';
+import type { WorkerRequest } from './forest-worker.js';
+import { hoeffdingTreeDefaults } from './tree/hoeffding-tree-classifier.js';
 import type { LeafPrediction } from './tree/hoeffding-tree.js';
 import type { SplitCriterionName } from './tree/split-criterion.js';
 
@@ -28,6 +27,8 @@ export interface AdaptiveRandomForestParams {
   readonly driftDelta: number;
   /** Votes weighted by each member's accuracy ('on') or equal ('off'). */
   readonly weightedVote: 'on' | 'off';
+  /** Worker threads that share the members; 1 keeps them all in this thread. */
+  readonly workers: number;
 }
 
 /** The paper's and MOA's defaults. */
@@ -44,35 +45,62 @@ export const adaptiveRandomForestDefaults: AdaptiveRandomForestParams = {
   warningDelta: 0.01,
   driftDelta: 0.001,
   weightedVote: 'on',
+  workers: 1,
 };
-
-interface Member {
-  tree: HoeffdingTree;
-  background: HoeffdingTree | null;
-  warning: ADWIN;
-  drift: ADWIN;
-  /** Test-then-train record since the member was (re)made, for its vote weight. */
-  correct: number;
-  seen: number;
-}
-
-const memberSchema = z.object({
-  tree: z.unknown(),
-  background: z.unknown().nullable(),
-  warning: z.unknown(),
-  drift: z.unknown(),
-  correct: z.number(),
-  seen: z.number(),
-});
 
 const stateSchema = z.object({
   nFeatures: z.number().int().positive(),
   k: z.number().int(),
-  members: z.array(memberSchema),
-  drifts: z.number(),
-  warnings: z.number(),
-  rng: rngState,
+  members: z.array(memberStateSchema),
 });
+
+// Vitest runs the TypeScript sources, and a worker thread cannot load .ts: it then uses the build.
+const WORKER_URL = import.meta.url.endsWith('.ts')
+  ? new URL('../../dist/learners/forest-worker.js', import.meta.url)
+  : new URL('./forest-worker.js', import.meta.url);
+
+/** One worker thread and its share of the members, one request at a time. */
+class MemberWorker {
+  private readonly worker: Worker;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor() {
+    this.worker = new Worker(WORKER_URL);
+    // Idle workers must not keep the process alive; one at work must.
+    this.worker.unref();
+  }
+
+  request<T>(message: WorkerRequest): Promise<T> {
+    const run = (): Promise<T> =>
+      new Promise<T>((resolve, reject) => {
+        this.worker.ref();
+        const onMessage = (reply: { ok: boolean; error?: string } & T): void => {
+          cleanup();
+          if (reply.ok) resolve(reply);
+          else reject(new Error(`adaptive-random-forest worker: ${reply.error}`));
+        };
+        const onError = (err: Error): void => {
+          cleanup();
+          reject(err);
+        };
+        const cleanup = (): void => {
+          this.worker.off('message', onMessage);
+          this.worker.off('error', onError);
+          this.worker.unref();
+        };
+        this.worker.on('message', onMessage);
+        this.worker.on('error', onError);
+        this.worker.postMessage(message);
+      });
+    const next = this.queue.then(run, run);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  terminate(): void {
+    void this.worker.terminate();
+  }
+}
 
 /**
  * Adaptive Random Forest (Gomes, Bifet, Read, Barddal, Enembreck,
@@ -83,154 +111,165 @@ const stateSchema = z.object({
  * each row before it learns it: the errors feed a warning detector (ADWIN,
  * delta 0.01), which starts a background tree, and a drift detector (ADWIN,
  * delta 0.001), which replaces the member by its background tree (or a new
- * tree). Votes are the members' class probabilities weighted by their
- * accuracy since they were made. Defaults as the paper and MOA: 10 trees,
- * subspace round(sqrt(d)) + 1, grace period 50, split confidence 0.01, tie
- * threshold 0.05, naive Bayes adaptive leaves.
+ * tree); both react to rises of the error only. Votes are the members'
+ * class probabilities weighted by their accuracy since they were made.
+ * Defaults as the paper and MOA: 10 trees, subspace round(sqrt(d)) + 1,
+ * grace period 50, split confidence 0.01, tie threshold 0.05, naive Bayes
+ * adaptive leaves.
+ *
+ * Members are independent, each with its own seeded generator, so
+ * `workers` > 1 spreads them over worker threads with the very same results;
+ * it pays when each call carries many rows (see bench/arf-workers.mjs).
  */
 export class AdaptiveRandomForest implements Classifier {
   readonly name = 'adaptive-random-forest';
   readonly params: AdaptiveRandomForestParams;
   private readonly d: number;
   private k: number;
-  private members: Member[];
-  private readonly rng: Random;
-  private readonly options: TreeOptions;
-  private readonly nominal: readonly boolean[];
+  private readonly settings: MemberSettings;
+  private local: ForestMembers | null = null;
+  private pool: MemberWorker[] = [];
+  private ready: Promise<void> = Promise.resolve();
   /** Members replaced after a drift, and warnings that started a background tree. */
   drifts = 0;
   warnings = 0;
 
-  constructor(ctx: LearnerContext, params: Partial<AdaptiveRandomForestParams> = {}) {
+  constructor(ctx: LearnerContext, params: Partial<AdaptiveRandomForestParams> = {}, states: MemberState[] | null = null) {
     this.params = { ...adaptiveRandomForestDefaults, ...params };
     this.d = ctx.nFeatures;
     this.k = Math.max(ctx.nClasses, 1);
-    this.nominal = ctx.nominal ?? [];
-    this.rng = Random.derive(ctx.seed, 'adaptive-random-forest');
     const p = this.params;
     const subspace = p.subspaceSize > 0 ? Math.min(p.subspaceSize, this.d) : Math.min(this.d, Math.round(Math.sqrt(this.d)) + 1);
-    this.options = {
-      ...hoeffdingTreeDefaults,
-      gracePeriod: p.gracePeriod,
-      splitConfidence: p.splitConfidence,
-      tieThreshold: p.tieThreshold,
-      splitCriterion: p.splitCriterion,
-      leafPrediction: p.leafPrediction,
-      numericBins: p.numericBins,
-      subspaceSize: subspace,
+    this.settings = {
+      options: {
+        ...hoeffdingTreeDefaults,
+        gracePeriod: p.gracePeriod,
+        splitConfidence: p.splitConfidence,
+        tieThreshold: p.tieThreshold,
+        splitCriterion: p.splitCriterion,
+        leafPrediction: p.leafPrediction,
+        numericBins: p.numericBins,
+        subspaceSize: subspace,
+      },
+      nFeatures: this.d,
+      nominal: [...(ctx.nominal ?? [])],
+      lambda: p.lambda,
+      warningDelta: p.warningDelta,
+      driftDelta: p.driftDelta,
+      weightedVote: p.weightedVote === 'on',
+      seed: ctx.seed,
     };
-    this.members = Array.from({ length: p.ensembleSize }, () => this.newMember());
+    const indices = Array.from({ length: p.ensembleSize }, (_, i) => i);
+    const threads = Math.min(p.workers, p.ensembleSize);
+    if (threads <= 1) {
+      this.local = new ForestMembers(this.settings, this.k, indices);
+      if (states) this.local.setState(states);
+      if (states) this.k = this.local.k;
+      return;
+    }
+    this.pool = Array.from({ length: threads }, () => new MemberWorker());
+    this.ready = Promise.all(
+      this.pool.map((w, t) => {
+        const mine = indices.filter((i) => i % threads === t);
+        const theirStates = states ? states.filter((s) => s.index % threads === t) : null;
+        return w.request({ op: 'init', settings: this.settings, k: this.k, indices: mine, states: theirStates });
+      }),
+    ).then(() => undefined);
   }
 
   get nClasses(): number {
     return this.k;
   }
 
-  learn(batch: Batch): void {
-    for (let r = 0; r < batch.x.rows; r++) this.learnOne(rowOf(batch.x, r), batch.y[r]);
+  learn(batch: Batch): void | Promise<void> {
+    const result = this.learnScored(batch);
+    return result instanceof Promise ? result.then(() => undefined) : undefined;
   }
 
-  learnOne(x: Float64Array, y: number): void {
-    if (y >= this.k) this.k = y + 1;
-    for (const m of this.members) {
-      const weight = this.rng.poisson(this.params.lambda);
-      const wrong = !m.tree.learnOneScored(x, y, weight);
-      m.seen++;
-      if (!wrong) m.correct++;
-      if (weight > 0) m.background?.learnOne(x, y, weight);
-      if (errorRose(m.warning, wrong)) {
-        m.background = this.newTree();
-        this.warnings++;
-      }
-      if (errorRose(m.drift, wrong)) {
-        m.tree = m.background ?? this.newTree();
-        m.background = null;
-        m.warning.reset();
-        m.correct = 0;
-        m.seen = 0;
-        this.drifts++;
-      }
+  /**
+   * Learns the rows in order and returns the forest's probabilities for each
+   * row as they were just before that row was learned (test-then-train).
+   */
+  learnScored(batch: Batch): Float64Array | Promise<Float64Array> {
+    const { data, rows } = batch.x;
+    if (this.local) {
+      const v = this.local.learnScored(data, batch.y, rows);
+      this.k = this.local.k;
+      this.drifts = this.local.drifts;
+      this.warnings = this.local.warnings;
+      return this.combine([v], rows);
     }
+    return this.ready.then(async () => {
+      const replies = await Promise.all(
+        this.pool.map((w) => w.request<{ votes: Votes; drifts: number; warnings: number }>({ op: 'learn', data, y: batch.y, rows })),
+      );
+      this.k = Math.max(this.k, ...replies.map((r) => r.votes.k));
+      this.drifts = replies.reduce((s, r) => s + r.drifts, 0);
+      this.warnings = replies.reduce((s, r) => s + r.warnings, 0);
+      return this.combine(
+        replies.map((r) => r.votes),
+        rows,
+      );
+    });
   }
 
-  predictProba(x: Matrix): Float64Array {
-    return predictRows(x, this.k, (row) => this.predictOne(row));
+  predictProba(x: Matrix): Float64Array | Promise<Float64Array> {
+    if (this.local) return this.combine([this.local.predict(x.data, x.rows)], x.rows);
+    return this.ready.then(async () => {
+      const replies = await Promise.all(this.pool.map((w) => w.request<{ votes: Votes }>({ op: 'predict', data: x.data, rows: x.rows })));
+      return this.combine(
+        replies.map((r) => r.votes),
+        x.rows,
+      );
+    });
   }
 
-  predictOne(x: Float64Array): Float64Array {
-    const k = this.k;
-    const out = new Float64Array(k);
-    const weighted = this.params.weightedVote === 'on';
-    let total = 0;
-    for (const m of this.members) {
-      const p = m.tree.predictOne(x);
-      const w = weighted ? (m.seen > 0 ? m.correct / m.seen : 0) : 1;
-      if (w <= 0) continue;
-      const s = sumOf(p);
-      if (s <= 0) continue;
-      for (let c = 0; c < p.length && c < k; c++) out[c] += (w * p[c]) / s;
-      total += w;
+  async saveState(): Promise<LearnerState> {
+    let members: MemberState[];
+    if (this.local) members = this.local.getState();
+    else {
+      await this.ready;
+      const replies = await Promise.all(this.pool.map((w) => w.request<{ states: MemberState[] }>({ op: 'state' })));
+      members = replies.flatMap((r) => r.states).sort((a, b) => a.index - b.index);
     }
-    if (total <= 0) return out.fill(1 / k);
-    for (let c = 0; c < k; c++) out[c] /= total;
-    return out;
-  }
-
-  saveState(): LearnerState {
-    return {
-      json: {
-        nFeatures: this.d,
-        k: this.k,
-        members: this.members.map((m) => ({
-          tree: m.tree.toJSON(),
-          background: m.background ? m.background.toJSON() : null,
-          warning: m.warning.getState(),
-          drift: m.drift.getState(),
-          correct: m.correct,
-          seen: m.seen,
-        })),
-        drifts: this.drifts,
-        warnings: this.warnings,
-        rng: this.rng.getState(),
-      },
-    };
+    return { json: { nFeatures: this.d, k: this.k, members: members as unknown as Json[] } };
   }
 
   static restore(ctx: LearnerContext, params: Partial<AdaptiveRandomForestParams>, state: LearnerState): AdaptiveRandomForest {
     const s = parseState('adaptive-random-forest', stateSchema, state.json);
     if (s.nFeatures !== ctx.nFeatures) throw new Error('adaptive-random-forest: saved state does not match the schema');
-    const forest = new AdaptiveRandomForest({ ...ctx, nClasses: s.k }, params);
-    const tree = (json: unknown): HoeffdingTree => {
-      const t = forest.newTree();
-      t.restore(json as TreeJSON);
-      return t;
-    };
-    forest.members = s.members.map((m) => ({
-      tree: tree(m.tree),
-      background: m.background ? tree(m.background) : null,
-      warning: ADWIN.restore({ delta: forest.params.warningDelta }, m.warning as Json),
-      drift: ADWIN.restore({ delta: forest.params.driftDelta }, m.drift as Json),
-      correct: m.correct,
-      seen: m.seen,
-    }));
-    forest.drifts = s.drifts;
-    forest.warnings = s.warnings;
-    forest.rng.setState(s.rng);
+    const forest = new AdaptiveRandomForest({ ...ctx, nClasses: s.k }, params, s.members);
+    forest.k = s.k;
     return forest;
   }
 
-  private newTree(): HoeffdingTree {
-    return new HoeffdingTree(this.options, this.d, this.k, this.nominal, this.rng);
+  dispose(): void {
+    for (const w of this.pool) w.terminate();
+    this.pool = [];
   }
 
-  private newMember(): Member {
-    return {
-      tree: this.newTree(),
-      background: null,
-      warning: new ADWIN({ delta: this.params.warningDelta }),
-      drift: new ADWIN({ delta: this.params.driftDelta }),
-      correct: 0,
-      seen: 0,
-    };
+  /**
+   * Adds up the members' weighted votes per row, in member order (so that
+   * the sums do not depend on threads), into probabilities; a row nobody
+   * could vote on is uniform.
+   */
+  private combine(parts: Votes[], rows: number): Float64Array {
+    const k = this.k;
+    const out = new Float64Array(rows * k);
+    const weights = new Float64Array(rows);
+    const members = parts
+      .flatMap((part) => part.indices.map((index, i) => ({ index, part, i })))
+      .sort((a, b) => a.index - b.index);
+    for (const { part, i } of members) {
+      for (let r = 0; r < rows; r++) {
+        const slot = i * rows + r;
+        weights[r] += part.weights[slot];
+        for (let c = 0; c < part.k && c < k; c++) out[r * k + c] += part.votes[slot * part.k + c];
+      }
+    }
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < k; c++) out[r * k + c] = weights[r] > 0 ? out[r * k + c] / weights[r] : 1 / k;
+    }
+    return out;
   }
 }

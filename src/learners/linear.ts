@@ -27,10 +27,10 @@ export interface SoftmaxRegressionParams {
 
 export const softmaxRegressionDefaults: SoftmaxRegressionParams = {
   optimizer: 'sgd',
-  learningRate: 0.3,
-  l2: 1e-4,
-  epochs: 10,
-  miniBatchSize: 4,
+  learningRate: 0.01,
+  l2: 0,
+  epochs: 1,
+  miniBatchSize: 1,
 };
 
 const stateSchema = z.object({
@@ -49,10 +49,11 @@ const stateSchema = z.object({
  * Each batch's training rows are visited `epochs` times in a seeded random
  * order, `miniBatchSize` rows per step, with plain SGD, Adam or AdaGrad.
  * Weights start at zero, so training is deterministic given the seed.
- * Defaults: optimizer sgd, learningRate 0.3, l2 1e-4, epochs 10,
- * miniBatchSize 4, chosen on Iris, Wine and Digits under the batch
- * protocol. Features should be standardised; the registry puts an online
- * standard scaler in front of it.
+ * Defaults as River's LogisticRegression: plain SGD, one step per row
+ * (miniBatchSize 1, epochs 1), learningRate 0.01, no L2 penalty. More
+ * epochs per batch overfit the batch when batches are small, as in
+ * row-by-row prequential evaluation. Features should be standardised; the
+ * registry puts an online standard scaler in front of it.
  *
  * @example
  *   const lr = new SoftmaxRegression({ nFeatures: 4, nClasses: 3, seed: 42 }, { optimizer: 'adam' });

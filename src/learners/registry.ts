@@ -34,6 +34,12 @@ export interface LearnerDefinition {
   readonly params: Readonly<Record<string, ParamSpec>>;
   /** Whether an online standard scaler is put in front of the learner (for an ensemble: whether its base wants one). */
   readonly scaleInputs: boolean | ((params: Params) => boolean);
+  /**
+   * Whether the learner splits nominal features (category codes) itself, so
+   * the default pipeline puts no one-hot encoder in front (for an ensemble:
+   * whether its base does). Absent: false.
+   */
+  readonly nominalNative?: boolean | ((params: Params) => boolean);
   create(ctx: LearnerContext, params: Params): Promise<Classifier>;
   restore(ctx: LearnerContext, params: Params, state: LearnerState): Promise<Classifier>;
 }
@@ -86,6 +92,10 @@ const baseParam: ParamSpec = { type: 'choice', default: onlineBaggingDefaults.ba
 const baseWantsScaling = (p: Params): boolean => {
   const scale = learnerDefinition(String(p.base)).scaleInputs;
   return typeof scale === 'function' ? scale(p) : scale;
+};
+const baseIsNominalNative = (p: Params): boolean => {
+  const native = learnerDefinition(String(p.base)).nominalNative ?? false;
+  return typeof native === 'function' ? native(p) : native;
 };
 
 export const learnerDefinitions: readonly LearnerDefinition[] = [
@@ -150,6 +160,7 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
     reference: 'Domingos & Hulten 2000',
     params: { ...treeParams(hoeffdingTreeDefaults), ...memoryParams },
     scaleInputs: false,
+    nominalNative: true,
     create: async (ctx, p) => new HoeffdingTreeClassifier(ctx, as(p)),
     restore: async (ctx, p, s) => HoeffdingTreeClassifier.restore(ctx, as(p), s),
   },
@@ -166,6 +177,7 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
       bootstrapSampling: onOff(hoeffdingAdaptiveTreeDefaults.bootstrapSampling, 'Poisson(1) weights at the leaves'),
     },
     scaleInputs: false,
+    nominalNative: true,
     create: async (ctx, p) => new HoeffdingAdaptiveTreeClassifier(ctx, as(p)),
     restore: async (ctx, p, s) => HoeffdingAdaptiveTreeClassifier.restore(ctx, as(p), s),
   },
@@ -181,8 +193,10 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
       warningDelta: probability(adaptiveRandomForestDefaults.warningDelta, 'ADWIN confidence of the warning detector'),
       driftDelta: probability(adaptiveRandomForestDefaults.driftDelta, 'ADWIN confidence of the drift detector'),
       weightedVote: onOff(adaptiveRandomForestDefaults.weightedVote, 'votes weighted by member accuracy'),
+      workers: { type: 'integer', default: adaptiveRandomForestDefaults.workers, min: 1, max: 64, doc: 'worker threads sharing the members (same results)' },
     },
     scaleInputs: false,
+    nominalNative: true,
     create: async (ctx, p) => new AdaptiveRandomForest(ctx, as(p)),
     restore: async (ctx, p, s) => AdaptiveRandomForest.restore(ctx, as(p), s),
   },
@@ -195,6 +209,7 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
       ensembleSize: { type: 'integer', default: onlineBaggingDefaults.ensembleSize, min: 1, doc: 'members' },
     },
     scaleInputs: baseWantsScaling,
+    nominalNative: baseIsNominalNative,
     create: async (ctx, p) => OnlineBagging.create(ctx, as(p)),
     restore: async (ctx, p, s) => OnlineBagging.restore(ctx, as(p), s),
   },
@@ -209,6 +224,7 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
       adwinDelta: probability(leveragingBaggingDefaults.adwinDelta, 'ADWIN confidence per member'),
     },
     scaleInputs: baseWantsScaling,
+    nominalNative: baseIsNominalNative,
     create: async (ctx, p) => LeveragingBagging.create(ctx, as(p)),
     restore: async (ctx, p, s) => LeveragingBagging.restore(ctx, as(p), s),
   },

@@ -174,28 +174,28 @@ export class HoeffdingTree {
   }
 
   /**
-   * Learns one row, and says whether the tree's prediction for it, made
-   * before learning, was right: one descent and one naive Bayes evaluation
-   * serve both (test-then-train in the ensembles). A weight of 0 only scores.
+   * Learns one row and returns the class probabilities the tree gave it just
+   * before: one descent and one naive Bayes evaluation serve both
+   * (test-then-train in the ensembles). A weight of 0 only predicts.
    */
-  learnOneScored(x: Float64Array, y: number, weight: number): boolean {
+  learnOneScored(x: Float64Array, y: number, weight: number): Float64Array {
     if (y >= this.k) this.k = y + 1;
     const landing = this.land(x);
     const { node } = landing;
-    let right: boolean;
+    let proba: Float64Array;
     let nbScores: Float64Array | undefined;
     if (node.kind === 'leaf' && node.observers && this.options.leafPrediction !== 'mc') {
       nbScores = this.naiveBayesScores(node, x);
       const useNB = this.options.leafPrediction === 'nb' || node.nbCorrect >= node.mcCorrect;
-      right = argmax(useNB ? nbScores : node.counts) === y;
+      proba = useNB ? softmax(nbScores, this.k) : normalised(node.counts, this.k);
     } else {
-      right = argmax(this.predictAt(landing, x)) === y;
+      proba = this.predictAt(landing, x);
     }
     if (weight > 0) {
       this.learnAt(landing, x, y, weight, nbScores);
       this.countRow();
     }
-    return right;
+    return proba;
   }
 
   /**

@@ -1,0 +1,205 @@
+import { z } from 'zod';
+import { Random } from '../core/random.js';
+import { rngState, type Json } from '../core/state.js';
+import { ADWIN } from '../drift/adwin.js';
+import { errorRose } from '../drift/error-rise.js';
+import { argmax, HoeffdingTree, sumOf, type TreeJSON, type TreeOptions } from './tree/hoeffding-tree.js';
+
+/** What makes a forest member: tree settings, detector confidences, the Poisson rate. */
+export interface MemberSettings {
+  readonly options: TreeOptions;
+  readonly nFeatures: number;
+  readonly nominal: readonly boolean[];
+  readonly lambda: number;
+  readonly warningDelta: number;
+  readonly driftDelta: number;
+  readonly weightedVote: boolean;
+  readonly seed: number;
+}
+
+interface Member {
+  readonly index: number;
+  /** The member's own generator: results do not depend on which thread runs it. */
+  readonly rng: Random;
+  tree: HoeffdingTree;
+  background: HoeffdingTree | null;
+  warning: ADWIN;
+  drift: ADWIN;
+  /** Test-then-train record since the member was (re)made, for its vote weight. */
+  correct: number;
+  seen: number;
+  drifts: number;
+  warnings: number;
+}
+
+export const memberStateSchema = z.object({
+  index: z.number().int().nonnegative(),
+  rng: rngState,
+  tree: z.unknown(),
+  background: z.unknown().nullable(),
+  warning: z.unknown(),
+  drift: z.unknown(),
+  correct: z.number(),
+  seen: z.number(),
+  drifts: z.number(),
+  warnings: z.number(),
+});
+export type MemberState = z.infer<typeof memberStateSchema>;
+
+/**
+ * Each member's weighted probabilities for each row (members x rows x k)
+ * and its weights (members x rows), with the members' indices. Kept apart,
+ * not summed, so that the forest can add them up in member order whatever
+ * thread computed them: floating-point sums depend on their order.
+ */
+export interface Votes {
+  readonly k: number;
+  readonly indices: number[];
+  readonly votes: Float64Array;
+  readonly weights: Float64Array;
+}
+
+/**
+ * A set of Adaptive Random Forest members: all of them in one thread, or a
+ * share of them in a worker thread. Every member predicts each row before it
+ * learns it, so the forest's vote on a row can be summed from the members'
+ * votes, whoever computed them: splitting members across threads changes
+ * nothing in the results.
+ */
+export class ForestMembers {
+  private members: Member[];
+  k: number;
+
+  constructor(
+    private readonly settings: MemberSettings,
+    k: number,
+    indices: readonly number[],
+  ) {
+    this.k = Math.max(k, 1);
+    this.members = indices.map((i) => this.newMember(i));
+  }
+
+  /** Predicts each row with every member, then lets every member learn it (weight Poisson(lambda)). */
+  learnScored(data: Float64Array, y: Int32Array, rows: number): Votes {
+    for (let r = 0; r < rows; r++) if (y[r] >= this.k) this.k = y[r] + 1;
+    const k = this.k;
+    const d = this.settings.nFeatures;
+    const votes = new Float64Array(this.members.length * rows * k);
+    const weights = new Float64Array(this.members.length * rows);
+    for (let i = 0; i < this.members.length; i++) {
+      const m = this.members[i];
+      for (let r = 0; r < rows; r++) {
+        const x = data.subarray(r * d, r * d + d);
+        const weight = m.rng.poisson(this.settings.lambda);
+        if (weight > 0) m.background?.learnOne(x, y[r], weight);
+        const p = m.tree.learnOneScored(x, y[r], weight);
+        this.addVote(m, p, votes, weights, i * rows + r);
+        const wrong = argmax(p) !== y[r];
+        m.seen++;
+        if (!wrong) m.correct++;
+        if (errorRose(m.warning, wrong)) {
+          m.background = this.newTree(m.rng);
+          m.warnings++;
+        }
+        if (errorRose(m.drift, wrong)) {
+          m.tree = m.background ?? this.newTree(m.rng);
+          m.background = null;
+          m.warning.reset();
+          m.correct = 0;
+          m.seen = 0;
+          m.drifts++;
+        }
+      }
+    }
+    return { k, indices: this.members.map((m) => m.index), votes, weights };
+  }
+
+  predict(data: Float64Array, rows: number): Votes {
+    const k = this.k;
+    const d = this.settings.nFeatures;
+    const votes = new Float64Array(this.members.length * rows * k);
+    const weights = new Float64Array(this.members.length * rows);
+    this.members.forEach((m, i) => {
+      for (let r = 0; r < rows; r++) this.addVote(m, m.tree.predictOne(data.subarray(r * d, r * d + d)), votes, weights, i * rows + r);
+    });
+    return { k, indices: this.members.map((m) => m.index), votes, weights };
+  }
+
+  get drifts(): number {
+    return this.members.reduce((s, m) => s + m.drifts, 0);
+  }
+
+  get warnings(): number {
+    return this.members.reduce((s, m) => s + m.warnings, 0);
+  }
+
+  getState(): MemberState[] {
+    return this.members.map((m) => ({
+      index: m.index,
+      rng: m.rng.getState(),
+      tree: m.tree.toJSON(),
+      background: m.background ? m.background.toJSON() : null,
+      warning: m.warning.getState(),
+      drift: m.drift.getState(),
+      correct: m.correct,
+      seen: m.seen,
+      drifts: m.drifts,
+      warnings: m.warnings,
+    }));
+  }
+
+  setState(states: readonly MemberState[]): void {
+    this.members = states.map((s) => {
+      const rng = new Random(0);
+      rng.setState(s.rng);
+      const tree = (json: unknown): HoeffdingTree => {
+        const t = this.newTree(rng);
+        t.restore(json as TreeJSON);
+        return t;
+      };
+      return {
+        index: s.index,
+        rng,
+        tree: tree(s.tree),
+        background: s.background ? tree(s.background) : null,
+        warning: ADWIN.restore({ delta: this.settings.warningDelta }, s.warning as Json),
+        drift: ADWIN.restore({ delta: this.settings.driftDelta }, s.drift as Json),
+        correct: s.correct,
+        seen: s.seen,
+        drifts: s.drifts,
+        warnings: s.warnings,
+      };
+    });
+    for (const m of this.members) this.k = Math.max(this.k, m.tree.k);
+  }
+
+  /** Writes a member's weighted vote for one row at `slot` (member * rows + row). */
+  private addVote(m: Member, p: Float64Array, votes: Float64Array, weights: Float64Array, slot: number): void {
+    const w = this.settings.weightedVote ? (m.seen > 0 ? m.correct / m.seen : 0) : 1;
+    const s = sumOf(p);
+    if (w <= 0 || s <= 0) return;
+    const k = this.k;
+    for (let c = 0; c < p.length && c < k; c++) votes[slot * k + c] = (w * p[c]) / s;
+    weights[slot] = w;
+  }
+
+  private newTree(rng: Random): HoeffdingTree {
+    return new HoeffdingTree(this.settings.options, this.settings.nFeatures, this.k, this.settings.nominal, rng);
+  }
+
+  private newMember(index: number): Member {
+    const rng = Random.derive(this.settings.seed, `arf-member-${index}`);
+    return {
+      index,
+      rng,
+      tree: this.newTree(rng),
+      background: null,
+      warning: new ADWIN({ delta: this.settings.warningDelta }),
+      drift: new ADWIN({ delta: this.settings.driftDelta }),
+      correct: 0,
+      seen: 0,
+      drifts: 0,
+      warnings: 0,
+    };
+  }
+}
