@@ -151,17 +151,20 @@ export class ForestMembers {
   setState(states: readonly MemberState[]): void {
     this.members = states.map((s) => {
       const rng = new Random(0);
-      rng.setState(s.rng);
       const tree = (json: unknown): HoeffdingTree => {
         const t = this.newTree(rng);
         t.restore(json as TreeJSON);
         return t;
       };
+      const main = tree(s.tree);
+      const background = s.background ? tree(s.background) : null;
+      // Last: making the trees above drew from the generator.
+      rng.setState(s.rng);
       return {
         index: s.index,
         rng,
-        tree: tree(s.tree),
-        background: s.background ? tree(s.background) : null,
+        tree: main,
+        background,
         warning: ADWIN.restore({ delta: this.settings.warningDelta }, s.warning as Json),
         drift: ADWIN.restore({ delta: this.settings.driftDelta }, s.drift as Json),
         correct: s.correct,
