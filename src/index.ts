@@ -10,7 +10,16 @@ export type { Batch, Matrix, Row, Schema } from './core/types.js';
 export { rowsToBatch, takeRows } from './core/types.js';
 export type { Json } from './core/state.js';
 
-export { csvSource, csvFeatureRows, type Source, type CsvSourceOptions, type FeatureRow } from './data/csv.js';
+export {
+  csvSource,
+  csvFeatureRows,
+  AUTO_CATEGORICAL_ROWS,
+  type Source,
+  type CsvSourceOptions,
+  type CsvFeatureOptions,
+  type FeatureRow,
+} from './data/csv.js';
+export type { FeatureReadOptions } from './data/input.js';
 export { jsonlFeatureRows } from './data/jsonl.js';
 export { listDatasets, datasetCard, datasetSource, type DatasetCard } from './data/datasets.js';
 export { synthSource, synthGenerator, parseSynthSpec, generatorDefinitions, generatorNames, type GeneratorDefinition } from './data/synth/registry.js';
@@ -30,6 +39,19 @@ export { batches } from './stream/batch.js';
 export { splitBatch, type BatchSplit } from './stream/split.js';
 
 export { StandardScaler } from './preprocess/standard-scaler.js';
+export type { Columns, Transformer } from './preprocess/contract.js';
+export { MinMaxScaler, type MinMaxScalerParams } from './preprocess/min-max-scaler.js';
+export { ImputeMean } from './preprocess/impute-mean.js';
+export { ImputeMode, type ImputeModeParams } from './preprocess/impute-mode.js';
+export { OneHotEncoder } from './preprocess/one-hot.js';
+export {
+  transformerDefinitions,
+  transformerDefinition,
+  transformerNames,
+  createSteps,
+  type TransformerDefinition,
+  type StepSpec,
+} from './preprocess/registry.js';
 
 export type { Classifier, LearnerContext, LearnerState, Params, ParamValue } from './learners/contract.js';
 export { GaussianNB, type GaussianNBParams } from './learners/naive-bayes.js';
@@ -44,7 +66,7 @@ export { Perceptron, PassiveAggressive } from './learners/linear.js';
 export { KNNClassifier } from './learners/neighbors.js';
 export { MajorityClass, NoChange } from './learners/baseline.js';
 export { learnerDefinitions, learnerDefinition, learnerNames, resolveParams, type LearnerDefinition, type ParamSpec } from './learners/registry.js';
-export { Model, type Prediction, type TrainingSummary } from './learners/model.js';
+export { Model, defaultSteps, type ModelOptions, type Prediction, type TrainingSummary } from './learners/model.js';
 
 export { accuracy, mean, sampleStd } from './eval/metrics.js';
 export { evaluateBatchSplit, type BatchResult, type BatchSplitResult, type BatchSplitOptions, type IncrementalModel } from './eval/batch-split.js';

@@ -8,8 +8,9 @@ import { createDetector } from './drift/registry.js';
 import { evaluateBatchSplit, type BatchResult } from './eval/batch-split.js';
 import { prequential } from './eval/prequential.js';
 import type { ParamValue, Params } from './learners/contract.js';
-import { Model } from './learners/model.js';
+import { defaultSteps, Model } from './learners/model.js';
 import { learnerDefinition, resolveParams } from './learners/registry.js';
+import { resolveStepParams, transformerDefinition, transformerNames, type StepSpec } from './preprocess/registry.js';
 import { assertModelDirWritable, saveModel } from './persist/model-dir.js';
 import { batches } from './stream/batch.js';
 import { shuffle } from './stream/shuffle.js';
@@ -53,6 +54,14 @@ export interface TrainOptions {
   readonly out?: string | null;
   /** Called after each batch. */
   readonly onBatch?: (result: BatchResult) => void;
+  /** CSV only: feature columns read as categories, or 'auto' to infer them from the first 1,000 rows (see CsvSourceOptions). */
+  readonly categorical?: readonly string[] | 'auto';
+  /** CSV only: 'fail' (default) on an empty cell, or 'allow' it as a missing value (which adds an imputer to the default preprocessing). */
+  readonly missing?: 'fail' | 'allow';
+  /** The preprocessing steps in order, replacing the default ones (see defaultSteps); [] for none. */
+  readonly preprocess?: readonly (string | StepSpec)[];
+  /** Parameters of preprocessing steps by step name, e.g. { 'min-max-scaler': { clip: 'off' } }; the step must be in the pipeline. */
+  readonly preprocessParams?: Readonly<Record<string, Readonly<Record<string, ParamValue>>>>;
 }
 
 /** The report of a training run; field names are stable (they are the JSON output). */
@@ -60,6 +69,8 @@ export interface TrainReport {
   readonly dataset: string;
   readonly model: string;
   readonly params: Params;
+  /** The preprocessing steps in front of the learner, in order. */
+  readonly preprocessing: string[];
   readonly backend: string | null;
   readonly protocol: Protocol;
   readonly seed: number;
@@ -111,9 +122,45 @@ async function openSource(options: TrainOptions, seed: number): Promise<Source> 
       return synthSource(options.data.slice(SYNTH_PREFIX.length), { seed, rows: options.rows ?? DEFAULTS.synthRows });
     }
     if (!options.label) fail('a data file needs its label column (--label COLUMN)');
-    return csvSource(options.data, { label: options.label });
+    return csvSource(options.data, { label: options.label, categorical: options.categorical, missing: options.missing });
   }
   return datasetSource(options.dataset ?? DEFAULT_DATASET);
+}
+
+/** Fails early when CSV-only options are given for a bundled data set or a synth: stream. */
+function checkSourceOptions(options: TrainOptions): void {
+  const csv = options.data !== undefined && !options.data.startsWith(SYNTH_PREFIX);
+  if (options.missing !== undefined && options.missing !== 'fail' && options.missing !== 'allow') {
+    fail(`--missing must be fail or allow, got ${JSON.stringify(options.missing)}`);
+  }
+  if (csv) return;
+  if (options.categorical !== undefined) fail('--categorical applies to a CSV file (--data FILE), not to a bundled data set or a synth: stream');
+  if (options.missing === 'allow') fail('--missing allow applies to a CSV file (--data FILE), not to a bundled data set or a synth: stream');
+}
+
+/** The given steps as specs, checked by name, before any data is read. */
+function givenSteps(preprocess: readonly (string | StepSpec)[]): StepSpec[] {
+  return preprocess.map((s) => {
+    const spec = typeof s === 'string' ? { name: s } : s;
+    if (!transformerNames.includes(spec.name)) fail(`--preprocess ${spec.name}: unknown step (steps: ${transformerNames.join(', ')}; or none)`);
+    return spec;
+  });
+}
+
+/** Merges --preprocess-param values into the steps, and checks every step's parameters. */
+function withStepParams(steps: readonly StepSpec[], extra: TrainOptions['preprocessParams'] = {}): StepSpec[] {
+  for (const [name, params] of Object.entries(extra)) {
+    if (!steps.some((s) => s.name === name)) {
+      const first = Object.entries(params)[0];
+      const flag = `--preprocess-param ${name}.${first ? `${first[0]}=${first[1]}` : ''}`;
+      fail(`${flag}: no step "${name}" in the pipeline (steps: ${steps.map((s) => s.name).join(', ') || 'none'})`);
+    }
+  }
+  return steps.map((s) => {
+    const params = { ...s.params, ...extra[s.name] };
+    resolveStepParams(transformerDefinition(s.name), params);
+    return { name: s.name, params };
+  });
 }
 
 /**
@@ -132,9 +179,14 @@ export async function train(options: TrainOptions = {}): Promise<{ report: Train
   const protocol = options.protocol ?? 'batch-split';
   if (!protocols.includes(protocol)) fail(`unknown protocol "${protocol}" (protocols: ${protocols.join(', ')})`);
   const detector = options.drift ? createDetector(options.drift, options.driftParams) : undefined;
+  checkSourceOptions(options);
+  const given = options.preprocess ? givenSteps(options.preprocess) : null;
+  if (given) withStepParams(given, options.preprocessParams);
 
   const started = performance.now();
   const source = await openSource(options, seed);
+  // The schema (categorical columns, missing values) is known once the source is open, before training (auto has read ahead).
+  const steps = withStepParams(given ?? defaultSteps(learnerName, source.schema, params), options.preprocessParams);
   const outDir = options.out === null ? null : (options.out ?? join('models', `${source.name}-${learnerName}`));
   if (outDir !== null) await assertModelDirWritable(outDir);
   const synthetic = options.data?.startsWith(SYNTH_PREFIX) ?? false;
@@ -144,7 +196,7 @@ export async function train(options: TrainOptions = {}): Promise<{ report: Train
   const cols = source.schema.features.length;
   const rows = shuffled ? shuffle(source.rows(), seed) : source.rows();
   // Made at the first batch: after an exact shuffle every row has been read, so every class is known.
-  const makeModel = async (_first: Batch) => (model = await Model.create(learnerName, source.schema, { params, seed }));
+  const makeModel = async (_first: Batch) => (model = await Model.create(learnerName, source.schema, { params, seed, steps }));
   let outcome: {
     rows: number;
     trainRows: number;
@@ -194,6 +246,7 @@ export async function train(options: TrainOptions = {}): Promise<{ report: Train
     dataset: source.name,
     model: learnerName,
     params,
+    preprocessing: model.preprocessing,
     backend: model.backend,
     protocol,
     seed,

@@ -96,3 +96,28 @@ describe('learner parameters', () => {
     }
   });
 });
+
+describe.each(learnerNames)('%s test-then-train fast path', (name) => {
+  it('gives exactly what predicting, then learning, each row in turn gives', async () => {
+    const { synthSource } = await import('../src/data/synth/registry.js');
+    const { Model } = await import('../src/learners/model.js');
+    const { rowsToBatch } = await import('../src/core/types.js');
+    const source = synthSource('sea', { seed: 5, rows: name === 'mlp' ? 60 : 300 });
+    const rows = [];
+    for await (const row of source.rows()) rows.push(row);
+    const batch = rowsToBatch(rows, 3);
+    const fast = await Model.create(name, source.schema, { seed: 9 });
+    const slow = await Model.create(name, source.schema, { seed: 9 });
+    const scored = await fast.learnScored(batch);
+    const k = source.schema.classes.length;
+    const expected = new Float64Array(rows.length * k);
+    for (let r = 0; r < rows.length; r++) {
+      const one = { x: { data: batch.x.data.subarray(r * 3, r * 3 + 3), rows: 1, cols: 3 }, y: batch.y.subarray(r, r + 1) };
+      expected.set(await slow.predictProba(one.x), r * k);
+      await slow.learn(one);
+    }
+    expect(scored).toEqual(expected);
+    fast.dispose();
+    slow.dispose();
+  });
+});

@@ -32,7 +32,9 @@ export function registerPredict(program: Command): void {
       const model = await loadModel(flags.model);
       const inputFormat = flags.inputFormat ?? (/\.(jsonl|ndjson)(\.gz)?$/i.test(flags.input) ? 'jsonl' : 'csv');
       const features = model.schema.features;
-      const rows = inputFormat === 'jsonl' ? jsonlFeatureRows(flags.input, features) : csvFeatureRows(flags.input, features);
+      // Category names map to the model's codes; empty cells are missing values when the model imputes them.
+      const read = { categories: model.schema.categories, missing: model.acceptsMissing };
+      const rows = inputFormat === 'jsonl' ? jsonlFeatureRows(flags.input, features, read) : csvFeatureRows(flags.input, features, read);
       const classes = model.schema.classes;
       // The header waits for the first rows, so input that fails at once prints nothing.
       const header = flags.format === 'csv' ? stringify([['row', 'prediction', ...classes.map((c) => `p_${c}`)]]) : '';

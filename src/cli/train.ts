@@ -1,10 +1,37 @@
 import type { Command } from 'commander';
 import type { BatchResult } from '../eval/batch-split.js';
 import { detectorNames } from '../drift/registry.js';
+import { InvalidArgumentError } from 'commander';
 import { learnerNames } from '../learners/registry.js';
+import { transformerNames } from '../preprocess/registry.js';
 import { checkSettings, DEFAULT_DATASET, DEFAULT_LEARNER, DEFAULTS, protocols, train, type Protocol, type TrainReport } from '../pipeline.js';
 import { formatCount, formatRow } from './format.js';
 import { choiceArg, integerArg, numberArg, paramArg } from './options.js';
+
+/** `--categorical a,b` or `--categorical auto`. */
+function categoricalArg(value: string): string[] | 'auto' {
+  if (value.trim() === 'auto') return 'auto';
+  const columns = value.split(',').map((c) => c.trim());
+  if (columns.some((c) => c === '')) throw new InvalidArgumentError('expected column names separated by commas, or auto.');
+  return columns;
+}
+
+/** `--preprocess a,b` or `--preprocess none`; names are checked by train(), which lists the valid ones. */
+function stepsArg(value: string): string[] {
+  if (value.trim() === 'none') return [];
+  const steps = value.split(',').map((c) => c.trim());
+  if (steps.some((c) => c === '')) throw new InvalidArgumentError(`expected step names separated by commas (${transformerNames.join(', ')}), or none.`);
+  return steps;
+}
+
+/** Collects repeated `--preprocess-param STEP.key=value` flags, by step. */
+function stepParamArg(value: string, previous: Record<string, Record<string, string>> = {}): Record<string, Record<string, string>> {
+  const dot = value.indexOf('.');
+  const eq = value.indexOf('=');
+  if (dot <= 0 || eq < dot + 2) throw new InvalidArgumentError('expected step.key=value, e.g. --preprocess-param min-max-scaler.clip=off.');
+  const step = value.slice(0, dot).trim();
+  return { ...previous, [step]: { ...previous[step], [value.slice(dot + 1, eq).trim()]: value.slice(eq + 1).trim() } };
+}
 
 interface TrainFlags {
   dataset?: string;
@@ -23,6 +50,10 @@ interface TrainFlags {
   format: 'table' | 'json';
   out?: string;
   save: boolean;
+  categorical?: string[] | 'auto';
+  missing: 'fail' | 'allow';
+  preprocess?: string[];
+  preprocessParam?: Record<string, Record<string, string>>;
 }
 
 const WIDTHS = [5, 5, 4, 8];
@@ -37,6 +68,10 @@ export function registerTrain(program: Command): void {
     .option('--rows <n>', `rows to generate for --data synth:SPEC (default ${DEFAULTS.synthRows})`, integerArg)
     .option('--model <name>', `the learner: ${learnerNames.join(', ')}`, DEFAULT_LEARNER)
     .option('--param <key=value>', 'a learner parameter, repeatable (see "streamlearn learners")', paramArg)
+    .option('--categorical <columns>', 'CSV columns read as categories, comma-separated, or auto (non-numeric in the first 1,000 rows)', categoricalArg)
+    .option('--missing <mode>', 'an empty CSV cell: fail, or allow it as a missing value (imputed by default)', choiceArg(['fail', 'allow'] as const), 'fail')
+    .option('--preprocess <steps>', `preprocessing steps in order, replacing the default ones: ${transformerNames.join(', ')}; or none`, stepsArg)
+    .option('--preprocess-param <step.key=value>', 'a preprocessing step parameter, repeatable, e.g. min-max-scaler.clip=off', stepParamArg)
     .option('--protocol <name>', 'batch-split (learn each batch\'s train part, score its test part) or prequential (test-then-train, row by row)', choiceArg(protocols), 'batch-split')
     .option('--shuffle', 'shuffle the rows exactly before batching (default for batch-split over a file or data set)')
     .option('--no-shuffle', 'keep the rows in stream order (default for prequential and synth: streams)')
@@ -87,6 +122,10 @@ export function registerTrain(program: Command): void {
         batchSize: flags.batchSize,
         testSize: flags.testSize,
         out: flags.save ? flags.out : null,
+        categorical: flags.categorical,
+        missing: flags.missing,
+        preprocess: flags.preprocess,
+        preprocessParams: flags.preprocessParam,
         onBatch,
         onProgress,
         progressEvery: progressInterval(flags.rows ?? DEFAULTS.synthRows),
@@ -109,6 +148,7 @@ function summaryText(r: TrainReport): string {
     '',
     `data           ${r.dataset}: ${r.rows} rows (${r.trainRows} learned, ${r.testRows} scored), ${r.features} features, ${r.classes.length} classes`,
     `model          ${r.model}${r.backend ? ` (TensorFlow.js backend: ${r.backend})` : ''}`,
+    `preprocessing  ${r.preprocessing.length > 0 ? r.preprocessing.join(' -> ') : 'none'}`,
   ];
   if (r.meanAccuracy !== null && r.stdAccuracy !== null) {
     lines.push(`mean accuracy  ${r.meanAccuracy.toFixed(4)} ± ${r.stdAccuracy.toFixed(4)} (sample std over ${scored} scored batch${scored === 1 ? '' : 'es'})`);

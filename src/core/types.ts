@@ -32,6 +32,15 @@ export interface Schema {
   readonly classes: string[];
   /** Per feature, whether it is nominal (its values are category codes) rather than numeric. Absent: all numeric. */
   readonly nominal?: readonly boolean[];
+  /**
+   * Per feature, null if numeric, else the category names in code order (code
+   * i is categories[j][i]); a list grows when a new category appears
+   * mid-stream. When present, nominal[j] is categories[j] !== null. Nominal
+   * features without names (synthetic streams' codes) leave it absent.
+   */
+  readonly categories?: readonly (string[] | null)[];
+  /** Whether feature values may be missing (NaN in rows); csvSource sets it with missing: 'allow'. */
+  readonly missing?: boolean;
 }
 
 export function matrix(data: Float64Array, rows: number, cols: number): Matrix {

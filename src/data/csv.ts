@@ -1,7 +1,10 @@
 import { parse, CsvError } from 'csv-parse';
 import { fail, StreamlearnError } from '../core/errors.js';
 import type { Row, Schema } from '../core/types.js';
-import { displayName, openInput, parseNumber } from './input.js';
+import { displayName, featureCellParser, openInput, parseNumber, type FeatureReadOptions } from './input.js';
+
+/** How many data rows `categorical: 'auto'` looks at to decide which columns are categorical. */
+export const AUTO_CATEGORICAL_ROWS = 1000;
 
 /** A bounded or unbounded stream of labelled rows with a schema. */
 export interface Source {
@@ -20,6 +23,23 @@ export interface CsvSourceOptions {
   /** The name reports use; defaults to the file's base name without extensions. */
   name?: string;
   delimiter?: string;
+  /**
+   * Feature columns read as categories rather than numbers: each distinct
+   * string gets a code, in order of first appearance, and a category first
+   * seen mid-stream gets the next code (the schema's category list grows).
+   * 'auto': a column is categorical when a non-numeric value appears in it in
+   * the first 1,000 data rows (AUTO_CATEGORICAL_ROWS), else numeric; a
+   * non-numeric value later in a numeric column is still an error naming the
+   * file, line and column. Default: none (every feature numeric).
+   */
+  categorical?: readonly string[] | 'auto';
+  /**
+   * 'fail' (the default): an empty feature cell fails naming the file, line
+   * and column. 'allow': it is a missing value, NaN in the row, and the
+   * schema says so (`missing: true`), which puts an imputer in a model's
+   * default preprocessing. An empty label always fails.
+   */
+  missing?: 'fail' | 'allow';
 }
 
 interface CsvRecord {
@@ -33,8 +53,6 @@ interface CsvTable {
   records(): AsyncGenerator<CsvRecord>;
   /** Closes the file without reading on. */
   close(): Promise<void>;
-  /** Parses the given columns of a record as numbers, failing with file, line and column. */
-  numbers(record: CsvRecord, columns: readonly number[]): Float64Array;
 }
 
 /**
@@ -90,14 +108,6 @@ async function openCsv(path: string, delimiter = ','): Promise<CsvTable> {
       }
       if (count === 0) fail(`${name}: no data rows after the header`);
     },
-    numbers({ fields, line }, columns) {
-      const x = new Float64Array(columns.length);
-      for (let j = 0; j < columns.length; j++) {
-        const col = columns[j];
-        x[j] = parseNumber(fields[col], () => `${name}: line ${line}, column "${header[col]}"`);
-      }
-      return x;
-    },
   };
 }
 
@@ -124,9 +134,18 @@ function baseName(path: string): string {
   return file.replace(/\.gz$/, '').replace(/\.(csv|tsv|txt|jsonl|ndjson)$/i, '');
 }
 
+
+/** Whether a trimmed, non-empty cell reads as a finite number (what parseNumber accepts). */
+function isNumeric(cell: string): boolean {
+  const text = cell.trim();
+  return text !== '' && Number.isFinite(Number(text));
+}
+
 /**
- * A labelled CSV source: every column but the label is a numeric feature.
- * A non-numeric cell fails with the file, line and column.
+ * A labelled CSV source. Every column but the label is a feature: numeric
+ * unless `categorical` says otherwise; a non-numeric cell in a numeric column
+ * fails with the file, line and column, and so does an empty cell unless
+ * `missing` is 'allow'.
  */
 export async function csvSource(path: string, options: CsvSourceOptions): Promise<Source> {
   const name = displayName(path);
@@ -142,12 +161,78 @@ export async function csvSource(path: string, options: CsvSourceOptions): Promis
     await table.close();
     fail(`${name}: no feature columns besides the label "${options.label}"`);
   }
+  const missing = options.missing ?? 'fail';
+  if (missing !== 'fail' && missing !== 'allow') {
+    await table.close();
+    fail(`${name}: missing must be "fail" or "allow", got ${JSON.stringify(missing)}`);
+  }
+  const allowMissing = missing === 'allow';
+  const records = table.records();
+  // Rows read ahead to infer the column types; rows() yields them first.
+  const prefix: CsvRecord[] = [];
+  const auto = options.categorical === 'auto';
+  let categorical: boolean[];
+  if (options.categorical === 'auto') {
+    while (prefix.length < AUTO_CATEGORICAL_ROWS) {
+      const item = await records.next();
+      if (item.done) break;
+      prefix.push(item.value);
+    }
+    categorical = featureIndex.map((col) => prefix.some(({ fields }) => fields[col].trim() !== '' && !isNumeric(fields[col])));
+  } else {
+    const listed = options.categorical ?? [];
+    const unknown = listed.filter((c) => !header.includes(c));
+    if (unknown.length > 0) {
+      await table.close();
+      fail(`${name}: no column "${unknown[0]}" to read as categorical (columns: ${header.join(', ')})`);
+    }
+    categorical = featureIndex.map((col) => listed.includes(header[col]));
+  }
+  const categories = categorical.map((c) => (c ? ([] as string[]) : null));
   const schema: Schema = {
     features: featureIndex.map((i) => header[i]),
     label: options.label,
     classes: [...(options.classes ?? [])],
+    // Absent when all numeric, so the schema of a numeric file is what it always was.
+    ...(categorical.some(Boolean) ? { nominal: categorical, categories } : {}),
+    ...(allowMissing ? { missing: true } : {}),
   };
   const classIndex = new Map(schema.classes.map((c, i) => [c, i]));
+  const codes = categories.map((list) => (list ? new Map<string, number>() : null));
+  const d = featureIndex.length;
+
+  const features = ({ fields, line }: CsvRecord): Float64Array => {
+    const x = new Float64Array(d);
+    for (let j = 0; j < d; j++) {
+      const col = featureIndex[j];
+      const cell = fields[col];
+      const where = () => `${name}: line ${line}, column "${header[col]}"`;
+      if (cell.trim() === '') {
+        if (!allowMissing) fail(`${where()}: empty value (read empty cells as missing values with --missing allow)`);
+        x[j] = NaN;
+        continue;
+      }
+      const known = codes[j];
+      if (known) {
+        const category = cell.trim();
+        let code = known.get(category);
+        if (code === undefined) {
+          code = known.size;
+          known.set(category, code);
+          categories[j]!.push(category);
+        }
+        x[j] = code;
+      } else if (auto && !isNumeric(cell)) {
+        fail(
+          `${where()}: "${cell}" is not a number (the column was inferred numeric from the first ${AUTO_CATEGORICAL_ROWS} data rows; list it with --categorical to read it as categories)`,
+        );
+      } else {
+        x[j] = parseNumber(cell, where);
+      }
+    }
+    return x;
+  };
+
   let used = false;
   return {
     name: options.name ?? baseName(path),
@@ -155,8 +240,12 @@ export async function csvSource(path: string, options: CsvSourceOptions): Promis
     async *rows() {
       if (used) throw new Error(`${name}: rows() may be iterated only once`);
       used = true;
-      for await (const record of table.records()) {
-        const x = table.numbers(record, featureIndex);
+      async function* all(): AsyncGenerator<CsvRecord> {
+        yield* prefix.splice(0);
+        yield* records;
+      }
+      for await (const record of all()) {
+        const x = features(record);
         const label = record.fields[labelIndex];
         if (label === '') fail(`${name}: line ${record.line}, column "${options.label}": empty label`);
         let y = classIndex.get(label);
@@ -177,17 +266,26 @@ export interface FeatureRow {
   readonly line: number;
 }
 
+/** How csvFeatureRows reads a model's features: its categories, whether it imputes, and the delimiter. */
+export interface CsvFeatureOptions extends FeatureReadOptions {
+  readonly delimiter?: string;
+}
+
 /**
  * Reads the named feature columns from a CSV file for inference; other
- * columns (the label, ids) are ignored. A missing feature column fails at the header.
+ * columns (the label, ids) are ignored. A missing feature column fails at the
+ * header. Categorical features map their strings to the model's codes (see
+ * FeatureReadOptions); empty cells are NaN when `missing` is set, else fail.
+ * The third argument may be the delimiter alone, as before options existed.
  */
 export async function* csvFeatureRows(
   path: string,
   features: readonly string[],
-  delimiter?: string,
+  options: CsvFeatureOptions | string = {},
 ): AsyncGenerator<FeatureRow> {
+  const opts: CsvFeatureOptions = typeof options === 'string' ? { delimiter: options } : options;
   const name = displayName(path);
-  const table = await openCsv(path, delimiter);
+  const table = await openCsv(path, opts.delimiter);
   const index = features.map((f) => table.header.indexOf(f));
   const missing = features.filter((_, j) => index[j] < 0);
   if (missing.length > 0) {
@@ -195,5 +293,12 @@ export async function* csvFeatureRows(
     const what = missing.length === 1 ? 'column' : 'columns';
     fail(`${name}: missing feature ${what} ${missing.map((m) => `"${m}"`).join(', ')} that the model needs`);
   }
-  for await (const record of table.records()) yield { x: table.numbers(record, index), line: record.line };
+  const parse = featureCellParser(opts);
+  for await (const { fields, line } of table.records()) {
+    const x = new Float64Array(index.length);
+    for (let j = 0; j < index.length; j++) {
+      x[j] = parse(fields[index[j]], j, () => `${name}: line ${line}, column "${features[j]}"`);
+    }
+    yield { x, line };
+  }
 }

@@ -44,3 +44,53 @@ export function parseNumber(cell: unknown, where: () => string): number {
   if (!Number.isFinite(value)) fail(`${where()}: "${cell}" is not a number`);
   return value;
 }
+
+/** Whether a cell is a missing value: an empty (or blank) string, or null. */
+export function isMissingCell(cell: unknown): boolean {
+  return cell === null || (typeof cell === 'string' && cell.trim() === '');
+}
+
+/** How a model reads the feature values of rows to predict. */
+export interface FeatureReadOptions {
+  /**
+   * Per feature, the category names in code order, or null for a numeric
+   * feature: a model's schema.categories. A category not listed gets a code
+   * past the listed ones (the one-hot encoder's "other"; a tree has no branch for it).
+   */
+  readonly categories?: readonly (readonly string[] | null)[];
+  /** Whether a missing value (empty cell, null) is read as NaN rather than failing: true when the model imputes. */
+  readonly missing?: boolean;
+}
+
+/**
+ * A parser of one feature's cell as a model reads it: a number, a category's
+ * code, or NaN for a missing value when allowed; else it fails naming the
+ * place. Unknown categories get codes of their own, the same one each time
+ * within one parser, and are not added to the model's schema.
+ */
+export function featureCellParser(options: FeatureReadOptions = {}): (cell: unknown, j: number, where: () => string) => number {
+  const known = (options.categories ?? []).map((names) => (names ? new Map(names.map((n, code) => [n, code])) : null));
+  const unseen = known.map(() => new Map<string, number>());
+  return (cell, j, where) => {
+    if (isMissingCell(cell) || (typeof cell === 'number' && Number.isNaN(cell))) {
+      if (options.missing) return NaN;
+      const what = cell === null ? 'null' : typeof cell === 'number' ? 'NaN' : 'empty value';
+      fail(`${where()}: ${what} (the model does not impute missing values; train it with --missing allow)`);
+    }
+    const codes = known[j];
+    if (!codes) return parseNumber(cell, where);
+    if (typeof cell !== 'string' && typeof cell !== 'number' && typeof cell !== 'boolean') {
+      fail(`${where()}: expected a category, got ${JSON.stringify(cell)}`);
+    }
+    const name = String(cell).trim();
+    const code = codes.get(name);
+    if (code !== undefined) return code;
+    const extra = unseen[j];
+    let late = extra.get(name);
+    if (late === undefined) {
+      late = codes.size + extra.size;
+      extra.set(name, late);
+    }
+    return late;
+  };
+}

@@ -1,14 +1,22 @@
 import { createInterface } from 'node:readline';
 import { fail } from '../core/errors.js';
 import type { FeatureRow } from './csv.js';
-import { displayName, openInput, parseNumber } from './input.js';
+import { displayName, featureCellParser, openInput, type FeatureReadOptions } from './input.js';
 
 /**
  * Reads JSON lines (one object per line, feature name to value) for inference.
  * Keys the model does not know are ignored; a missing feature fails naming the line.
+ * A categorical feature's value is its category name (a number is read as
+ * its string form); null or "" is a missing value when `missing` is set,
+ * else fails (see FeatureReadOptions).
  */
-export async function* jsonlFeatureRows(path: string, features: readonly string[]): AsyncGenerator<FeatureRow> {
+export async function* jsonlFeatureRows(
+  path: string,
+  features: readonly string[],
+  options: FeatureReadOptions = {},
+): AsyncGenerator<FeatureRow> {
   const name = displayName(path);
+  const parse = featureCellParser(options);
   const lines = createInterface({ input: await openInput(path), crlfDelay: Infinity });
   let lineNo = 0;
   let count = 0;
@@ -29,7 +37,7 @@ export async function* jsonlFeatureRows(path: string, features: readonly string[
     for (let j = 0; j < features.length; j++) {
       const feature = features[j];
       if (!(feature in record)) fail(`${name}: line ${lineNo}: missing feature "${feature}" that the model needs`);
-      x[j] = parseNumber(record[feature], () => `${name}: line ${lineNo}, field "${feature}"`);
+      x[j] = parse(record[feature], j, () => `${name}: line ${lineNo}, field "${feature}"`);
     }
     count++;
     yield { x, line: lineNo };

@@ -35,6 +35,8 @@ export interface BatchSplitResult {
 export interface IncrementalModel {
   learn(batch: Batch): Promise<void> | void;
   predict(x: Batch['x']): Promise<Int32Array> | Int32Array;
+  /** Optional test-then-train over a batch (see Classifier.learnScored): rows x classes. */
+  learnScored?(batch: Batch): Promise<Float64Array> | Float64Array;
 }
 
 export interface BatchSplitOptions {

@@ -39,22 +39,36 @@ export async function prequential(
   const drifts: number[] = [];
   const warnings: number[] = [];
   const every = options.progressEvery ?? 10_000;
+  const score = (predicted: number, truth: number): void => {
+    const right = predicted === truth;
+    rows++;
+    if (right) correct++;
+    if (options.drift) {
+      const signal = watchErrors(options.drift, !right);
+      if (signal === 'drift') drifts.push(rows);
+      else if (signal === 'warning') warnings.push(rows);
+    }
+    if (options.onProgress && rows % every === 0) options.onProgress(rows, correct);
+  };
   for await (const batch of batches) {
+    if (model.learnScored) {
+      // The whole batch in one call: the model predicts each row before it learns it.
+      const proba = await model.learnScored(batch);
+      const k = batch.x.rows > 0 ? proba.length / batch.x.rows : 0;
+      for (let r = 0; r < batch.x.rows; r++) {
+        let best = 0;
+        for (let c = 1; c < k; c++) if (proba[r * k + c] > proba[r * k + best]) best = c;
+        score(best, batch.y[r]);
+      }
+      continue;
+    }
     const { cols } = batch.x;
     for (let r = 0; r < batch.x.rows; r++) {
       // Views, not copies: one row of the batch.
       const one: Batch = { x: { data: batch.x.data.subarray(r * cols, r * cols + cols), rows: 1, cols }, y: batch.y.subarray(r, r + 1) };
       const [predicted] = await model.predict(one.x);
-      const right = predicted === one.y[0];
-      rows++;
-      if (right) correct++;
-      if (options.drift) {
-        const signal = watchErrors(options.drift, !right);
-        if (signal === 'drift') drifts.push(rows);
-        else if (signal === 'warning') warnings.push(rows);
-      }
+      score(predicted, one.y[0]);
       await model.learn(one);
-      if (options.onProgress && rows % every === 0) options.onProgress(rows, correct);
     }
   }
   return { rows, correct, accuracy: rows > 0 ? correct / rows : NaN, drifts, warnings };

@@ -40,6 +40,13 @@ export interface Classifier {
   learn(batch: Batch): void | Promise<void>;
   /** Class probabilities, row-major: rows x nClasses, each row summing to 1. */
   predictProba(x: Matrix): Float64Array | Promise<Float64Array>;
+  /**
+   * Optional fast path for test-then-train: learns the rows in order and
+   * returns each row's probabilities (rows x nClasses after the batch) as
+   * they were just before that row was learned. Exactly what predicting and
+   * then learning each row in turn would give.
+   */
+  learnScored?(batch: Batch): Float64Array | Promise<Float64Array>;
   /** The learned state; the learner can be rebuilt from it and its parameters. */
   saveState(): LearnerState | Promise<LearnerState>;
   /** Frees resources held outside the JS heap (tensors). */

@@ -1,8 +1,10 @@
 import type { Matrix, Schema } from '../core/types.js';
 import { fail } from '../core/errors.js';
 import type { Batch } from '../core/types.js';
-import { StandardScaler } from '../preprocess/standard-scaler.js';
-import { argmaxRows, widenRows, type Classifier, type ParamValue, type Params } from './contract.js';
+import { featureCellParser } from '../data/input.js';
+import { schemaColumns, type Columns, type Transformer } from '../preprocess/contract.js';
+import { createSteps, imputes, type StepSpec } from '../preprocess/registry.js';
+import { argmaxRows, widenRows, type Classifier, type LearnerContext, type ParamValue, type Params } from './contract.js';
 import { learnerDefinition, resolveParams } from './registry.js';
 
 /** What a training run leaves in the model's manifest. */
@@ -28,9 +30,69 @@ export interface Prediction {
   readonly probabilities: Record<string, number>;
 }
 
+/** How Model.create is told what to make. */
+export interface ModelOptions {
+  /** Learner parameters by name (kebab-case or camelCase). */
+  readonly params?: Readonly<Record<string, ParamValue>>;
+  /** Seeds the learner (default 42). */
+  readonly seed?: number;
+  /**
+   * The preprocessing steps in order, by name or with parameters; [] for
+   * none. Default: defaultSteps() of the learner and the schema.
+   */
+  readonly steps?: readonly (string | StepSpec)[];
+}
+
+/** A registry flag that may depend on the parameters (an ensemble's base). */
+function flag(value: boolean | ((params: Params) => boolean) | undefined, params: Params): boolean {
+  return typeof value === 'function' ? value(params) : (value ?? false);
+}
+
+/**
+ * The preprocessing a learner gets when none is asked for, in this order:
+ * - `impute-mean` when the schema allows missing values (`schema.missing`,
+ *   set by csvSource with missing: 'allow'), so no learner sees NaN;
+ * - `one-hot` when the schema has named categorical features
+ *   (`schema.categories`) and the learner does not split nominal features
+ *   itself (LearnerDefinition.nominalNative: the Hoeffding trees, the
+ *   adaptive random forest, bagging of those);
+ * - `standard-scaler` when the learner wants scaled inputs (scaleInputs).
+ */
+export function defaultSteps(learnerName: string, schema: Schema, params?: Readonly<Record<string, ParamValue>>): StepSpec[] {
+  const def = learnerDefinition(learnerName);
+  const resolved = resolveParams(def, params);
+  const steps: StepSpec[] = [];
+  if (schema.missing) steps.push({ name: 'impute-mean' });
+  const categorical = (schema.categories ?? []).some((c) => c !== null);
+  if (categorical && !flag(def.nominalNative, resolved)) steps.push({ name: 'one-hot' });
+  if (flag(def.scaleInputs, resolved)) steps.push({ name: 'standard-scaler' });
+  return steps;
+}
+
+/** Checks that a schema's nominal flags and category lists agree. */
+function checkSchema(schema: Schema): void {
+  const d = schema.features.length;
+  if (schema.nominal && schema.nominal.length !== d) fail(`schema: ${schema.nominal.length} nominal flags for ${d} features`);
+  if (!schema.categories) return;
+  if (schema.categories.length !== d) fail(`schema: ${schema.categories.length} category lists for ${d} features`);
+  schema.categories.forEach((c, j) => {
+    if (c !== null && schema.nominal?.[j] !== true) fail(`schema: feature "${schema.features[j]}" has categories but is not flagged nominal`);
+  });
+}
+
+/** What the learner behind the steps is told about its input: the last step's columns. */
+export function learnerContext(schema: Schema, steps: readonly Transformer[], seed: number): LearnerContext {
+  const last: Columns | null = steps.length > 0 ? steps[steps.length - 1].output : null;
+  return last
+    ? { nFeatures: last.names.length, nClasses: schema.classes.length, seed, nominal: last.nominal }
+    : { nFeatures: schema.features.length, nClasses: schema.classes.length, seed, nominal: schema.nominal };
+}
+
 /**
  * A trained or training model: a learner bound to the data's schema and to
- * the preprocessing in front of it. This is what is saved, loaded and served.
+ * the preprocessing steps in front of it (River's compose.Pipeline: each
+ * step learns the training rows and passes on its output; the learner sees
+ * the last step's). This is what is saved, loaded and served.
  */
 export class Model {
   summary: TrainingSummary | null = null;
@@ -40,24 +102,42 @@ export class Model {
     readonly params: Params,
     readonly seed: number,
     readonly schema: Schema,
-    readonly scaler: StandardScaler | null,
+    /** The preprocessing steps in order; may be empty. */
+    readonly steps: readonly Transformer[],
     readonly learner: Classifier,
   ) {}
 
   /** A new, untrained model of the named learner for data of this schema. */
-  static async create(
-    learnerName: string,
-    schema: Schema,
-    options: { params?: Readonly<Record<string, ParamValue>>; seed?: number } = {},
-  ): Promise<Model> {
+  static async create(learnerName: string, schema: Schema, options: ModelOptions = {}): Promise<Model> {
     const def = learnerDefinition(learnerName);
     const params = resolveParams(def, options.params);
     const seed = options.seed ?? 42;
-    const ctx = { nFeatures: schema.features.length, nClasses: schema.classes.length, seed, nominal: schema.nominal };
-    const learner = await def.create(ctx, params);
-    const scale = typeof def.scaleInputs === 'function' ? def.scaleInputs(params) : def.scaleInputs;
-    const scaler = scale ? new StandardScaler(schema.features.length) : null;
-    return new Model(def.name, params, seed, schema, scaler, learner);
+    checkSchema(schema);
+    const specs = options.steps ? options.steps.map((s) => (typeof s === 'string' ? { name: s } : s)) : defaultSteps(def.name, schema, params);
+    const steps = createSteps(specs, schemaColumns(schema));
+    const learner = await def.create(learnerContext(schema, steps, seed), params);
+    return new Model(def.name, params, seed, schema, steps, learner);
+  }
+
+  /** The names of the preprocessing steps, in order. */
+  get preprocessing(): string[] {
+    return this.steps.map((s) => s.name);
+  }
+
+  /**
+   * Whether rows to predict may have missing values (NaN): when a step
+   * imputes, or the model was trained on data that allowed them (its learner
+   * then saw them, as trees can).
+   */
+  get acceptsMissing(): boolean {
+    return this.schema.missing === true || this.steps.some(imputes);
+  }
+
+  /** The rows as the learner sees them: through every step in order. */
+  transform(x: Matrix): Matrix {
+    let out = x;
+    for (const step of this.steps) out = step.transform(out);
+    return out;
   }
 
   /** The TensorFlow.js backend the learner runs on, or null for learners that use none. */
@@ -69,17 +149,49 @@ export class Model {
   async learn(batch: Batch): Promise<void> {
     if (batch.x.rows === 0) return;
     let x = batch.x;
-    if (this.scaler) {
-      this.scaler.learn(x);
-      x = this.scaler.transform(x);
+    for (const step of this.steps) {
+      step.learn(x);
+      x = step.transform(x);
     }
     await this.learner.learn({ x, y: batch.y });
   }
 
+  /**
+   * Test-then-train over a batch: each row is predicted, then learned, in
+   * order; returns each row's probabilities over the schema's classes as
+   * they were before that row was learned. Uses the learner's own fast path
+   * when no step stands in front of it; otherwise goes row by row, awaiting
+   * only learners that return promises.
+   */
+  async learnScored(batch: Batch): Promise<Float64Array> {
+    const rows = batch.x.rows;
+    const all = this.schema.classes.length;
+    if (this.steps.length === 0 && this.learner.learnScored) {
+      const p = await this.learner.learnScored(batch);
+      const known = this.learner.nClasses;
+      return known === all ? p : widenRows(p, rows, known, Math.max(all, known)).subarray(0, rows * all);
+    }
+    const out = new Float64Array(rows * all);
+    const { cols } = batch.x;
+    for (let r = 0; r < rows; r++) {
+      const x: Matrix = { data: batch.x.data.subarray(r * cols, r * cols + cols), rows: 1, cols };
+      const predicted = this.learner.predictProba(this.transform(x));
+      const p = predicted instanceof Promise ? await predicted : predicted;
+      out.set(p.subarray(0, Math.min(p.length, all)), r * all);
+      let seen = x;
+      for (const step of this.steps) {
+        step.learn(seen);
+        seen = step.transform(seen);
+      }
+      const learned = this.learner.learn({ x: seen, y: batch.y.subarray(r, r + 1) });
+      if (learned instanceof Promise) await learned;
+    }
+    return out;
+  }
+
   /** Probabilities over every class of the schema: rows x classes, row-major. */
   async predictProba(x: Matrix): Promise<Float64Array> {
-    const input = this.scaler ? this.scaler.transform(x) : x;
-    const proba = await this.learner.predictProba(input);
+    const proba = await this.learner.predictProba(this.transform(x));
     const known = this.learner.nClasses;
     const all = this.schema.classes.length;
     // Classes in the schema the learner has not yet seen get probability 0.
@@ -91,20 +203,27 @@ export class Model {
   }
 
   /**
-   * Predicts from plain objects of feature name to number, for programs that
-   * embed a model. Fails naming the row and feature when one is missing or not a number.
+   * Predicts from plain objects of feature name to value, for programs that
+   * embed a model: a number, or for a categorical feature its category name
+   * (one the model has not seen is "other" to a one-hot encoder). Null or NaN
+   * is a missing value where the model accepts them (acceptsMissing). Fails
+   * naming the row and feature when one is absent or not a valid value.
    */
   async predictRecords(records: readonly Readonly<Record<string, unknown>>[]): Promise<Prediction[]> {
     const { features, classes } = this.schema;
     const d = features.length;
     const data = new Float64Array(records.length * d);
+    const parse = featureCellParser({ categories: this.schema.categories, missing: this.acceptsMissing });
+    const categorical = this.schema.categories ?? [];
+    const missing = this.acceptsMissing;
     records.forEach((record, r) => {
       features.forEach((f, j) => {
         const v = record[f];
-        if (typeof v !== 'number' || !Number.isFinite(v)) {
-          fail(`row ${r}: feature "${f}" ${v === undefined ? 'is missing' : 'must be a finite number'}`);
-        }
-        data[r * d + j] = v;
+        if (v === undefined) fail(`row ${r}: feature "${f}" is missing`);
+        const plainNumber = typeof v === 'number' && Number.isFinite(v);
+        const takes = plainNumber || (categorical[j] && typeof v === 'string') || (missing && (v === null || Number.isNaN(v)));
+        if (!takes) fail(`row ${r}: feature "${f}" must be ${categorical[j] ? 'a category name' : 'a finite number'}${missing ? ' or null' : ''}`);
+        data[r * d + j] = parse(v, j, () => `row ${r}: feature "${f}"`);
       });
     });
     const proba = await this.predictProba({ data, rows: records.length, cols: d });

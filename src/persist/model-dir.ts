@@ -6,9 +6,11 @@ import { fail } from '../core/errors.js';
 import type { Json } from '../core/state.js';
 import { VERSION } from '../core/version.js';
 import { isErrno } from '../data/input.js';
-import { Model, type TrainingSummary } from '../learners/model.js';
+import type { Schema } from '../core/types.js';
+import { learnerContext, Model, type TrainingSummary } from '../learners/model.js';
 import { learnerDefinition, resolveParams } from '../learners/registry.js';
-import { StandardScaler } from '../preprocess/standard-scaler.js';
+import { schemaColumns, type Transformer } from '../preprocess/contract.js';
+import { restoreSteps } from '../preprocess/registry.js';
 import { assertReplaceableDir, replaceDirAtomic, writeFileSynced } from './atomic.js';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -29,8 +31,12 @@ const manifestSchema = z.object({
     label: z.string(),
     classes: z.array(z.string()),
     nominal: z.array(z.boolean()).optional(),
+    categories: z.array(z.array(z.string()).nullable()).optional(),
+    missing: z.boolean().optional(),
   }),
-  preprocessing: z.array(z.object({ name: z.literal('standard-scaler'), state: z.unknown() })),
+  // In order. `params` is absent in manifests written before there were
+  // pipelines (a lone standard-scaler), which load with the defaults.
+  preprocessing: z.array(z.object({ name: z.string(), params: z.record(z.string(), paramValue).optional(), state: z.unknown() })),
   summary: z
     .object({
       dataset: z.string(),
@@ -85,8 +91,10 @@ export async function saveModel(model: Model, dir: string): Promise<void> {
       label: model.schema.label,
       classes: [...model.schema.classes],
       ...(model.schema.nominal ? { nominal: [...model.schema.nominal] } : {}),
+      ...(model.schema.categories ? { categories: model.schema.categories.map((c) => (c ? [...c] : null)) } : {}),
+      ...(model.schema.missing ? { missing: true } : {}),
     },
-    preprocessing: model.scaler ? [{ name: 'standard-scaler', state: model.scaler.getState() }] : [],
+    preprocessing: model.steps.map((step) => ({ name: step.name, params: { ...step.params }, state: step.getState() })),
     summary: model.summary,
     backend: model.backend,
     files: Object.fromEntries(Object.entries(files).map(([name, data]) => [name, { sha256: sha256(data), bytes: data.byteLength }])),
@@ -156,8 +164,26 @@ export async function loadModel(dir: string): Promise<Model> {
   const json = JSON.parse(new TextDecoder().decode(stateBytes)) as Json;
   const def = learnerDefinition(manifest.learner.name);
   const params = resolveParams(def, manifest.learner.params);
-  const schema = { ...manifest.schema, classes: [...manifest.schema.classes] };
-  const ctx = { nFeatures: schema.features.length, nClasses: schema.classes.length, seed: manifest.learner.seed, nominal: schema.nominal };
+  const manifestPath = join(dir, MANIFEST_FILE);
+  const schema: Schema = { ...manifest.schema, classes: [...manifest.schema.classes] };
+  const d = schema.features.length;
+  if (schema.nominal && schema.nominal.length !== d) fail(`${manifestPath}: schema has ${schema.nominal.length} nominal flags for ${d} features`);
+  if (schema.categories) {
+    if (schema.categories.length !== d) fail(`${manifestPath}: schema has ${schema.categories.length} category lists for ${d} features`);
+    schema.categories.forEach((c, j) => {
+      if ((c !== null) !== (schema.nominal?.[j] === true)) fail(`${manifestPath}: schema's categories and nominal flags disagree on "${schema.features[j]}"`);
+    });
+  }
+  let steps: Transformer[];
+  try {
+    steps = restoreSteps(
+      manifest.preprocessing.map((p) => ({ name: p.name, params: p.params, state: p.state as Json })),
+      schemaColumns(schema),
+    );
+  } catch (err) {
+    fail(`${manifestPath}: cannot restore the preprocessing: ${(err as Error).message}`);
+  }
+  const ctx = learnerContext(schema, steps, manifest.learner.seed);
   const { [STATE_FILE]: _, ...extra } = files;
   let learner;
   try {
@@ -165,9 +191,7 @@ export async function loadModel(dir: string): Promise<Model> {
   } catch (err) {
     fail(`${dir}: cannot restore the ${def.name} state: ${(err as Error).message}`);
   }
-  const scalerStep = manifest.preprocessing.find((p) => p.name === 'standard-scaler');
-  const scaler = scalerStep ? StandardScaler.restore(schema.features.length, scalerStep.state as Json) : null;
-  const model = new Model(def.name, params, manifest.learner.seed, schema, scaler, learner);
+  const model = new Model(def.name, params, manifest.learner.seed, schema, steps, learner);
   model.summary = manifest.summary as TrainingSummary | null;
   return model;
 }

@@ -74,6 +74,20 @@ export class HoeffdingAdaptiveTreeClassifier extends HoeffdingTreeClassifier {
     return predictRows(x, this.tree.k, (row) => this.predictOne(row));
   }
 
+  /** Test-then-train row by row; HAT's own, since learning here is not the plain tree's. */
+  override learnScored(batch: Batch): Float64Array {
+    const rows = batch.x.rows;
+    const scored: Float64Array[] = new Array(rows);
+    for (let r = 0; r < rows; r++) {
+      scored[r] = this.predictOne(rowOf(batch.x, r));
+      this.learn({ x: { data: rowOf(batch.x, r), rows: 1, cols: batch.x.cols }, y: batch.y.subarray(r, r + 1) });
+    }
+    const k = this.tree.k;
+    const out = new Float64Array(rows * k);
+    for (let r = 0; r < rows; r++) out.set(scored[r].subarray(0, k), r * k);
+    return out;
+  }
+
   predictOne(x: Float64Array): Float64Array {
     const k = this.tree.k;
     const out = new Float64Array(k);

@@ -86,6 +86,16 @@ export class HoeffdingTreeClassifier implements Classifier {
     return predictRows(x, this.tree.k, (row) => this.tree.predictOne(row));
   }
 
+  learnScored(batch: Batch): Float64Array {
+    const rows = batch.x.rows;
+    const scored: Float64Array[] = new Array(rows);
+    for (let r = 0; r < rows; r++) scored[r] = this.tree.learnOneScored(rowOf(batch.x, r), batch.y[r], 1);
+    const k = this.tree.k;
+    const out = new Float64Array(rows * k);
+    for (let r = 0; r < rows; r++) out.set(scored[r].subarray(0, k), r * k);
+    return out;
+  }
+
   /** Nodes and leaves, for reports and tests. */
   describe(): { leaves: number; activeLeaves: number; splits: number; depth: number } {
     let leaves = 0;
