@@ -156,3 +156,17 @@ describe('examples/quickstart.mjs', () => {
     expect(r.stdout).toMatch(/^virginica /m);
   });
 });
+
+describe('streamlearn learners, detectors, generators, steps', () => {
+  it.each([
+    ['learners', ['gaussian-nb', 'hoeffding-tree', 'hoeffding-adaptive-tree', 'adaptive-random-forest', 'online-bagging', 'leveraging-bagging', 'knn', 'no-change'], '  --param grace-period=200  '],
+    ['detectors', ['adwin', 'ddm', 'eddm', 'page-hinkley', 'hddm-a'], '  --drift-param delta=0.002  '],
+    ['generators', ['sea', 'agrawal', 'random-rbf', 'random-rbf-drift', 'hyperplane', 'led', 'led-drift', 'stagger', 'sine'], '  noise-percentage=10  '],
+    ['steps', ['standard-scaler', 'min-max-scaler', 'impute-mean', 'impute-mode', 'one-hot'], '  --preprocess-param impute-mode.max-values=25  '],
+  ])('%s lists every entry with its parameters', (command, names, parameterLine) => {
+    const r = runCli([command as string]);
+    expect(r.status).toBe(0);
+    for (const name of names as string[]) expect(r.stdout).toMatch(new RegExp(`^${name}: `, 'm'));
+    expect(r.stdout).toContain(parameterLine as string);
+  });
+});

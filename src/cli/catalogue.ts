@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { listDatasets } from '../data/datasets.js';
-import { kebabCase, learnerDefinitions } from '../learners/registry.js';
+import { generatorDefinitions } from '../data/synth/registry.js';
+import { detectorDefinitions } from '../drift/registry.js';
+import { kebabCase, learnerDefinitions, type Parameterised } from '../learners/registry.js';
+import { transformerDefinitions } from '../preprocess/registry.js';
 import { formatRow } from './format.js';
 import { choiceArg } from './options.js';
 
@@ -21,18 +24,38 @@ export function registerCatalogue(program: Command): void {
       process.stdout.write(`${lines.join('\n')}\n`);
     });
 
-  program
-    .command('learners')
-    .description('list the learners with their parameters and defaults')
-    .action(() => {
-      const lines: string[] = [];
-      for (const def of learnerDefinitions) {
-        lines.push(`${def.name}: ${def.summary} (${def.reference})`);
-        for (const [key, spec] of Object.entries(def.params)) {
-          const choices = spec.choices ? ` [${spec.choices.join('|')}]` : '';
-          lines.push(`  --param ${kebabCase(key)}=${spec.default}${choices}  ${spec.doc}`);
-        }
-      }
-      process.stdout.write(`${lines.join('\n')}\n`);
-    });
+  // How each kind spells a parameter on the command line.
+  const catalogues: [string, string, readonly Listed[], (def: string, param: string) => string][] = [
+    ['learners', 'list the learners with their parameters and defaults', learnerDefinitions, (_, p) => `--param ${p}`],
+    ['detectors', 'list the drift detectors (--drift) with their parameters', detectorDefinitions, (_, p) => `--drift-param ${p}`],
+    ['generators', 'list the synthetic streams (--data synth:NAME(key=value,...)) with their parameters', generatorDefinitions, (_, p) => p],
+    ['steps', 'list the preprocessing steps (--preprocess) with their parameters', transformerDefinitions, (d, p) => `--preprocess-param ${d}.${p}`],
+  ];
+  for (const [command, description, definitions, spell] of catalogues) {
+    program
+      .command(command)
+      .description(description)
+      .action(() => {
+        process.stdout.write(describe(definitions, spell));
+      });
+  }
+}
+
+interface Listed extends Parameterised {
+  readonly summary?: string;
+  readonly reference?: string;
+}
+
+/** One line per entry, then one per parameter with its default and what it does. */
+function describe(definitions: readonly Listed[], spell: (def: string, param: string) => string): string {
+  const lines: string[] = [];
+  for (const def of definitions) {
+    const about = [def.summary, def.reference ? `(${def.reference})` : ''].filter(Boolean).join(' ');
+    lines.push(about ? `${def.name}: ${about}` : def.name);
+    for (const [key, spec] of Object.entries(def.params)) {
+      const choices = spec.choices ? ` [${spec.choices.join('|')}]` : '';
+      lines.push(`  ${spell(def.name, `${kebabCase(key)}=${spec.default}`)}${choices}  ${spec.doc}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
 }

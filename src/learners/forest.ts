@@ -6,21 +6,14 @@ import type { Classifier, LearnerContext, LearnerState } from './contract.js';
 import { ForestMembers, memberStateSchema, type MemberSettings, type MemberState, type Votes } from './forest-members.js';
 import type { WorkerRequest } from './forest-worker.js';
 import { hoeffdingTreeDefaults } from './tree/hoeffding-tree-classifier.js';
-import type { LeafPrediction } from './tree/hoeffding-tree.js';
-import type { SplitCriterionName } from './tree/split-criterion.js';
+import type { SplitSettings } from './tree/hoeffding-tree.js';
 
-export interface AdaptiveRandomForestParams {
+export interface AdaptiveRandomForestParams extends SplitSettings {
   readonly ensembleSize: number;
   /** Rate of the Poisson draw that weighs each row for each member (online bagging). */
   readonly lambda: number;
   /** Attributes each leaf may split on; 0 means round(sqrt(d)) + 1, as the paper. */
   readonly subspaceSize: number;
-  readonly gracePeriod: number;
-  readonly splitConfidence: number;
-  readonly tieThreshold: number;
-  readonly splitCriterion: SplitCriterionName;
-  readonly leafPrediction: LeafPrediction;
-  readonly numericBins: number;
   /** ADWIN confidence of the warning detector, which starts a background tree. */
   readonly warningDelta: number;
   /** ADWIN confidence of the drift detector, which replaces the member. */

@@ -250,6 +250,71 @@ export interface PerceptronParams {
 export const perceptronDefaults: PerceptronParams = { learningRate: 1 };
 
 /**
+ * What the perceptron and Passive-Aggressive share: one weight vector and
+ * intercept per class, grown when a class first appears; class scores
+ * W x + b; probabilities as their softmax. Subclasses say how one row
+ * updates the weights.
+ */
+abstract class MarginClassifier implements Classifier {
+  abstract readonly name: string;
+  protected readonly d: number;
+  protected k: number;
+  protected weights: Float64Array;
+
+  protected constructor(ctx: LearnerContext) {
+    this.d = ctx.nFeatures;
+    this.k = ctx.nClasses;
+    this.weights = new Float64Array(this.k * (this.d + 1));
+  }
+
+  get nClasses(): number {
+    return this.k;
+  }
+
+  learn(batch: Batch): void {
+    const k = classesNeeded(batch.y, this.k);
+    if (k > this.k) {
+      this.weights = widenWeights(this.weights, this.d, k);
+      this.k = k;
+    }
+    const scores = new Float64Array(k);
+    for (let r = 0; r < batch.x.rows; r++) {
+      scoreRow(this.weights, this.d, k, batch.x.data, r, scores, 0);
+      this.update(batch.x.data, r, batch.y[r], scores);
+    }
+  }
+
+  /** Updates the weights for row r of `data`, of class y, given its class scores before the update. */
+  protected abstract update(data: Float64Array, r: number, y: number, scores: Float64Array): void;
+
+  /** Class scores W x + b, row-major rows x nClasses. */
+  decisionFunction(x: Matrix): Float64Array {
+    return scoreRows(this.weights, this.d, this.k, x);
+  }
+
+  predictProba(x: Matrix): Float64Array {
+    return softmaxRowsInPlace(this.decisionFunction(x), this.k);
+  }
+
+  saveState(): LearnerState {
+    return { json: { nFeatures: this.d, nClasses: this.k, weights: toNumbers(this.weights) } };
+  }
+
+  /** Puts saved weights into a learner made for the saved number of classes. */
+  protected static restoreInto<T extends MarginClassifier>(
+    name: string,
+    ctx: LearnerContext,
+    state: LearnerState,
+    make: (ctx: LearnerContext) => T,
+  ): T {
+    const { nClasses, weights } = restoreWeights(name, ctx, state);
+    const model = make({ ...ctx, nClasses });
+    model.weights = weights;
+    return model;
+  }
+}
+
+/**
  * The multiclass perceptron (Rosenblatt 1958), in the "max" form of Crammer
  * & Singer's ultraconservative family (2003, "Ultraconservative online
  * algorithms for multiclass problems", JMLR 3): one weight vector and
@@ -266,60 +331,22 @@ export const perceptronDefaults: PerceptronParams = { learningRate: 1 };
  * alone and changes only how sharp the softmax is. Defaults: learningRate 1 (Rosenblatt's unit step). Features should be
  * standardised; the registry puts an online standard scaler in front.
  */
-export class Perceptron implements Classifier {
+export class Perceptron extends MarginClassifier {
   readonly name = 'perceptron';
   readonly params: PerceptronParams;
-  private readonly d: number;
-  private k: number;
-  private weights: Float64Array;
 
   constructor(ctx: LearnerContext, params: Partial<PerceptronParams> = {}) {
+    super(ctx);
     this.params = { ...perceptronDefaults, ...params };
-    this.d = ctx.nFeatures;
-    this.k = ctx.nClasses;
-    this.weights = new Float64Array(this.k * (this.d + 1));
   }
 
-  get nClasses(): number {
-    return this.k;
-  }
-
-  learn(batch: Batch): void {
-    const k = classesNeeded(batch.y, this.k);
-    if (k > this.k) {
-      this.weights = widenWeights(this.weights, this.d, k);
-      this.k = k;
-    }
-    const { d } = this;
-    const scores = new Float64Array(k);
-    for (let r = 0; r < batch.x.rows; r++) {
-      const y = batch.y[r];
-      scoreRow(this.weights, d, k, batch.x.data, r, scores, 0);
-      const rival = rivalOf(scores, k, y);
-      if (rival >= 0 && scores[rival] >= scores[y]) {
-        moveApart(this.weights, d, batch.x.data, r, y, rival, this.params.learningRate);
-      }
-    }
-  }
-
-  /** Class scores W x + b, row-major rows x nClasses. */
-  decisionFunction(x: Matrix): Float64Array {
-    return scoreRows(this.weights, this.d, this.k, x);
-  }
-
-  predictProba(x: Matrix): Float64Array {
-    return softmaxRowsInPlace(this.decisionFunction(x), this.k);
-  }
-
-  saveState(): LearnerState {
-    return { json: { nFeatures: this.d, nClasses: this.k, weights: toNumbers(this.weights) } };
+  protected update(data: Float64Array, r: number, y: number, scores: Float64Array): void {
+    const rival = rivalOf(scores, this.k, y);
+    if (rival >= 0 && scores[rival] >= scores[y]) moveApart(this.weights, this.d, data, r, y, rival, this.params.learningRate);
   }
 
   static restore(ctx: LearnerContext, params: Partial<PerceptronParams>, state: LearnerState): Perceptron {
-    const { nClasses, weights } = restoreWeights('perceptron', ctx, state);
-    const model = new Perceptron({ ...ctx, nClasses }, params);
-    model.weights = weights;
-    return model;
+    return MarginClassifier.restoreInto('perceptron', ctx, state, (c) => new Perceptron(c, params));
   }
 }
 
@@ -356,67 +383,31 @@ export const passiveAggressiveDefaults: PassiveAggressiveParams = { variant: 'pa
  * (scikit-learn's and River's default). Features should be standardised;
  * the registry puts an online standard scaler in front.
  */
-export class PassiveAggressive implements Classifier {
+export class PassiveAggressive extends MarginClassifier {
   readonly name = 'passive-aggressive';
   readonly params: PassiveAggressiveParams;
-  private readonly d: number;
-  private k: number;
-  private weights: Float64Array;
 
   constructor(ctx: LearnerContext, params: Partial<PassiveAggressiveParams> = {}) {
+    super(ctx);
     this.params = { ...passiveAggressiveDefaults, ...params };
     if (!passiveAggressiveVariants.includes(this.params.variant)) {
       throw new RangeError(`passive-aggressive: unknown variant "${this.params.variant}"`);
     }
-    this.d = ctx.nFeatures;
-    this.k = ctx.nClasses;
-    this.weights = new Float64Array(this.k * (this.d + 1));
   }
 
-  get nClasses(): number {
-    return this.k;
-  }
-
-  learn(batch: Batch): void {
-    const k = classesNeeded(batch.y, this.k);
-    if (k > this.k) {
-      this.weights = widenWeights(this.weights, this.d, k);
-      this.k = k;
-    }
+  protected update(data: Float64Array, r: number, y: number, scores: Float64Array): void {
     const { d } = this;
-    const data = batch.x.data;
-    const scores = new Float64Array(k);
-    for (let r = 0; r < batch.x.rows; r++) {
-      const y = batch.y[r];
-      scoreRow(this.weights, d, k, data, r, scores, 0);
-      const rival = rivalOf(scores, k, y);
-      if (rival < 0) continue; // one class known: no margin to enforce
-      const loss = 1 - (scores[y] - scores[rival]);
-      if (loss <= 0) continue;
-      let norm2 = 1;
-      for (let j = 0; j < d; j++) norm2 += data[r * d + j] * data[r * d + j];
-      moveApart(this.weights, d, data, r, y, rival, this.step(loss, 2 * norm2));
-    }
-  }
-
-  /** Class scores W x + b, row-major rows x nClasses. */
-  decisionFunction(x: Matrix): Float64Array {
-    return scoreRows(this.weights, this.d, this.k, x);
-  }
-
-  predictProba(x: Matrix): Float64Array {
-    return softmaxRowsInPlace(this.decisionFunction(x), this.k);
-  }
-
-  saveState(): LearnerState {
-    return { json: { nFeatures: this.d, nClasses: this.k, weights: toNumbers(this.weights) } };
+    const rival = rivalOf(scores, this.k, y);
+    if (rival < 0) return; // one class known: no margin to enforce
+    const loss = 1 - (scores[y] - scores[rival]);
+    if (loss <= 0) return;
+    let norm2 = 1;
+    for (let j = 0; j < d; j++) norm2 += data[r * d + j] * data[r * d + j];
+    moveApart(this.weights, d, data, r, y, rival, this.step(loss, 2 * norm2));
   }
 
   static restore(ctx: LearnerContext, params: Partial<PassiveAggressiveParams>, state: LearnerState): PassiveAggressive {
-    const { nClasses, weights } = restoreWeights('passive-aggressive', ctx, state);
-    const model = new PassiveAggressive({ ...ctx, nClasses }, params);
-    model.weights = weights;
-    return model;
+    return MarginClassifier.restoreInto('passive-aggressive', ctx, state, (c) => new PassiveAggressive(c, params));
   }
 
   /** tau for a loss when the update direction has squared norm `norm2`. */

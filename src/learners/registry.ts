@@ -7,7 +7,7 @@ import { AdaptiveRandomForest, adaptiveRandomForestDefaults } from './forest.js'
 import { knnDefinition } from './neighbors.js';
 import { HoeffdingAdaptiveTreeClassifier, hoeffdingAdaptiveTreeDefaults } from './tree/hoeffding-adaptive-tree.js';
 import { HoeffdingTreeClassifier, hoeffdingTreeDefaults } from './tree/hoeffding-tree-classifier.js';
-import { leafPredictions } from './tree/hoeffding-tree.js';
+import { leafPredictions, type SplitSettings } from './tree/hoeffding-tree.js';
 import { splitCriterionNames } from './tree/split-criterion.js';
 import { passiveAggressiveDefinition, perceptronDefinition, SoftmaxRegression, softmaxRegressionDefaults } from './linear.js';
 import { GaussianNB, gaussianNBDefaults } from './naive-bayes.js';
@@ -65,14 +65,7 @@ const probability = (value: number, doc: string): ParamSpec => ({ type: 'number'
 const onOff = (value: string, doc: string): ParamSpec => ({ type: 'choice', default: value, choices: ['on', 'off'], doc });
 
 /** The parameters every Hoeffding tree shares, with the defaults of the tree they belong to. */
-function treeParams(d: {
-  gracePeriod: number;
-  splitConfidence: number;
-  tieThreshold: number;
-  splitCriterion: string;
-  leafPrediction: string;
-  numericBins: number;
-}): Record<string, ParamSpec> {
+function treeParams(d: SplitSettings): Record<string, ParamSpec> {
   return {
     gracePeriod: { type: 'integer', default: d.gracePeriod, min: 1, doc: 'weight a leaf sees between split attempts' },
     splitConfidence: probability(d.splitConfidence, 'delta of the Hoeffding bound'),

@@ -77,3 +77,21 @@ export function isCategorical(columns: Columns, j: number): boolean {
 export function checkWidth(step: string, x: Matrix, width: number): void {
   if (x.cols !== width) throw new RangeError(`${step}: expected rows of ${width} values, got ${x.cols}`);
 }
+
+/**
+ * For transformers that rescale numeric columns and pass categorical ones
+ * through unchanged (still nominal): which columns they scale, and the
+ * columns they output.
+ */
+export function scaledColumns(input: Columns | number): { scaled: boolean[]; output: Columns } {
+  const columns = toColumns(input);
+  const scaled = columns.names.map((_, j) => !isCategorical(columns, j));
+  return {
+    scaled,
+    output: {
+      names: columns.names,
+      nominal: scaled.map((s) => !s),
+      categories: scaled.map((s, j) => (s ? null : columns.categories[j])),
+    },
+  };
+}

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Matrix } from '../core/types.js';
 import type { Json } from '../core/state.js';
 import { numbers, parseState } from '../core/state.js';
-import { checkWidth, isCategorical, toColumns, type Columns, type Transformer } from './contract.js';
+import { checkWidth, scaledColumns, type Columns, type Transformer } from './contract.js';
 
 export type MinMaxScalerParams = {
   /** 'on': values outside the range learned so far are clipped into [0, 1]; 'off': they extrapolate. */
@@ -38,15 +38,11 @@ export class MinMaxScaler implements Transformer {
 
   constructor(input: Columns | number, params: Partial<MinMaxScalerParams> = {}) {
     this.params = { ...minMaxScalerDefaults, ...params };
-    const columns = toColumns(input);
-    const d = columns.names.length;
+    const { scaled, output } = scaledColumns(input);
+    const d = scaled.length;
     this.nFeatures = d;
-    this.scaled = columns.names.map((_, j) => !isCategorical(columns, j));
-    this.output = {
-      names: columns.names,
-      nominal: this.scaled.map((s) => !s),
-      categories: this.scaled.map((s, j) => (s ? null : columns.categories[j])),
-    };
+    this.scaled = scaled;
+    this.output = output;
     this.count = new Float64Array(d);
     this.min = new Float64Array(d);
     this.max = new Float64Array(d);

@@ -3,7 +3,7 @@ import type { Matrix } from '../core/types.js';
 import type { Json } from '../core/state.js';
 import { numbers, parseState } from '../core/state.js';
 import type { Params } from '../learners/contract.js';
-import { checkWidth, isCategorical, toColumns, type Columns, type Transformer } from './contract.js';
+import { checkWidth, scaledColumns, type Columns, type Transformer } from './contract.js';
 
 // `counts` is written only once a missing value made a feature's count differ
 // from the row count, so states saved before missing values existed still load.
@@ -33,15 +33,11 @@ export class StandardScaler implements Transformer {
   private readonly scaled: boolean[];
 
   constructor(input: Columns | number) {
-    const columns = toColumns(input);
-    const d = columns.names.length;
+    const { scaled, output } = scaledColumns(input);
+    const d = scaled.length;
     this.nFeatures = d;
-    this.scaled = columns.names.map((_, j) => !isCategorical(columns, j));
-    this.output = {
-      names: columns.names,
-      nominal: this.scaled.map((s) => !s),
-      categories: this.scaled.map((s, j) => (s ? null : columns.categories[j])),
-    };
+    this.scaled = scaled;
+    this.output = output;
     this.counts = new Float64Array(d);
     this.mean = new Float64Array(d);
     this.m2 = new Float64Array(d);

@@ -3,16 +3,9 @@ import { Random } from '../../core/random.js';
 import { parseState, rngState } from '../../core/state.js';
 import type { Batch, Matrix } from '../../core/types.js';
 import type { Classifier, LearnerContext, LearnerState } from '../contract.js';
-import { HoeffdingTree, type LeafPrediction, type TreeJSON, type TreeOptions } from './hoeffding-tree.js';
-import type { SplitCriterionName } from './split-criterion.js';
+import { HoeffdingTree, type SplitSettings, type TreeJSON, type TreeOptions } from './hoeffding-tree.js';
 
-export interface HoeffdingTreeParams {
-  readonly gracePeriod: number;
-  readonly splitConfidence: number;
-  readonly tieThreshold: number;
-  readonly splitCriterion: SplitCriterionName;
-  readonly leafPrediction: LeafPrediction;
-  readonly numericBins: number;
+export interface HoeffdingTreeParams extends SplitSettings {
   readonly maxByteSize: number;
   readonly memoryEstimatePeriod: number;
 }

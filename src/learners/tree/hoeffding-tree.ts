@@ -7,15 +7,22 @@ import { splitCriterion, type SplitCriterion, type SplitCriterionName } from './
 export type LeafPrediction = 'mc' | 'nb' | 'nba';
 export const leafPredictions: readonly LeafPrediction[] = ['mc', 'nb', 'nba'];
 
-/** The settings of a Hoeffding tree; the classifier classes give them their defaults. */
-export interface TreeOptions {
+/** How a Hoeffding tree grows: what every tree learner's parameters start with. */
+export interface SplitSettings {
+  /** Weight a leaf must see between split attempts. */
   readonly gracePeriod: number;
+  /** Delta of the Hoeffding bound: the chance of choosing the wrong split. */
   readonly splitConfidence: number;
+  /** Bound under which the best split is taken even when it does not clearly win. */
   readonly tieThreshold: number;
   readonly splitCriterion: SplitCriterionName;
   readonly leafPrediction: LeafPrediction;
   /** Candidate split points per numeric attribute. */
   readonly numericBins: number;
+}
+
+/** The settings of a Hoeffding tree; the classifier classes give them their defaults. */
+export interface TreeOptions extends SplitSettings {
   /** Memory bound in bytes (estimated); past it the least promising leaves stop learning. */
   readonly maxByteSize: number;
   /** Rows between checks of the memory bound. */
