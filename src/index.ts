@@ -65,7 +65,8 @@ export { OnlineBagging, LeveragingBagging, type OnlineBaggingParams, type Levera
 export { Perceptron, PassiveAggressive } from './learners/linear.js';
 export { KNNClassifier } from './learners/neighbors.js';
 export { MajorityClass, NoChange } from './learners/baseline.js';
-export { learnerDefinitions, learnerDefinition, learnerNames, resolveParams, type LearnerDefinition, type ParamSpec } from './learners/registry.js';
+export { learnerDefinitions, learnerDefinition, learnerNames, type LearnerDefinition } from './learners/registry.js';
+export { resolveParams, kebabCase, type ParamSpec, type Parameterised } from './core/params.js';
 export { Model, defaultSteps, type ModelOptions, type Prediction, type TrainingSummary } from './learners/model.js';
 
 export { accuracy, mean, sampleStd } from './eval/metrics.js';

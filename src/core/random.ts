@@ -20,10 +20,12 @@ export class Random {
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
       return (z ^ (z >>> 16)) >>> 0;
     };
-    this.s0 = next();
-    this.s1 = next();
-    this.s2 = next();
-    this.s3 = next();
+    // The state is kept as signed 32-bit integers, which V8 stores unboxed
+    // (unsigned values past 2^31 would be heap numbers); output is the same.
+    this.s0 = next() | 0;
+    this.s1 = next() | 0;
+    this.s2 = next() | 0;
+    this.s3 = next() | 0;
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
   }
 
@@ -99,18 +101,19 @@ export class Random {
     return p;
   }
 
+  /** The four state words, unsigned. */
   getState(): [number, number, number, number] {
-    return [this.s0, this.s1, this.s2, this.s3];
+    return [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0];
   }
 
   setState(state: readonly number[]): void {
     if (state.length !== 4) throw new RangeError('Random state must have 4 words');
-    [this.s0, this.s1, this.s2, this.s3] = state.map((v) => v >>> 0);
+    [this.s0, this.s1, this.s2, this.s3] = state.map((v) => v | 0);
   }
 }
 
 function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
+  return (x << k) | (x >>> (32 - k));
 }
 
 /** Mixes a seed with a purpose name (FNV-1a) into a new 32-bit seed. */

@@ -1,7 +1,7 @@
 import { fail } from '../core/errors.js';
 import type { Json } from '../core/state.js';
 import type { ParamValue, Params } from '../learners/contract.js';
-import { resolveParams, type Parameterised } from '../learners/registry.js';
+import { resolveParams, type Parameterised } from '../core/params.js';
 import { ADWIN, adwinDefaults } from './adwin.js';
 import type { DriftDetector } from './contract.js';
 import { DDM, ddmDefaults } from './ddm.js';

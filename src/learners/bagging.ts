@@ -5,7 +5,8 @@ import { takeRows, type Batch, type Matrix } from '../core/types.js';
 import { ADWIN } from '../drift/adwin.js';
 import { errorRose } from '../drift/error-rise.js';
 import { argmaxRows, classesNeeded, type Classifier, type LearnerContext, type LearnerState } from './contract.js';
-import { learnerDefinition, resolveParams, type BaggingBase } from './registry.js';
+import { learnerDefinition, type BaggingBase } from './registry.js';
+import { resolveParams } from '../core/params.js';
 
 export interface OnlineBaggingParams {
   readonly base: BaggingBase;

@@ -12,8 +12,8 @@ export interface LearnerState {
   readonly files?: Readonly<Record<string, Uint8Array>>;
 }
 
-export type ParamValue = number | string;
-export type Params = Readonly<Record<string, ParamValue>>;
+export type { ParamValue, Params } from '../core/params.js';
+import type { Params } from '../core/params.js';
 
 /** What a learner is told about the data when it is made. */
 export interface LearnerContext {

@@ -5,7 +5,8 @@ import { featureCellParser } from '../data/input.js';
 import { schemaColumns, type Columns, type Transformer } from '../preprocess/contract.js';
 import { createSteps, imputes, type StepSpec } from '../preprocess/registry.js';
 import { argmaxRows, widenRows, type Classifier, type LearnerContext, type ParamValue, type Params } from './contract.js';
-import { learnerDefinition, resolveParams } from './registry.js';
+import { learnerDefinition } from './registry.js';
+import { resolveParams } from '../core/params.js';
 
 /** What a training run leaves in the model's manifest. */
 export interface TrainingSummary {

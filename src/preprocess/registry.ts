@@ -1,7 +1,7 @@
 import { fail, StreamlearnError } from '../core/errors.js';
 import type { Json } from '../core/state.js';
 import type { ParamValue, Params } from '../learners/contract.js';
-import { resolveParams, type Parameterised, type ParamSpec } from '../learners/registry.js';
+import { resolveParams, type Parameterised, type ParamSpec } from '../core/params.js';
 import type { Columns, Transformer } from './contract.js';
 import { ImputeMean } from './impute-mean.js';
 import { ImputeMode, imputeModeDefaults, type ImputeModeParams } from './impute-mode.js';

@@ -2,7 +2,7 @@ import { fail, StreamlearnError } from '../../core/errors.js';
 import { deriveSeed } from '../../core/random.js';
 import type { Row } from '../../core/types.js';
 import type { ParamValue, Params } from '../../learners/contract.js';
-import { resolveParams, type Parameterised, type ParamSpec } from '../../learners/registry.js';
+import { resolveParams, type Parameterised, type ParamSpec } from '../../core/params.js';
 import type { Source } from '../csv.js';
 import { AgrawalGenerator, agrawalDefaults } from './agrawal.js';
 import { ConceptDriftStream } from './concept-drift.js';
