@@ -170,3 +170,23 @@ describe('streamlearn learners, detectors, generators, steps', () => {
     expect(r.stdout).toContain(parameterLine as string);
   });
 });
+
+describe('module loading', () => {
+  // Circular imports can work or fail depending on which module loads first: each entry point goes first once.
+  it.each([
+    'index.js',
+    'cli/main.js',
+    'pipeline.js',
+    'learners/registry.js',
+    'learners/bagging.js',
+    'learners/forest.js',
+    'drift/registry.js',
+    'data/synth/registry.js',
+    'preprocess/registry.js',
+    'persist/model-dir.js',
+  ])('dist/%s loads first, on its own', (module) => {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(`./dist/${module}`)});`], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+});

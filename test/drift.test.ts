@@ -8,7 +8,7 @@ import { DDM } from '../src/drift/ddm.js';
 import { HDDMA } from '../src/drift/hddm-a.js';
 import { createDetector, detectorDefinition, detectorDefinitions, detectorNames } from '../src/drift/registry.js';
 import type { ParamValue } from '../src/learners/contract.js';
-import { resolveParams } from '../src/learners/registry.js';
+import { resolveParams } from '../src/core/params.js';
 
 type Segment = readonly [length: number, rate: number];
 

@@ -13,7 +13,8 @@ import {
   type PassiveAggressiveVariant,
 } from '../src/learners/linear.js';
 import { KNNClassifier, knnDefinition } from '../src/learners/neighbors.js';
-import { resolveParams, type LearnerDefinition } from '../src/learners/registry.js';
+import { resolveParams } from '../src/core/params.js';
+import type { LearnerDefinition } from '../src/learners/registry.js';
 import { StandardScaler } from '../src/preprocess/standard-scaler.js';
 import { batches } from '../src/stream/batch.js';
 import { shuffle } from '../src/stream/shuffle.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { learnerDefinition, learnerNames, resolveParams } from '../src/learners/registry.js';
+import { resolveParams } from '../src/core/params.js';
+import { learnerDefinition, learnerNames } from '../src/learners/registry.js';
 import { GaussianNB } from '../src/learners/naive-bayes.js';
 import { train } from '../src/pipeline.js';
 import { batchOf } from './helpers.js';

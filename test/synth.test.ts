@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { StreamlearnError } from '../src/core/errors.js';
 import type { Schema } from '../src/core/types.js';
-import { resolveParams } from '../src/learners/registry.js';
+import { resolveParams } from '../src/core/params.js';
 import { AgrawalGenerator } from '../src/data/synth/agrawal.js';
 import { ConceptDriftStream } from '../src/data/synth/concept-drift.js';
 import type { Generator, Sample } from '../src/data/synth/generator.js';

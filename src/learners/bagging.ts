@@ -5,7 +5,7 @@ import { takeRows, type Batch, type Matrix } from '../core/types.js';
 import { ADWIN } from '../drift/adwin.js';
 import { errorRose } from '../drift/error-rise.js';
 import { argmaxRows, classesNeeded, type Classifier, type LearnerContext, type LearnerState } from './contract.js';
-import { learnerDefinition, type BaggingBase } from './registry.js';
+import type { BaggingBase, LearnerDefinition } from './registry.js';
 import { resolveParams } from '../core/params.js';
 
 export interface OnlineBaggingParams {
@@ -64,8 +64,16 @@ abstract class Bagging implements Classifier {
     return this.k;
   }
 
+  /**
+   * The base learner's definition. Looked up on use, not imported: the
+   * registry lists these ensembles, so a static import would be circular.
+   */
+  protected async baseDefinition(): Promise<LearnerDefinition> {
+    return (await import('./registry.js')).learnerDefinition(this.base);
+  }
+
   protected async newMember(): Promise<Classifier> {
-    const def = learnerDefinition(this.base);
+    const def = await this.baseDefinition();
     const seed = deriveSeed(this.ctx.seed, `member-${this.made++}`);
     return def.create({ ...this.ctx, nClasses: this.k, seed }, resolveParams(def));
   }
@@ -109,7 +117,7 @@ abstract class Bagging implements Classifier {
   }
 
   protected async restoreMembers(states: readonly unknown[]): Promise<void> {
-    const def = learnerDefinition(this.base);
+    const def = await this.baseDefinition();
     this.members = [];
     for (const json of states) {
       this.members.push(await def.restore({ ...this.ctx, nClasses: this.k }, resolveParams(def), { json: json as Json }));
