@@ -14,7 +14,7 @@ import { resolveParams } from './core/params.js';
 import { resolveStepParams, transformerDefinition, transformerNames, type StepSpec } from './preprocess/registry.js';
 import { assertModelDirWritable, saveModel } from './persist/model-dir.js';
 import { batches } from './stream/batch.js';
-import { shuffle } from './stream/shuffle.js';
+import { shuffle, shuffleBuffer } from './stream/shuffle.js';
 
 /** The learner `streamlearn train` uses unless told otherwise: the best on Iris under the default protocol. */
 export const DEFAULT_LEARNER = 'gaussian-nb';
@@ -34,6 +34,8 @@ export interface TrainOptions {
   readonly rows?: number;
   /** The label column of `data`. */
   readonly label?: string;
+  /** The class labels of `data` in their canonical order (indices follow it); labels not listed are added as they appear. */
+  readonly classes?: readonly string[];
   /** A learner name (see `streamlearn learners`). */
   readonly model?: string;
   /** Learner parameters by name, e.g. { learningRate: 0.05 } or { 'learning-rate': '0.05' }. */
@@ -43,6 +45,8 @@ export interface TrainOptions {
   readonly protocol?: Protocol;
   /** Exact seeded shuffle before batching. Default: on for batch-split over a file or bundled data set, off otherwise. */
   readonly shuffle?: boolean;
+  /** Shuffle through a seeded buffer of this many rows instead (approximate, bounded memory); implies shuffle. */
+  readonly shuffleBuffer?: number;
   readonly batchSize?: number;
   readonly testSize?: number;
   /** A drift detector watching the errors on scored rows, by name, and its parameters. */
@@ -76,6 +80,8 @@ export interface TrainReport {
   readonly protocol: Protocol;
   readonly seed: number;
   readonly shuffled: boolean;
+  /** The shuffle buffer's size when the shuffle was approximate; null for the exact shuffle or none. */
+  readonly shuffleBuffer: number | null;
   readonly batchSize: number;
   readonly testSize: number;
   readonly features: number;
@@ -123,7 +129,7 @@ async function openSource(options: TrainOptions, seed: number): Promise<Source> 
       return synthSource(options.data.slice(SYNTH_PREFIX.length), { seed, rows: options.rows ?? DEFAULTS.synthRows });
     }
     if (!options.label) fail('a data file needs its label column (--label COLUMN)');
-    return csvSource(options.data, { label: options.label, categorical: options.categorical, missing: options.missing });
+    return csvSource(options.data, { label: options.label, classes: options.classes, categorical: options.categorical, missing: options.missing });
   }
   return datasetSource(options.dataset ?? DEFAULT_DATASET);
 }
@@ -191,11 +197,14 @@ export async function train(options: TrainOptions = {}): Promise<{ report: Train
   const outDir = options.out === null ? null : (options.out ?? join('models', `${source.name}-${learnerName}`));
   if (outDir !== null) await assertModelDirWritable(outDir);
   const synthetic = options.data?.startsWith(SYNTH_PREFIX) ?? false;
-  const shuffled = options.shuffle ?? (protocol === 'batch-split' && !synthetic);
+  const buffer = options.shuffleBuffer ?? null;
+  if (buffer !== null && !(Number.isInteger(buffer) && buffer >= 1)) fail(`shuffleBuffer (--shuffle-buffer) must be an integer of at least 1, got ${buffer}`);
+  if (buffer !== null && options.shuffle === false) fail('--shuffle-buffer and --no-shuffle (shuffleBuffer and shuffle: false) contradict each other: give one');
+  const shuffled = buffer !== null || (options.shuffle ?? (protocol === 'batch-split' && !synthetic));
 
   let model: Model | undefined;
   const cols = source.schema.features.length;
-  const rows = shuffled ? shuffle(source.rows(), seed) : source.rows();
+  const rows = !shuffled ? source.rows() : buffer !== null ? shuffleBuffer(source.rows(), buffer, seed) : shuffle(source.rows(), seed);
   // Made at the first batch: after an exact shuffle every row has been read, so every class is known.
   const makeModel = async (_first: Batch) => (model = await Model.create(learnerName, source.schema, { params, seed, steps }));
   let outcome: {
@@ -252,6 +261,7 @@ export async function train(options: TrainOptions = {}): Promise<{ report: Train
     protocol,
     seed,
     shuffled,
+    shuffleBuffer: buffer,
     batchSize,
     testSize,
     features: cols,

@@ -190,3 +190,52 @@ describe('module loading', () => {
     expect(r.status).toBe(0);
   });
 });
+
+describe('streamlearn train --shuffle-buffer', () => {
+  it('shuffles through a seeded buffer: the same seed gives the same report, and says so', () => {
+    const run = () => JSON.parse(runCli(['train', '--shuffle-buffer', '32', '--format', 'json', '--no-save']).stdout);
+    const a = run();
+    const b = run();
+    expect(a).toMatchObject({ shuffled: true, shuffleBuffer: 32 });
+    expect(b.batches).toEqual(a.batches);
+    const exact = JSON.parse(runCli(['train', '--format', 'json', '--no-save']).stdout);
+    expect(exact).toMatchObject({ shuffled: true, shuffleBuffer: null });
+  });
+
+  it('refuses a size under 1, and a buffer with --no-shuffle', () => {
+    const zero = runCli(['train', '--shuffle-buffer', '0', '--no-save']);
+    expect(zero.status).toBe(1);
+    expect(zero.stderr.trimEnd()).toBe('streamlearn: shuffleBuffer (--shuffle-buffer) must be an integer of at least 1, got 0');
+    const both = runCli(['train', '--shuffle-buffer', '8', '--no-shuffle', '--no-save']);
+    expect(both.status).toBe(1);
+    expect(both.stderr).toMatch(/--shuffle-buffer and --no-shuffle .* contradict each other/);
+  });
+});
+
+describe('streamlearn generate', () => {
+  it('writes a stream that trains exactly like the stream itself', () => {
+    const dir = tempDir();
+    const file = join(dir, 'sea.csv');
+    const gen = spawnSync(process.execPath, [join(ROOT, 'bin', 'streamlearn.js'), 'generate', 'sea(noise-percentage=10)', '--rows', '5000', '--seed', '3'], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    expect(gen.status).toBe(0);
+    writeFileSync(file, gen.stdout);
+    const lines = gen.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('attrib1,attrib2,attrib3,class');
+    expect(lines).toHaveLength(5001);
+    const common = ['--protocol', 'prequential', '--model', 'hoeffding-tree', '--seed', '3', '--format', 'json', '--no-save'];
+    const fromFile = JSON.parse(runCli(['train', '--data', file, '--label', 'class', '--classes', 'groupA,groupB', ...common]).stdout);
+    const fromStream = JSON.parse(runCli(['train', '--data', 'synth:sea(noise-percentage=10)', '--rows', '5000', ...common]).stdout);
+    expect(fromFile.rows).toBe(5000);
+    expect(fromFile.accuracy).toBe(fromStream.accuracy);
+    expect(fromFile.classes).toEqual(fromStream.classes);
+  });
+
+  it('writes JSON lines, and stops cleanly when its reader does', () => {
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${join(ROOT, 'bin', 'streamlearn.js')}" generate agrawal --format jsonl | head -2`], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const rows = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(rows).toHaveLength(2);
+    expect(Object.keys(rows[0])).toEqual(['salary', 'commission', 'age', 'elevel', 'car', 'zipcode', 'hvalue', 'hyears', 'loan', 'class']);
+    expect(['groupA', 'groupB']).toContain(rows[0].class);
+  });
+});

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Random } from '../src/core/random.js';
 import type { Row } from '../src/core/types.js';
 import { batches } from '../src/stream/batch.js';
-import { shuffle } from '../src/stream/shuffle.js';
+import { shuffle, shuffleBuffer } from '../src/stream/shuffle.js';
 import { splitBatch } from '../src/stream/split.js';
 import { datasetSource } from '../src/data/datasets.js';
 import { batchOf } from './helpers.js';
@@ -104,5 +104,47 @@ describe('splitBatch', () => {
     const a = splitBatch(batch, 0.2, rng());
     const b = splitBatch(batch, 0.2, rng());
     expect(Array.from(a.test!.x.data)).toEqual(Array.from(b.test!.x.data));
+  });
+});
+
+describe('shuffleBuffer', () => {
+  it('is a seeded permutation of its input: the same for the same seed, another for another', async () => {
+    const a = lines(await collect(shuffleBuffer(rowsOf(1000), 64, 42)));
+    const b = lines(await collect(shuffleBuffer(rowsOf(1000), 64, 42)));
+    const c = lines(await collect(shuffleBuffer(rowsOf(1000), 64, 7)));
+    expect(a).toEqual(b);
+    expect(a).not.toEqual(c);
+    expect([...a].sort((x, y) => x - y)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 2));
+  });
+
+  it('holds at most its size: no item comes out more than `size` places early', async () => {
+    const out = lines(await collect(shuffleBuffer(rowsOf(5000), 100, 1)));
+    // When item i (line i + 2) is read, i - size items have been yielded, so it comes out at position i - size or later.
+    out.forEach((line, position) => expect(position).toBeGreaterThanOrEqual(line - 2 - 100));
+    // And it does mix: most items move by more than a few places.
+    const moved = out.filter((line, position) => Math.abs(line - 2 - position) > 10).length;
+    expect(moved).toBeGreaterThan(4000);
+  });
+
+  it('is the identity order only when its size is 1, and keeps a short stream whole', async () => {
+    expect(lines(await collect(shuffleBuffer(rowsOf(50), 1, 3)))).toEqual(Array.from({ length: 50 }, (_, i) => i + 2));
+    const few = lines(await collect(shuffleBuffer(rowsOf(10), 1000, 3)));
+    expect([...few].sort((x, y) => x - y)).toEqual(Array.from({ length: 10 }, (_, i) => i + 2));
+  });
+
+  it('reads no further ahead of its consumer than the buffer', async () => {
+    let produced = 0;
+    async function* counted() {
+      for (let i = 0; i < 10_000; i++) {
+        produced++;
+        yield { x: Float64Array.of(i), y: 0, line: i + 2 };
+      }
+    }
+    let consumed = 0;
+    for await (const _ of shuffleBuffer(counted(), 256, 5)) {
+      consumed++;
+      expect(produced - consumed).toBeLessThanOrEqual(256);
+    }
+    expect(consumed).toBe(10_000);
   });
 });

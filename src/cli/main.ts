@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { StreamlearnError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
 import { registerCatalogue } from './catalogue.js';
+import { registerGenerate } from './generate.js';
 import { registerPredict } from './predict.js';
 import { registerTrain } from './train.js';
 
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .showSuggestionAfterError();
   registerTrain(program);
   registerPredict(program);
+  registerGenerate(program);
   registerCatalogue(program);
   for (const command of program.commands) command.exitOverride();
   return program;

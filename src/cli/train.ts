@@ -37,11 +37,13 @@ interface TrainFlags {
   dataset?: string;
   data?: string;
   label?: string;
+  classes?: string[];
   rows?: number;
   model: string;
   param?: Record<string, string>;
   protocol: Protocol;
   shuffle?: boolean;
+  shuffleBuffer?: number;
   drift?: string;
   driftParam?: Record<string, string>;
   seed: number;
@@ -65,6 +67,7 @@ export function registerTrain(program: Command): void {
     .option('--dataset <name>', `a bundled data set (see "streamlearn datasets"; default ${DEFAULT_DATASET})`)
     .option('--data <file>', 'a CSV file instead (.gz is unzipped; - reads stdin; needs --label), or synth:SPEC for a generated stream')
     .option('--label <column>', 'the label column of --data')
+    .option('--classes <a,b,...>', 'the label\'s classes in their canonical order (default: order of first appearance)', (v: string) => v.split(',').map((c) => c.trim()))
     .option('--rows <n>', `rows to generate for --data synth:SPEC (default ${DEFAULTS.synthRows})`, integerArg)
     .option('--model <name>', `the learner: ${learnerNames.join(', ')}`, DEFAULT_LEARNER)
     .option('--param <key=value>', 'a learner parameter, repeatable (see "streamlearn learners")', paramArg)
@@ -75,6 +78,7 @@ export function registerTrain(program: Command): void {
     .option('--protocol <name>', 'batch-split (learn each batch\'s train part, score its test part) or prequential (test-then-train, row by row)', choiceArg(protocols), 'batch-split')
     .option('--shuffle', 'shuffle the rows exactly before batching (default for batch-split over a file or data set)')
     .option('--no-shuffle', 'keep the rows in stream order (default for prequential and synth: streams)')
+    .option('--shuffle-buffer <n>', 'shuffle through a seeded buffer of n rows: approximate, in bounded memory, for unbounded or large input', integerArg)
     .option('--drift <detector>', `watch the errors with a drift detector: ${detectorNames.join(', ')}`)
     .option('--drift-param <key=value>', 'a drift detector parameter, repeatable', paramArg)
     .option('--seed <n>', 'seed of the shuffle, the splits, the generator and the learner', integerArg, DEFAULTS.seed)
@@ -111,11 +115,13 @@ export function registerTrain(program: Command): void {
         dataset: flags.dataset,
         data: flags.data,
         label: flags.label,
+        classes: flags.classes,
         rows: flags.rows,
         model: flags.model,
         params: flags.param,
         protocol: flags.protocol,
         shuffle: flags.shuffle,
+        shuffleBuffer: flags.shuffleBuffer,
         drift: flags.drift,
         driftParams: flags.driftParam,
         seed: flags.seed,
