@@ -34,7 +34,7 @@ export { HDDMA } from './drift/hddm-a.js';
 export { detectorDefinitions, detectorNames, createDetector, type DetectorDefinition } from './drift/registry.js';
 export { errorRose, watchErrors } from './drift/error-rise.js';
 
-export { shuffle } from './stream/shuffle.js';
+export { shuffle, shuffleBuffer } from './stream/shuffle.js';
 export { batches } from './stream/batch.js';
 export { splitBatch, type BatchSplit } from './stream/split.js';
 
