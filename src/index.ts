@@ -20,6 +20,7 @@ export {
   type FeatureRow,
 } from './data/csv.js';
 export type { FeatureReadOptions } from './data/input.js';
+export { dataFrameSource, reportToDataFrame, type DataFrameLike, type DataFrameSourceOptions } from './data/dataframe.js';
 export { jsonlFeatureRows } from './data/jsonl.js';
 export { listDatasets, datasetCard, datasetSource, type DatasetCard } from './data/datasets.js';
 export { synthSource, synthGenerator, parseSynthSpec, generatorDefinitions, generatorNames, type GeneratorDefinition } from './data/synth/registry.js';

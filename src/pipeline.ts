@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { fail } from './core/errors.js';
 import type { Batch } from './core/types.js';
 import { csvSource, type Source } from './data/csv.js';
+import { dataFrameSource, type DataFrameLike } from './data/dataframe.js';
 import { datasetSource } from './data/datasets.js';
 import { synthSource } from './data/synth/registry.js';
 import { createDetector } from './drift/registry.js';
@@ -30,9 +31,13 @@ export interface TrainOptions {
   readonly dataset?: string;
   /** A CSV file (or `-` for stdin, or .csv.gz); needs `label`. Or `synth:SPEC`, a generated stream. */
   readonly data?: string;
+  /** A danfo DataFrame (danfojs-node) instead of `dataset` or `data`; needs `label` (see dataFrameSource). */
+  readonly dataFrame?: DataFrameLike;
+  /** DataFrame only: the name the report and the default model directory use (default "dataframe"). */
+  readonly name?: string;
   /** Rows to generate for a synth: source (default 100,000). */
   readonly rows?: number;
-  /** The label column of `data`. */
+  /** The label column of `data` or `dataFrame`. */
   readonly label?: string;
   /** The class labels of `data` in their canonical order (indices follow it); labels not listed are added as they appear. */
   readonly classes?: readonly string[];
@@ -59,9 +64,9 @@ export interface TrainOptions {
   readonly out?: string | null;
   /** Called after each batch. */
   readonly onBatch?: (result: BatchResult) => void;
-  /** CSV only: feature columns read as categories, or 'auto' to infer them from the first 1,000 rows (see CsvSourceOptions). */
+  /** CSV or DataFrame only: feature columns read as categories, or 'auto' to infer them (see CsvSourceOptions, DataFrameSourceOptions). */
   readonly categorical?: readonly string[] | 'auto';
-  /** CSV only: 'fail' (default) on an empty cell, or 'allow' it as a missing value (which adds an imputer to the default preprocessing). */
+  /** CSV or DataFrame only: 'fail' (default) on an empty cell, or 'allow' it as a missing value (which adds an imputer to the default preprocessing). */
   readonly missing?: 'fail' | 'allow';
   /** The preprocessing steps in order, replacing the default ones (see defaultSteps); [] for none. */
   readonly preprocess?: readonly (string | StepSpec)[];
@@ -123,6 +128,13 @@ export function checkSettings(
 }
 
 async function openSource(options: TrainOptions, seed: number): Promise<Source> {
+  if (options.dataFrame !== undefined) {
+    if (options.data !== undefined || options.dataset !== undefined) fail('give one source: a DataFrame, a data file or a bundled data set, not more');
+    if (!options.label) fail('a DataFrame needs its label column (label)');
+    const { label, classes, categorical, missing, name } = options;
+    return dataFrameSource(options.dataFrame, { label, classes, categorical, missing, name });
+  }
+  if (options.name !== undefined) fail('name applies to a DataFrame source (dataFrame), not to a bundled data set or a data file');
   if (options.data !== undefined) {
     if (options.dataset !== undefined) fail('give either a bundled data set or a data file, not both');
     if (options.data.startsWith(SYNTH_PREFIX)) {
@@ -136,7 +148,7 @@ async function openSource(options: TrainOptions, seed: number): Promise<Source> 
 
 /** Fails early when CSV-only options are given for a bundled data set or a synth: stream. */
 function checkSourceOptions(options: TrainOptions): void {
-  const csv = options.data !== undefined && !options.data.startsWith(SYNTH_PREFIX);
+  const csv = options.dataFrame !== undefined || (options.data !== undefined && !options.data.startsWith(SYNTH_PREFIX));
   if (options.missing !== undefined && options.missing !== 'fail' && options.missing !== 'allow') {
     fail(`--missing must be fail or allow, got ${JSON.stringify(options.missing)}`);
   }

@@ -136,9 +136,28 @@ function baseName(path: string): string {
 
 
 /** Whether a trimmed, non-empty cell reads as a finite number (what parseNumber accepts). */
-function isNumeric(cell: string): boolean {
+export function isNumeric(cell: string): boolean {
   const text = cell.trim();
   return text !== '' && Number.isFinite(Number(text));
+}
+
+/**
+ * The category coding of a source's categorical feature: each distinct
+ * category gets a code in order of first appearance (the names already in
+ * `list` keep theirs), and a new one is appended to `list`, the schema's
+ * category list, which so grows mid-stream. Shared by csvSource and dataFrameSource.
+ */
+export function categoryCoder(list: string[]): (category: string) => number {
+  const codes = new Map(list.map((name, code) => [name, code]));
+  return (category) => {
+    let code = codes.get(category);
+    if (code === undefined) {
+      code = codes.size;
+      codes.set(category, code);
+      list.push(category);
+    }
+    return code;
+  };
 }
 
 /**
@@ -198,7 +217,7 @@ export async function csvSource(path: string, options: CsvSourceOptions): Promis
     ...(allowMissing ? { missing: true } : {}),
   };
   const classIndex = new Map(schema.classes.map((c, i) => [c, i]));
-  const codes = categories.map((list) => (list ? new Map<string, number>() : null));
+  const coders = categories.map((list) => (list ? categoryCoder(list) : null));
   const d = featureIndex.length;
 
   const features = ({ fields, line }: CsvRecord): Float64Array => {
@@ -212,16 +231,9 @@ export async function csvSource(path: string, options: CsvSourceOptions): Promis
         x[j] = NaN;
         continue;
       }
-      const known = codes[j];
-      if (known) {
-        const category = cell.trim();
-        let code = known.get(category);
-        if (code === undefined) {
-          code = known.size;
-          known.set(category, code);
-          categories[j]!.push(category);
-        }
-        x[j] = code;
+      const coder = coders[j];
+      if (coder) {
+        x[j] = coder(cell.trim());
       } else if (auto && !isNumeric(cell)) {
         fail(
           `${where()}: "${cell}" is not a number (the column was inferred numeric from the first ${AUTO_CATEGORICAL_ROWS} data rows; list it with --categorical to read it as categories)`,
