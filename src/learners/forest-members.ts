@@ -86,10 +86,12 @@ export class ForestMembers {
     const d = this.settings.nFeatures;
     const votes = new Float64Array(this.members.length * rows * k);
     const weights = new Float64Array(this.members.length * rows);
+    // One view per row, shared by every member.
+    const xs = Array.from({ length: rows }, (_, r) => data.subarray(r * d, r * d + d));
     for (let i = 0; i < this.members.length; i++) {
       const m = this.members[i];
       for (let r = 0; r < rows; r++) {
-        const x = data.subarray(r * d, r * d + d);
+        const x = xs[r];
         const weight = m.rng.poisson(this.settings.lambda);
         if (weight > 0) m.background?.learnOne(x, y[r], weight);
         const p = m.tree.learnOneScored(x, y[r], weight);

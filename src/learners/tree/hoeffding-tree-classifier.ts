@@ -82,7 +82,8 @@ export class HoeffdingTreeClassifier implements Classifier {
   learnScored(batch: Batch): Float64Array {
     const rows = batch.x.rows;
     const scored: Float64Array[] = new Array(rows);
-    for (let r = 0; r < rows; r++) scored[r] = this.tree.learnOneScored(rowOf(batch.x, r), batch.y[r], 1);
+    // Copied: the tree returns its own work area.
+    for (let r = 0; r < rows; r++) scored[r] = this.tree.learnOneScored(rowOf(batch.x, r), batch.y[r], 1).slice();
     const k = this.tree.k;
     const out = new Float64Array(rows * k);
     for (let r = 0; r < rows; r++) out.set(scored[r].subarray(0, k), r * k);

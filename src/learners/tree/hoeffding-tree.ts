@@ -107,6 +107,9 @@ export class HoeffdingTree {
   private rowsSinceMemoryCheck = 0;
   /** Leaves turned inactive by the memory bound, counted for reports. */
   deactivations = 0;
+  // Per-row work areas, reused so that learning and predicting a row allocate nothing.
+  private nbScratch = new Float64Array(0);
+  private probaScratch = new Float64Array(0);
 
   constructor(
     readonly options: TreeOptions,
@@ -183,20 +186,22 @@ export class HoeffdingTree {
   /**
    * Learns one row and returns the class probabilities the tree gave it just
    * before: one descent and one naive Bayes evaluation serve both
-   * (test-then-train in the ensembles). A weight of 0 only predicts.
+   * (test-then-train in the ensembles). A weight of 0 only predicts. The
+   * array returned is the tree's own work area: read it before the next call.
    */
   learnOneScored(x: Float64Array, y: number, weight: number): Float64Array {
     if (y >= this.k) this.k = y + 1;
     const landing = this.land(x);
     const { node } = landing;
-    let proba: Float64Array;
+    const proba = this.scratch('proba');
     let nbScores: Float64Array | undefined;
     if (node.kind === 'leaf' && node.observers && this.options.leafPrediction !== 'mc') {
-      nbScores = this.naiveBayesScores(node, x);
+      nbScores = this.naiveBayesScores(node, x, this.scratch('nb'));
       const useNB = this.options.leafPrediction === 'nb' || node.nbCorrect >= node.mcCorrect;
-      proba = useNB ? softmax(nbScores, this.k) : normalised(node.counts, this.k);
+      if (useNB) softmax(nbScores, this.k, proba);
+      else normalised(node.counts, this.k, proba);
     } else {
-      proba = this.predictAt(landing, x);
+      proba.set(this.predictAt(landing, x));
     }
     if (weight > 0) {
       this.learnAt(landing, x, y, weight, nbScores);
@@ -225,7 +230,7 @@ export class HoeffdingTree {
     leaf.counts = widen(leaf.counts, this.k);
     if (leaf.observers && this.options.leafPrediction === 'nba') {
       if (argmax(leaf.counts) === y) leaf.mcCorrect += weight;
-      if (argmax(nbScores ?? this.naiveBayesScores(leaf, x)) === y) leaf.nbCorrect += weight;
+      if (argmax(nbScores ?? this.naiveBayesScores(leaf, x, this.scratch('nb'))) === y) leaf.nbCorrect += weight;
     }
     leaf.counts[y] += weight;
     if (!leaf.observers) return;
@@ -261,7 +266,7 @@ export class HoeffdingTree {
     if (node.kind === 'split') return normalised(node.counts, this.k);
     const mode = this.options.leafPrediction;
     if (node.observers && (mode === 'nb' || (mode === 'nba' && node.nbCorrect >= node.mcCorrect))) {
-      return softmax(this.naiveBayesScores(node, x), this.k);
+      return softmax(this.naiveBayesScores(node, x, this.scratch('nb')), this.k);
     }
     return normalised(node.counts, this.k);
   }
@@ -275,11 +280,10 @@ export class HoeffdingTree {
    * observers' likelihoods (MOA's naive Bayes leaves). Attributes the leaf
    * has not observed are left out; with no usable evidence the prior decides.
    */
-  naiveBayesScores(leaf: Leaf, x: Float64Array): Float64Array {
+  naiveBayesScores(leaf: Leaf, x: Float64Array, scores: Float64Array = new Float64Array(this.k)): Float64Array {
     const k = this.k;
-    const scores = new Float64Array(k);
     const total = sumOf(leaf.counts);
-    if (total <= 0) return scores;
+    if (total <= 0) return scores.fill(0);
     for (let c = 0; c < k; c++) scores[c] = c < leaf.counts.length && leaf.counts[c] > 0 ? Math.log(leaf.counts[c] / total) : -Infinity;
     const observers = leaf.observers;
     if (!observers) return scores;
@@ -296,6 +300,16 @@ export class HoeffdingTree {
     for (let c = 0; c < k; c++) if (scores[c] > -Infinity) return scores;
     for (let c = 0; c < k; c++) scores[c] = c < leaf.counts.length && leaf.counts[c] > 0 ? Math.log(leaf.counts[c] / total) : -Infinity;
     return scores;
+  }
+
+  /** A work area of k numbers, grown when a class is added. */
+  private scratch(which: 'nb' | 'proba'): Float64Array {
+    if (which === 'nb') {
+      if (this.nbScratch.length !== this.k) this.nbScratch = new Float64Array(this.k);
+      return this.nbScratch;
+    }
+    if (this.probaScratch.length !== this.k) this.probaScratch = new Float64Array(this.k);
+    return this.probaScratch;
   }
 
   private attemptSplit(leaf: Leaf): Split | null {
@@ -499,17 +513,16 @@ export function nodeFromJSON(json: NodeJSON, bins: number, errorDelta = 0.002): 
   };
 }
 
-/** Counts as probabilities over k classes; uniform when nothing was counted. */
-export function normalised(counts: Float64Array, k: number): Float64Array {
-  const out = new Float64Array(k);
+/** Counts as probabilities over k classes, into `out`; uniform when nothing was counted. */
+export function normalised(counts: Float64Array, k: number, out: Float64Array = new Float64Array(k)): Float64Array {
   const total = sumOf(counts);
   if (total <= 0) return out.fill(1 / k);
+  out.fill(0);
   for (let c = 0; c < Math.min(k, counts.length); c++) out[c] = counts[c] / total;
   return out;
 }
 
-function softmax(scores: Float64Array, k: number): Float64Array {
-  const out = new Float64Array(k);
+function softmax(scores: Float64Array, k: number, out: Float64Array = new Float64Array(k)): Float64Array {
   let max = -Infinity;
   for (let c = 0; c < scores.length; c++) if (scores[c] > max) max = scores[c];
   if (max === -Infinity) return out.fill(1 / k);
