@@ -20,6 +20,11 @@ export {
   type FeatureRow,
 } from './data/csv.js';
 export type { FeatureReadOptions } from './data/input.js';
+export { type CsvDialect, baseName } from './data/csv.js';
+export { jsonlSource, isJsonlPath, type JsonlSourceOptions } from './data/jsonl.js';
+export { fileSource, inputFormatOf, inputFormats, type InputFormat, type FileSourceChoice } from './data/file-source.js';
+export { badRowPolicies, type BadRowPolicy, type SkippedRow, type FileSourceOptions } from './data/source.js';
+export { openInput, isGzipHead } from './data/input.js';
 export { dataFrameSource, reportToDataFrame, type DataFrameLike, type DataFrameSourceOptions } from './data/dataframe.js';
 export { jsonlFeatureRows } from './data/jsonl.js';
 export { listDatasets, datasetCard, datasetSource, type DatasetCard } from './data/datasets.js';

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { fail } from './core/errors.js';
 import type { Batch } from './core/types.js';
-import { csvSource, type Source } from './data/csv.js';
+import type { Source } from './data/csv.js';
+import { fileSource, type InputFormat } from './data/file-source.js';
+import type { BadRowPolicy, SkippedRow } from './data/source.js';
 import { dataFrameSource, type DataFrameLike } from './data/dataframe.js';
 import { datasetSource } from './data/datasets.js';
 import { synthSource } from './data/synth/registry.js';
@@ -68,6 +70,20 @@ export interface TrainOptions {
   readonly categorical?: readonly string[] | 'auto';
   /** CSV or DataFrame only: 'fail' (default) on an empty cell, or 'allow' it as a missing value (which adds an imputer to the default preprocessing). */
   readonly missing?: 'fail' | 'allow';
+  /** A data file only: csv or jsonl; default from the name (.jsonl, .ndjson, optionally .gz: jsonl), else csv, stdin included. */
+  readonly inputFormat?: InputFormat;
+  /** CSV only: the field delimiter (default ","; "\t" or "tab" for a tab). */
+  readonly delimiter?: string;
+  /** CSV only: the quote character (default '"'). */
+  readonly quote?: string;
+  /** A data file only: the feature columns, in this order (default: all but the label). */
+  readonly features?: readonly string[];
+  /** A data file only: columns left out of the features, besides the label; not with `features`. */
+  readonly exclude?: readonly string[];
+  /** A data file only: 'fail' (default) on a bad row, naming file, line and column, or 'skip' it: left out, counted in the report's skippedRows. */
+  readonly onBadRow?: BadRowPolicy;
+  /** Called for each bad row skipped (onBadRow 'skip'), with the message it would have failed with. */
+  readonly onSkip?: (row: SkippedRow) => void;
   /** The preprocessing steps in order, replacing the default ones (see defaultSteps); [] for none. */
   readonly preprocess?: readonly (string | StepSpec)[];
   /** Parameters of preprocessing steps by step name, e.g. { 'min-max-scaler': { clip: 'off' } }; the step must be in the pipeline. */
@@ -111,6 +127,8 @@ export interface TrainReport {
   readonly wallSeconds: number;
   readonly rowsPerSecond: number;
   readonly modelPath: string | null;
+  /** Bad rows of a data file left out with onBadRow 'skip' (0 when none were, and for other sources). */
+  readonly skippedRows: number;
 }
 
 /** Checks the run's numeric settings; `names` maps each to how the caller spells it (a CLI flag). */
@@ -141,7 +159,8 @@ async function openSource(options: TrainOptions, seed: number): Promise<Source> 
       return synthSource(options.data.slice(SYNTH_PREFIX.length), { seed, rows: options.rows ?? DEFAULTS.synthRows });
     }
     if (!options.label) fail('a data file needs its label column (--label COLUMN)');
-    return csvSource(options.data, { label: options.label, classes: options.classes, categorical: options.categorical, missing: options.missing });
+    const { label, classes, categorical, missing, inputFormat: format, delimiter, quote, features, exclude, onBadRow, onSkip } = options;
+    return fileSource(options.data, { label, classes, categorical, missing, format, delimiter, quote, features, exclude, onBadRow, onSkip });
   }
   return datasetSource(options.dataset ?? DEFAULT_DATASET);
 }
@@ -152,6 +171,21 @@ function checkSourceOptions(options: TrainOptions): void {
   if (options.missing !== undefined && options.missing !== 'fail' && options.missing !== 'allow') {
     fail(`--missing must be fail or allow, got ${JSON.stringify(options.missing)}`);
   }
+  if (options.onBadRow !== undefined && options.onBadRow !== 'fail' && options.onBadRow !== 'skip') {
+    fail(`--on-bad-row must be fail or skip, got ${JSON.stringify(options.onBadRow)}`);
+  }
+  // The reader's options need a data file.
+  const file = options.data !== undefined && !options.data.startsWith(SYNTH_PREFIX);
+  const fileOnly: [string, unknown][] = [
+    ['--input-format', options.inputFormat],
+    ['--delimiter', options.delimiter],
+    ['--quote', options.quote],
+    ['--features', options.features],
+    ['--exclude', options.exclude],
+    ['--on-bad-row skip', options.onBadRow === 'skip' ? true : undefined],
+  ];
+  const given = fileOnly.find(([, value]) => value !== undefined);
+  if (!file && given) fail(`${given[0]} applies to a data file (--data FILE), not to a bundled data set, a synth: stream or a DataFrame`);
   if (csv) return;
   if (options.categorical !== undefined) fail('--categorical applies to a CSV file (--data FILE), not to a bundled data set or a synth: stream');
   if (options.missing === 'allow') fail('--missing allow applies to a CSV file (--data FILE), not to a bundled data set or a synth: stream');
@@ -293,6 +327,7 @@ export async function train(options: TrainOptions = {}): Promise<{ report: Train
     wallSeconds,
     rowsPerSecond: outcome.rows / wallSeconds,
     modelPath: outDir,
+    skippedRows: source.skipped ?? 0,
   };
   return { report, model };
 }

@@ -16,6 +16,13 @@ function categoricalArg(value: string): string[] | 'auto' {
   return columns;
 }
 
+/** `--features a,b,c` or `--exclude a,b`: column names, comma-separated. */
+function columnsArg(value: string): string[] {
+  const columns = value.split(',').map((c) => c.trim());
+  if (columns.some((c) => c === '')) throw new InvalidArgumentError('expected column names separated by commas.');
+  return columns;
+}
+
 /** `--preprocess a,b` or `--preprocess none`; names are checked by train(), which lists the valid ones. */
 function stepsArg(value: string): string[] {
   if (value.trim() === 'none') return [];
@@ -54,6 +61,12 @@ interface TrainFlags {
   save: boolean;
   categorical?: string[] | 'auto';
   missing: 'fail' | 'allow';
+  inputFormat?: 'csv' | 'jsonl';
+  delimiter?: string;
+  quote?: string;
+  features?: string[];
+  exclude?: string[];
+  onBadRow: 'fail' | 'skip';
   preprocess?: string[];
   preprocessParam?: Record<string, Record<string, string>>;
 }
@@ -65,7 +78,7 @@ export function registerTrain(program: Command): void {
     .command('train')
     .description('stream a data set in shuffled batches, fit an incremental classifier per batch, report and save it')
     .option('--dataset <name>', `a bundled data set (see "streamlearn datasets"; default ${DEFAULT_DATASET})`)
-    .option('--data <file>', 'a CSV file instead (.gz is unzipped; - reads stdin; needs --label), or synth:SPEC for a generated stream')
+    .option('--data <file>', 'a CSV or JSON lines file instead (gzip is unzipped; - reads stdin; needs --label), or synth:SPEC for a generated stream')
     .option('--label <column>', 'the label column of --data')
     .option('--classes <a,b,...>', 'the label\'s classes in their canonical order (default: order of first appearance)', (v: string) => v.split(',').map((c) => c.trim()))
     .option('--rows <n>', `rows to generate for --data synth:SPEC (default ${DEFAULTS.synthRows})`, integerArg)
@@ -73,6 +86,12 @@ export function registerTrain(program: Command): void {
     .option('--param <key=value>', 'a learner parameter, repeatable (see "streamlearn learners")', paramArg)
     .option('--categorical <columns>', 'CSV columns read as categories, comma-separated, or auto (non-numeric in the first 1,000 rows)', categoricalArg)
     .option('--missing <mode>', 'an empty CSV cell: fail, or allow it as a missing value (imputed by default)', choiceArg(['fail', 'allow'] as const), 'fail')
+    .option('--input-format <format>', 'csv or jsonl (default: jsonl for .jsonl or .ndjson, optionally .gz; else csv, stdin included)', choiceArg(['csv', 'jsonl'] as const))
+    .option('--delimiter <char>', 'the CSV field delimiter (default ","; tab or \\t for a tab)')
+    .option('--quote <char>', 'the CSV quote character (default \'"\')')
+    .option('--features <columns>', 'only these columns are features, in this order, comma-separated', columnsArg)
+    .option('--exclude <columns>', 'every column but these (and the label) is a feature, comma-separated', columnsArg)
+    .option('--on-bad-row <mode>', 'a bad row (wrong number of fields, not a number, empty label): fail, or skip it and count it', choiceArg(['fail', 'skip'] as const), 'fail')
     .option('--preprocess <steps>', `preprocessing steps in order, replacing the default ones: ${transformerNames.join(', ')}; or none`, stepsArg)
     .option('--preprocess-param <step.key=value>', 'a preprocessing step parameter, repeatable, e.g. min-max-scaler.clip=off', stepParamArg)
     .option('--protocol <name>', 'batch-split (learn each batch\'s train part, score its test part) or prequential (test-then-train, row by row)', choiceArg(protocols), 'batch-split')
@@ -111,6 +130,7 @@ export function registerTrain(program: Command): void {
         process.stdout.write(`streamlearn train: ${flags.data ?? flags.dataset ?? DEFAULT_DATASET}, model ${flags.model}, prequential, seed ${flags.seed}\n\n`);
         process.stdout.write(`${formatRow(['rows', 'accuracy'], [12, 8])}\n`);
       }
+      let firstSkipped: string | undefined;
       const { report, model } = await train({
         dataset: flags.dataset,
         data: flags.data,
@@ -130,6 +150,13 @@ export function registerTrain(program: Command): void {
         out: flags.save ? flags.out : null,
         categorical: flags.categorical,
         missing: flags.missing,
+        inputFormat: flags.inputFormat,
+        delimiter: flags.delimiter,
+        quote: flags.quote,
+        features: flags.features,
+        exclude: flags.exclude,
+        onBadRow: flags.onBadRow,
+        onSkip: ({ message }) => (firstSkipped ??= message),
         preprocess: flags.preprocess,
         preprocessParams: flags.preprocessParam,
         onBatch,
@@ -137,7 +164,7 @@ export function registerTrain(program: Command): void {
         progressEvery: progressInterval(flags.rows ?? DEFAULTS.synthRows),
       });
       model.dispose();
-      process.stdout.write(table ? summaryText(report) : `${JSON.stringify(report, null, 2)}\n`);
+      process.stdout.write(table ? summaryText(report, firstSkipped) : `${JSON.stringify(report, null, 2)}\n`);
     });
 }
 
@@ -148,7 +175,7 @@ function progressInterval(rows: number): number {
   return Math.ceil(step / magnitude) * magnitude;
 }
 
-function summaryText(r: TrainReport): string {
+function summaryText(r: TrainReport, firstSkipped?: string): string {
   const scored = r.batches.length - r.unscoredBatches;
   const lines = [
     '',
@@ -164,6 +191,9 @@ function summaryText(r: TrainReport): string {
   if (r.driftDetector) {
     const at = r.drifts.length ? ` at scored rows ${r.drifts.slice(0, 10).join(', ')}${r.drifts.length > 10 ? ', ...' : ''}` : '';
     lines.push(`drift          ${r.drifts.length} detected by ${r.driftDetector}${at}`);
+  }
+  if (r.skippedRows > 0) {
+    lines.push(`skipped        ${r.skippedRows} bad row${r.skippedRows === 1 ? '' : 's'} (--on-bad-row skip), not learned; the first: ${firstSkipped ?? '?'}`);
   }
   lines.push(`speed          ${r.wallSeconds.toFixed(3)} s, ${formatCount(r.rowsPerSecond)} rows/s`);
   if (r.modelPath) {
