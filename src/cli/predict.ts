@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import { csvFeatureRows, type FeatureRow } from '../data/csv.js';
+import { inputFormatOf, inputFormats, type InputFormat } from '../data/file-source.js';
 import { jsonlFeatureRows } from '../data/jsonl.js';
 import type { Model } from '../learners/model.js';
 import { loadModel } from '../persist/model-dir.js';
 import { writeOut } from './format.js';
 import { choiceArg } from './options.js';
 
-type InputFormat = 'csv' | 'jsonl';
 type OutputFormat = 'csv' | 'jsonl';
 
 interface PredictFlags {
@@ -26,11 +26,11 @@ export function registerPredict(program: Command): void {
     .description('load a saved model and print a prediction and class probabilities for each input row')
     .requiredOption('--model <dir>', 'a saved model directory')
     .requiredOption('--input <file>', 'rows to predict: CSV or JSON lines (.gz is unzipped; - reads stdin)')
-    .option('--input-format <format>', 'csv or jsonl (default: from the file name, else csv)', choiceArg(['csv', 'jsonl'] as const))
+    .option('--input-format <format>', 'csv or jsonl (default: from the file name, else csv)', choiceArg(inputFormats))
     .option('--format <format>', 'output: csv or jsonl', choiceArg(['csv', 'jsonl'] as const), 'csv')
     .action(async (flags: PredictFlags) => {
       const model = await loadModel(flags.model);
-      const inputFormat = flags.inputFormat ?? (/\.(jsonl|ndjson)(\.gz)?$/i.test(flags.input) ? 'jsonl' : 'csv');
+      const inputFormat = inputFormatOf(flags.input, flags.inputFormat);
       const features = model.schema.features;
       // Category names map to the model's codes; empty cells are missing values when the model imputes them.
       const read = { categories: model.schema.categories, missing: model.acceptsMissing };
