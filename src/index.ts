@@ -78,6 +78,18 @@ export { Model, defaultSteps, type ModelOptions, type Prediction, type TrainingS
 export { accuracy, mean, sampleStd } from './eval/metrics.js';
 export { evaluateBatchSplit, type BatchResult, type BatchSplitResult, type BatchSplitOptions, type IncrementalModel } from './eval/batch-split.js';
 export { prequential, type PrequentialOptions, type PrequentialResult } from './eval/prequential.js';
+export {
+  ConfusionMatrix,
+  ClassificationMetrics,
+  WindowedAccuracy,
+  FadingAccuracy,
+  meanConfidenceInterval,
+  studentTQuantile,
+  LOG_LOSS_EPS,
+  type MetricsSummary,
+  type AveragedScores,
+  type ConfidenceInterval,
+} from './eval/classification-metrics.js';
 
 export { saveModel, loadModel, readManifest, type Manifest } from './persist/model-dir.js';
 

@@ -10,6 +10,7 @@ import { synthSource } from './data/synth/registry.js';
 import { createDetector } from './drift/registry.js';
 import { evaluateBatchSplit, type BatchResult } from './eval/batch-split.js';
 import { prequential } from './eval/prequential.js';
+import type { ConfidenceInterval, MetricsSummary } from './eval/classification-metrics.js';
 import type { ParamValue, Params } from './learners/contract.js';
 import { defaultSteps, Model } from './learners/model.js';
 import { learnerDefinition } from './learners/registry.js';
@@ -124,6 +125,10 @@ export interface TrainReport {
   readonly driftDetector: string | null;
   readonly drifts: number[];
   readonly warnings: number[];
+  /** The field's metrics over all scored rows: kappa, kappa-M, kappa-T, balanced accuracy, precision/recall/F1, log loss, confusion matrix. */
+  readonly metrics: MetricsSummary;
+  /** Batch-split: mean, sample std and 95% Student-t interval of the per-batch accuracies; null for prequential. */
+  readonly accuracyInterval: ConfidenceInterval | null;
   readonly wallSeconds: number;
   readonly rowsPerSecond: number;
   readonly modelPath: string | null;
@@ -264,6 +269,8 @@ export async function train(options: TrainOptions = {}): Promise<{ report: Train
     stdAccuracy: number | null;
     drifts: number[];
     warnings: number[];
+    metrics: MetricsSummary;
+    accuracyInterval: ConfidenceInterval | null;
   };
   if (protocol === 'batch-split') {
     outcome = await evaluateBatchSplit(batches(rows, batchSize, cols), makeModel, { testSize, seed, onBatch: options.onBatch, drift: detector });
@@ -277,7 +284,7 @@ export async function train(options: TrainOptions = {}): Promise<{ report: Train
       yield* stream;
     }
     const r = await prequential(all(), learner, { drift: detector, onProgress: options.onProgress, progressEvery: options.progressEvery });
-    outcome = { ...r, trainRows: r.rows, testRows: r.rows, batches: [], unscoredBatches: 0, meanAccuracy: null, stdAccuracy: null };
+    outcome = { ...r, trainRows: r.rows, testRows: r.rows, batches: [], unscoredBatches: 0, meanAccuracy: null, stdAccuracy: null, accuracyInterval: null };
   }
   const wallSeconds = (performance.now() - started) / 1000;
   if (!model) fail('the data has no rows');
@@ -324,6 +331,8 @@ export async function train(options: TrainOptions = {}): Promise<{ report: Train
     driftDetector: options.drift ?? null,
     drifts: outcome.drifts,
     warnings: outcome.warnings,
+    metrics: outcome.metrics,
+    accuracyInterval: outcome.accuracyInterval,
     wallSeconds,
     rowsPerSecond: outcome.rows / wallSeconds,
     modelPath: outDir,

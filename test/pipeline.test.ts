@@ -71,3 +71,26 @@ describe('Model.predictRecords', () => {
     await expect(model.predictRecords([{ sepal_length_cm: 5.1 }])).rejects.toThrow('row 0: feature "sepal_width_cm" is missing');
   });
 });
+
+describe('the report\'s metrics', () => {
+  it('pool every scored row, for batch-split and prequential alike', async () => {
+    const { report } = await train({ dataset: 'iris', out: null });
+    const m = report.metrics;
+    expect(m.rows).toBe(report.scoredRows);
+    expect(m.accuracy).toBeCloseTo(report.accuracy, 12);
+    expect(m.confusionMatrix.flat().reduce((a, b) => a + b, 0)).toBe(report.scoredRows);
+    expect(m.micro.f1).toBeCloseTo(m.accuracy, 12);
+    expect(m.logLoss).not.toBeNull();
+    expect(m.kappa).toBeGreaterThan(0.8);
+    const ci = report.accuracyInterval!;
+    expect(ci.mean).toBeCloseTo(report.meanAccuracy!, 12);
+    expect(ci.std).toBeCloseTo(report.stdAccuracy!, 12);
+    // t(0.975, 9) = 2.262 for 10 batches.
+    expect(ci.high - ci.mean).toBeCloseTo((2.262 * ci.std) / Math.sqrt(10), 3);
+
+    const { report: pre } = await train({ data: 'synth:sea', rows: 5000, model: 'hoeffding-tree', protocol: 'prequential', seed: 1, out: null });
+    expect(pre.metrics.rows).toBe(5000);
+    expect(pre.metrics.accuracy).toBeCloseTo(pre.accuracy, 12);
+    expect(pre.accuracyInterval).toBeNull();
+  });
+});

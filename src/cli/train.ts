@@ -188,6 +188,12 @@ function summaryText(r: TrainReport, firstSkipped?: string): string {
   } else {
     lines.push(`accuracy       ${r.accuracy.toFixed(4)} (prequential: each row predicted before it was learned)`);
   }
+  if (r.accuracyInterval && Number.isFinite(r.accuracyInterval.low)) {
+    lines.push(`95% interval   ${r.accuracyInterval.low.toFixed(4)} to ${r.accuracyInterval.high.toFixed(4)} (Student t, per-batch accuracies)`);
+  }
+  const m = r.metrics;
+  const logLoss = m.logLoss === null ? '' : `, log loss ${m.logLoss.toFixed(4)}`;
+  lines.push(`metrics        kappa ${m.kappa.toFixed(4)}, kappa-M ${m.kappaM.toFixed(4)}, kappa-T ${m.kappaT.toFixed(4)}, balanced accuracy ${m.balancedAccuracy.toFixed(4)}, macro F1 ${m.macro.f1.toFixed(4)}${logLoss}`);
   if (r.driftDetector) {
     const at = r.drifts.length ? ` at scored rows ${r.drifts.slice(0, 10).join(', ')}${r.drifts.length > 10 ? ', ...' : ''}` : '';
     lines.push(`drift          ${r.drifts.length} detected by ${r.driftDetector}${at}`);

@@ -3,7 +3,9 @@ import { Random } from '../core/random.js';
 import type { Batch } from '../core/types.js';
 import { splitBatch } from '../stream/split.js';
 import type { DriftDetector } from '../drift/contract.js';
+import { argmaxRows } from '../learners/contract.js';
 import { watchErrors } from '../drift/error-rise.js';
+import { ClassificationMetrics, meanConfidenceInterval, type ConfidenceInterval, type MetricsSummary } from './classification-metrics.js';
 import { mean, sampleStd } from './metrics.js';
 
 /** What one batch did: its split and, when it had a test part, the accuracy on it. */
@@ -26,6 +28,10 @@ export interface BatchSplitResult {
   /** 1-based positions among the scored rows where the drift detector signalled drift, and warnings. */
   readonly drifts: number[];
   readonly warnings: number[];
+  /** The field's metrics over all test rows, pooled. */
+  readonly metrics: MetricsSummary;
+  /** Mean, sample std and 95% Student-t interval of the per-batch accuracies. */
+  readonly accuracyInterval: ConfidenceInterval;
   readonly meanAccuracy: number;
   readonly stdAccuracy: number;
   readonly unscoredBatches: number;
@@ -35,6 +41,8 @@ export interface BatchSplitResult {
 export interface IncrementalModel {
   learn(batch: Batch): Promise<void> | void;
   predict(x: Batch['x']): Promise<Int32Array> | Int32Array;
+  /** Optional class probabilities (rows x classes); when given, they are scored too (log loss). */
+  predictProba?(x: Batch['x']): Promise<Float64Array> | Float64Array;
   /** Optional test-then-train over a batch (see Classifier.learnScored): rows x classes. */
   learnScored?(batch: Batch): Promise<Float64Array> | Float64Array;
 }
@@ -71,16 +79,18 @@ export async function evaluateBatchSplit(
   let correct = 0;
   const drifts: number[] = [];
   const warnings: number[] = [];
+  const metrics = new ClassificationMetrics();
   for await (const batch of batches) {
     learner ??= await (model as (first: Batch) => Promise<IncrementalModel>)(batch);
     const { train, test, stratified } = splitBatch(batch, options.testSize, rng);
     await learner.learn(train);
     let score: number | null = null;
     if (test) {
-      const predicted = await learner.predict(test.x);
+      const { predicted, proba, k } = await scoreRows(learner, test.x);
       let right = 0;
       for (let i = 0; i < predicted.length; i++) {
         const ok = predicted[i] === test.y[i];
+        metrics.update(test.y[i], predicted[i], proba ? proba.subarray(i * k, i * k + k) : undefined);
         if (ok) right++;
         const signal = options.drift ? watchErrors(options.drift, !ok) : 'stable';
         if (signal === 'drift') drifts.push(testRows + i + 1);
@@ -113,8 +123,21 @@ export async function evaluateBatchSplit(
     correct,
     drifts,
     warnings,
+    metrics: metrics.summary(),
+    accuracyInterval: meanConfidenceInterval(scores),
     meanAccuracy: mean(scores),
     stdAccuracy: sampleStd(scores),
     unscoredBatches: results.length - scores.length,
   };
+}
+
+/** Predicted classes, with the probabilities behind them when the model gives them. */
+export async function scoreRows(
+  model: IncrementalModel,
+  x: Batch['x'],
+): Promise<{ predicted: Int32Array; proba: Float64Array | null; k: number }> {
+  if (!model.predictProba) return { predicted: await model.predict(x), proba: null, k: 0 };
+  const proba = await model.predictProba(x);
+  const k = x.rows > 0 ? proba.length / x.rows : 0;
+  return { predicted: argmaxRows(proba, k), proba, k };
 }

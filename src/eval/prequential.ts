@@ -1,7 +1,8 @@
 import type { Batch } from '../core/types.js';
 import type { DriftDetector } from '../drift/contract.js';
 import { watchErrors } from '../drift/error-rise.js';
-import type { IncrementalModel } from './batch-split.js';
+import { scoreRows, type IncrementalModel } from './batch-split.js';
+import { ClassificationMetrics, type MetricsSummary } from './classification-metrics.js';
 
 export interface PrequentialOptions {
   /** Watches the error stream (1 wrong, 0 right); its drifts (rises of the error) are reported by row. */
@@ -20,6 +21,8 @@ export interface PrequentialResult {
   readonly drifts: number[];
   /** 1-based rows at which it signalled a warning. */
   readonly warnings: number[];
+  /** The field's metrics over every row, pooled. */
+  readonly metrics: MetricsSummary;
 }
 
 /**
@@ -39,7 +42,9 @@ export async function prequential(
   const drifts: number[] = [];
   const warnings: number[] = [];
   const every = options.progressEvery ?? 10_000;
-  const score = (predicted: number, truth: number): void => {
+  const metrics = new ClassificationMetrics();
+  const score = (predicted: number, truth: number, proba?: Float64Array): void => {
+    metrics.update(truth, predicted, proba);
     const right = predicted === truth;
     rows++;
     if (right) correct++;
@@ -58,7 +63,7 @@ export async function prequential(
       for (let r = 0; r < batch.x.rows; r++) {
         let best = 0;
         for (let c = 1; c < k; c++) if (proba[r * k + c] > proba[r * k + best]) best = c;
-        score(best, batch.y[r]);
+        score(best, batch.y[r], proba.subarray(r * k, r * k + k));
       }
       continue;
     }
@@ -66,10 +71,10 @@ export async function prequential(
     for (let r = 0; r < batch.x.rows; r++) {
       // Views, not copies: one row of the batch.
       const one: Batch = { x: { data: batch.x.data.subarray(r * cols, r * cols + cols), rows: 1, cols }, y: batch.y.subarray(r, r + 1) };
-      const [predicted] = await model.predict(one.x);
-      score(predicted, one.y[0]);
+      const { predicted, proba } = await scoreRows(model, one.x);
+      score(predicted[0], one.y[0], proba ?? undefined);
       await model.learn(one);
     }
   }
-  return { rows, correct, accuracy: rows > 0 ? correct / rows : NaN, drifts, warnings };
+  return { rows, correct, metrics: metrics.summary(), accuracy: rows > 0 ? correct / rows : NaN, drifts, warnings };
 }
