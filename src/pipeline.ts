@@ -9,7 +9,7 @@ import { datasetSource } from './data/datasets.js';
 import { synthSource } from './data/synth/registry.js';
 import { createDetector } from './drift/registry.js';
 import { evaluateBatchSplit, type BatchResult } from './eval/batch-split.js';
-import { prequential } from './eval/prequential.js';
+import { prequential, type CurvePoint } from './eval/prequential.js';
 import type { ConfidenceInterval, MetricsSummary } from './eval/classification-metrics.js';
 import type { ParamValue, Params } from './learners/contract.js';
 import { defaultSteps, Model } from './learners/model.js';
@@ -63,6 +63,10 @@ export interface TrainOptions {
   /** Prequential only: called every `progressEvery` rows. */
   readonly onProgress?: (rows: number, correct: number) => void;
   readonly progressEvery?: number;
+  /** Prequential only: a learning-curve point every `curveEvery` rows (default 1,000), with windowed and faded accuracy when asked. */
+  readonly curveEvery?: number;
+  readonly window?: number;
+  readonly fading?: number;
   /** Where the model is saved; default models/<dataset>-<model>; null saves nothing. */
   readonly out?: string | null;
   /** Called after each batch. */
@@ -129,6 +133,8 @@ export interface TrainReport {
   readonly metrics: MetricsSummary;
   /** Batch-split: mean, sample std and 95% Student-t interval of the per-batch accuracies; null for prequential. */
   readonly accuracyInterval: ConfidenceInterval | null;
+  /** Prequential: the learning curve (see CurvePoint); empty for batch-split, whose curve is `batches`. */
+  readonly curve: CurvePoint[];
   readonly wallSeconds: number;
   readonly rowsPerSecond: number;
   readonly modelPath: string | null;
@@ -148,6 +154,21 @@ export function checkSettings(
     fail(`${names.batchSize} ${batchSize} leaves no row to test: a batch needs one row to learn and one to score; use 2 or more`);
   }
   if (!(testSize > 0 && testSize < 1)) fail(`${names.testSize} must be strictly between 0 and 1, got ${testSize}`);
+}
+
+/** The learning-curve options: valid values, and only with the protocol that draws a curve. */
+function checkCurveOptions(options: TrainOptions, protocol: Protocol): void {
+  const given = (['curveEvery', 'window', 'fading'] as const).filter((k) => options[k] !== undefined);
+  const flag = { curveEvery: '--curve-every', window: '--window', fading: '--fading' } as const;
+  if (given.length > 0 && protocol !== 'prequential') {
+    fail(`${flag[given[0]]} (${given[0]}) applies to --protocol prequential only`);
+  }
+  for (const key of ['curveEvery', 'window'] as const) {
+    const v = options[key];
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) fail(`${flag[key]} (${key}) must be an integer of at least 1, got ${v}`);
+  }
+  const alpha = options.fading;
+  if (alpha !== undefined && !(alpha > 0 && alpha <= 1)) fail(`--fading (fading) must be in (0, 1], got ${alpha}`);
 }
 
 async function openSource(options: TrainOptions, seed: number): Promise<Source> {
@@ -236,6 +257,7 @@ export async function train(options: TrainOptions = {}): Promise<{ report: Train
 
   const protocol = options.protocol ?? 'batch-split';
   if (!protocols.includes(protocol)) fail(`unknown protocol "${protocol}" (protocols: ${protocols.join(', ')})`);
+  checkCurveOptions(options, protocol);
   const detector = options.drift ? createDetector(options.drift, options.driftParams) : undefined;
   checkSourceOptions(options);
   const given = options.preprocess ? givenSteps(options.preprocess) : null;
@@ -271,9 +293,10 @@ export async function train(options: TrainOptions = {}): Promise<{ report: Train
     warnings: number[];
     metrics: MetricsSummary;
     accuracyInterval: ConfidenceInterval | null;
+    curve: CurvePoint[];
   };
   if (protocol === 'batch-split') {
-    outcome = await evaluateBatchSplit(batches(rows, batchSize, cols), makeModel, { testSize, seed, onBatch: options.onBatch, drift: detector });
+    outcome = { ...(await evaluateBatchSplit(batches(rows, batchSize, cols), makeModel, { testSize, seed, onBatch: options.onBatch, drift: detector })), curve: [] };
   } else {
     const stream = batches(rows, 1024, cols);
     const first = await stream.next();
@@ -283,7 +306,14 @@ export async function train(options: TrainOptions = {}): Promise<{ report: Train
       yield first.value as Batch;
       yield* stream;
     }
-    const r = await prequential(all(), learner, { drift: detector, onProgress: options.onProgress, progressEvery: options.progressEvery });
+    const r = await prequential(all(), learner, {
+      drift: detector,
+      onProgress: options.onProgress,
+      progressEvery: options.progressEvery,
+      curveEvery: options.curveEvery,
+      window: options.window,
+      fading: options.fading,
+    });
     outcome = { ...r, trainRows: r.rows, testRows: r.rows, batches: [], unscoredBatches: 0, meanAccuracy: null, stdAccuracy: null, accuracyInterval: null };
   }
   const wallSeconds = (performance.now() - started) / 1000;
@@ -333,6 +363,7 @@ export async function train(options: TrainOptions = {}): Promise<{ report: Train
     warnings: outcome.warnings,
     metrics: outcome.metrics,
     accuracyInterval: outcome.accuracyInterval,
+    curve: outcome.curve,
     wallSeconds,
     rowsPerSecond: outcome.rows / wallSeconds,
     modelPath: outDir,

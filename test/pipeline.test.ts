@@ -94,3 +94,32 @@ describe('the report\'s metrics', () => {
     expect(pre.accuracyInterval).toBeNull();
   });
 });
+
+describe('the prequential learning curve', () => {
+  const stream = 'sea>sea(function=3)@5000/1';
+
+  it('has a point every curveEvery rows and at the end, with windowed and faded accuracy when asked', async () => {
+    const { report } = await train({ data: `synth:${stream}`, rows: 10_500, model: 'hoeffding-tree', protocol: 'prequential', seed: 1, curveEvery: 2500, window: 500, fading: 0.999, out: null });
+    expect(report.curve.map((p) => p.row)).toEqual([2500, 5000, 7500, 10_000, 10_500]);
+    const last = report.curve[report.curve.length - 1];
+    expect(last.accuracy).toBeCloseTo(report.accuracy, 12);
+    for (const p of report.curve) {
+      expect(p.windowAccuracy).toBeGreaterThanOrEqual(0);
+      expect(p.windowAccuracy).toBeLessThanOrEqual(1);
+      expect(p.fadingAccuracy).toBeGreaterThan(0.5);
+    }
+    // Right after the concept changes at row 5,000, the last 500 rows score worse than the whole stream so far.
+    const atDrift = report.curve[1];
+    expect(atDrift.windowAccuracy!).toBeLessThan(atDrift.accuracy);
+  });
+
+  it('is empty for batch-split, and its options are refused there or out of range', async () => {
+    const { report } = await train({ dataset: 'iris', out: null });
+    expect(report.curve).toEqual([]);
+    await expect(train({ dataset: 'iris', window: 10, out: null })).rejects.toThrow('--window (window) applies to --protocol prequential only');
+    await expect(train({ data: `synth:${stream}`, rows: 100, protocol: 'prequential', fading: 0, out: null })).rejects.toThrow('--fading (fading) must be in (0, 1], got 0');
+    await expect(train({ data: `synth:${stream}`, rows: 100, protocol: 'prequential', curveEvery: 0, out: null })).rejects.toThrow(
+      '--curve-every (curveEvery) must be an integer of at least 1, got 0',
+    );
+  });
+});

@@ -51,6 +51,9 @@ interface TrainFlags {
   protocol: Protocol;
   shuffle?: boolean;
   shuffleBuffer?: number;
+  curveEvery?: number;
+  window?: number;
+  fading?: number;
   drift?: string;
   driftParam?: Record<string, string>;
   seed: number;
@@ -98,6 +101,9 @@ export function registerTrain(program: Command): void {
     .option('--shuffle', 'shuffle the rows exactly before batching (default for batch-split over a file or data set)')
     .option('--no-shuffle', 'keep the rows in stream order (default for prequential and synth: streams)')
     .option('--shuffle-buffer <n>', 'shuffle through a seeded buffer of n rows: approximate, in bounded memory, for unbounded or large input', integerArg)
+    .option('--curve-every <n>', 'prequential: a learning-curve point every n rows (default 1000)', integerArg)
+    .option('--window <n>', 'prequential: also report accuracy over the last n rows on the curve', integerArg)
+    .option('--fading <alpha>', 'prequential: also report accuracy faded by alpha in (0, 1] on the curve', numberArg)
     .option('--drift <detector>', `watch the errors with a drift detector: ${detectorNames.join(', ')}`)
     .option('--drift-param <key=value>', 'a drift detector parameter, repeatable', paramArg)
     .option('--seed <n>', 'seed of the shuffle, the splits, the generator and the learner', integerArg, DEFAULTS.seed)
@@ -123,13 +129,17 @@ export function registerTrain(program: Command): void {
         const score = b.accuracy === null ? '-       (one row: learned, not scored)' : b.accuracy.toFixed(4);
         process.stdout.write(`${formatRow([b.index, b.trainRows, b.testRows, score], WIDTHS)}\n`);
       };
+      let progressShown = false;
       const onProgress = (rows: number, correct: number): void => {
-        if (table) process.stdout.write(`${formatRow([formatCount(rows), (correct / rows).toFixed(4)], [12, 8])}\n`);
+        if (!table) return;
+        // The title waits for the first rows, so input that fails at once prints nothing on stdout.
+        if (!progressShown) {
+          process.stdout.write(`streamlearn train: ${flags.data ?? flags.dataset ?? DEFAULT_DATASET}, model ${flags.model}, prequential, seed ${flags.seed}\n\n`);
+          process.stdout.write(`${formatRow(['rows', 'accuracy'], [12, 8])}\n`);
+          progressShown = true;
+        }
+        process.stdout.write(`${formatRow([formatCount(rows), (correct / rows).toFixed(4)], [12, 8])}\n`);
       };
-      if (table && flags.protocol === 'prequential') {
-        process.stdout.write(`streamlearn train: ${flags.data ?? flags.dataset ?? DEFAULT_DATASET}, model ${flags.model}, prequential, seed ${flags.seed}\n\n`);
-        process.stdout.write(`${formatRow(['rows', 'accuracy'], [12, 8])}\n`);
-      }
       let firstSkipped: string | undefined;
       const { report, model } = await train({
         dataset: flags.dataset,
@@ -142,6 +152,9 @@ export function registerTrain(program: Command): void {
         protocol: flags.protocol,
         shuffle: flags.shuffle,
         shuffleBuffer: flags.shuffleBuffer,
+        curveEvery: flags.curveEvery,
+        window: flags.window,
+        fading: flags.fading,
         drift: flags.drift,
         driftParams: flags.driftParam,
         seed: flags.seed,

@@ -2,7 +2,7 @@ import type { Batch } from '../core/types.js';
 import type { DriftDetector } from '../drift/contract.js';
 import { watchErrors } from '../drift/error-rise.js';
 import { scoreRows, type IncrementalModel } from './batch-split.js';
-import { ClassificationMetrics, type MetricsSummary } from './classification-metrics.js';
+import { ClassificationMetrics, FadingAccuracy, WindowedAccuracy, type MetricsSummary } from './classification-metrics.js';
 
 export interface PrequentialOptions {
   /** Watches the error stream (1 wrong, 0 right); its drifts (rises of the error) are reported by row. */
@@ -10,6 +10,24 @@ export interface PrequentialOptions {
   /** Called every `progressEvery` rows with the rows seen and the right predictions so far. */
   readonly onProgress?: (rows: number, correct: number) => void;
   readonly progressEvery?: number;
+  /** A learning-curve point every this many rows (default 1,000). */
+  readonly curveEvery?: number;
+  /** Also track accuracy over the last `window` rows (MOA's windowed evaluator). */
+  readonly window?: number;
+  /** Also track accuracy with this fading factor, in (0, 1] (MOA's fading-factor evaluator). */
+  readonly fading?: number;
+}
+
+/** One point of a prequential learning curve. */
+export interface CurvePoint {
+  /** Rows seen so far. */
+  readonly row: number;
+  /** Accuracy over every row so far. */
+  readonly accuracy: number;
+  /** Accuracy over the last `window` rows, when a window was asked for. */
+  readonly windowAccuracy?: number;
+  /** Faded accuracy, when a fading factor was asked for. */
+  readonly fadingAccuracy?: number;
 }
 
 export interface PrequentialResult {
@@ -23,6 +41,8 @@ export interface PrequentialResult {
   readonly warnings: number[];
   /** The field's metrics over every row, pooled. */
   readonly metrics: MetricsSummary;
+  /** The learning curve: a point every `curveEvery` rows, and one at the last row. */
+  readonly curve: CurvePoint[];
 }
 
 /**
@@ -43,11 +63,25 @@ export async function prequential(
   const warnings: number[] = [];
   const every = options.progressEvery ?? 10_000;
   const metrics = new ClassificationMetrics();
+  const curveEvery = options.curveEvery ?? 1000;
+  if (!(Number.isInteger(curveEvery) && curveEvery >= 1)) throw new RangeError(`curveEvery must be a positive integer, got ${curveEvery}`);
+  const windowed = options.window !== undefined ? new WindowedAccuracy(options.window) : null;
+  const faded = options.fading !== undefined ? new FadingAccuracy(options.fading) : null;
+  const curve: CurvePoint[] = [];
+  const point = (): CurvePoint => ({
+    row: rows,
+    accuracy: correct / rows,
+    ...(windowed ? { windowAccuracy: windowed.value } : {}),
+    ...(faded ? { fadingAccuracy: faded.value } : {}),
+  });
   const score = (predicted: number, truth: number, proba?: Float64Array): void => {
     metrics.update(truth, predicted, proba);
     const right = predicted === truth;
     rows++;
     if (right) correct++;
+    windowed?.update(right);
+    faded?.update(right);
+    if (rows % curveEvery === 0) curve.push(point());
     if (options.drift) {
       const signal = watchErrors(options.drift, !right);
       if (signal === 'drift') drifts.push(rows);
@@ -76,5 +110,6 @@ export async function prequential(
       await model.learn(one);
     }
   }
-  return { rows, correct, metrics: metrics.summary(), accuracy: rows > 0 ? correct / rows : NaN, drifts, warnings };
+  if (rows > 0 && rows % curveEvery !== 0) curve.push(point());
+  return { rows, correct, metrics: metrics.summary(), curve, accuracy: rows > 0 ? correct / rows : NaN, drifts, warnings };
 }
