@@ -77,7 +77,8 @@ export { Model, defaultSteps, type ModelOptions, type Prediction, type TrainingS
 
 export { accuracy, mean, sampleStd } from './eval/metrics.js';
 export { evaluateBatchSplit, type BatchResult, type BatchSplitResult, type BatchSplitOptions, type IncrementalModel } from './eval/batch-split.js';
-export { prequential, type PrequentialOptions, type PrequentialResult } from './eval/prequential.js';
+export { prequential, type PrequentialOptions, type PrequentialResult, type CurvePoint } from './eval/prequential.js';
+export { reportToMarkdown } from './eval/report-markdown.js';
 export {
   ConfusionMatrix,
   ClassificationMetrics,

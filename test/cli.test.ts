@@ -239,3 +239,29 @@ describe('streamlearn generate', () => {
     expect(['groupA', 'groupB']).toContain(rows[0].class);
   });
 });
+
+describe('streamlearn train --format markdown', () => {
+  it('writes a report document with the settings, metrics, confusion matrix and per-batch table', () => {
+    const r = runCli(['train', '--format', 'markdown', '--no-save']);
+    expect(r.status).toBe(0);
+    const md = r.stdout;
+    expect(md).toMatch(/^# streamlearn training report: gaussian-nb on iris$/m);
+    expect(md).toContain('| protocol | batch-split, batch size 16, test size 0.2 |');
+    expect(md).toMatch(/^\| kappa \| 0\.\d{4} \|$/m);
+    // The confusion matrix's cells add up to the 38 scored rows.
+    const section = md.split('### Confusion matrix')[1].split('## Per-batch accuracy')[0];
+    const cells = section.split('\n').filter((l) => /^\| (setosa|versicolor|virginica) \|/.test(l)).flatMap((l) => l.split('|').slice(2, -1).map(Number));
+    expect(cells).toHaveLength(9);
+    expect(cells.reduce((a, b) => a + b, 0)).toBe(38);
+    // One table row per batch.
+    const batches = md.split('## Per-batch accuracy')[1].split('\n').filter((l) => /^\| \d+ \|/.test(l));
+    expect(batches).toHaveLength(10);
+  });
+
+  it('shows the learning curve for prequential runs', () => {
+    const r = runCli(['train', '--data', 'synth:sea', '--rows', '3000', '--protocol', 'prequential', '--window', '500', '--format', 'markdown', '--no-save']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('| rows | accuracy | windowed |');
+    expect(r.stdout.split('## Learning curve')[1].split('\n').filter((l) => /^\| \d+ \|/.test(l))).toHaveLength(3);
+  });
+});

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { BatchResult } from '../eval/batch-split.js';
 import { detectorNames } from '../drift/registry.js';
+import { reportToMarkdown } from '../eval/report-markdown.js';
 import { InvalidArgumentError } from 'commander';
 import { learnerNames } from '../learners/registry.js';
 import { transformerNames } from '../preprocess/registry.js';
@@ -59,7 +60,7 @@ interface TrainFlags {
   seed: number;
   batchSize: number;
   testSize: number;
-  format: 'table' | 'json';
+  format: 'table' | 'json' | 'markdown';
   out?: string;
   save: boolean;
   categorical?: string[] | 'auto';
@@ -109,7 +110,7 @@ export function registerTrain(program: Command): void {
     .option('--seed <n>', 'seed of the shuffle, the splits, the generator and the learner', integerArg, DEFAULTS.seed)
     .option('--batch-size <n>', 'rows per batch', integerArg, DEFAULTS.batchSize)
     .option('--test-size <fraction>', 'share of each batch held out for scoring, in (0, 1)', numberArg, DEFAULTS.testSize)
-    .option('--format <format>', 'table or json (json: one object on stdout)', choiceArg(['table', 'json'] as const), 'table')
+    .option('--format <format>', 'table, json (one object on stdout) or markdown (a report document)', choiceArg(['table', 'json', 'markdown'] as const), 'table')
     .option('--out <dir>', 'where to save the model (default models/<dataset>-<model>)')
     .option('--no-save', 'do not save the model')
     .action(async (flags: TrainFlags) => {
@@ -177,7 +178,12 @@ export function registerTrain(program: Command): void {
         progressEvery: progressInterval(flags.rows ?? DEFAULTS.synthRows),
       });
       model.dispose();
-      process.stdout.write(table ? summaryText(report, firstSkipped) : `${JSON.stringify(report, null, 2)}\n`);
+      const output = {
+        table: () => summaryText(report, firstSkipped),
+        json: () => `${JSON.stringify(report, null, 2)}\n`,
+        markdown: () => reportToMarkdown(report),
+      };
+      process.stdout.write(output[flags.format]());
     });
 }
 
