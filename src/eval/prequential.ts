@@ -1,6 +1,7 @@
 import type { Batch } from '../core/types.js';
 import type { DriftDetector } from '../drift/contract.js';
 import { watchErrors } from '../drift/error-rise.js';
+import { argmaxRows } from '../learners/contract.js';
 import { scoreRows, type IncrementalModel } from './batch-split.js';
 import { ClassificationMetrics, FadingAccuracy, WindowedAccuracy, type MetricsSummary } from './classification-metrics.js';
 
@@ -94,11 +95,8 @@ export async function prequential(
       // The whole batch in one call: the model predicts each row before it learns it.
       const proba = await model.learnScored(batch);
       const k = batch.x.rows > 0 ? proba.length / batch.x.rows : 0;
-      for (let r = 0; r < batch.x.rows; r++) {
-        let best = 0;
-        for (let c = 1; c < k; c++) if (proba[r * k + c] > proba[r * k + best]) best = c;
-        score(best, batch.y[r], proba.subarray(r * k, r * k + k));
-      }
+      const predicted = argmaxRows(proba, k);
+      for (let r = 0; r < batch.x.rows; r++) score(predicted[r], batch.y[r], proba.subarray(r * k, r * k + k));
       continue;
     }
     const { cols } = batch.x;

@@ -149,12 +149,16 @@ export class Model {
 
   async learn(batch: Batch): Promise<void> {
     if (batch.x.rows === 0) return;
-    let x = batch.x;
+    await this.learner.learn({ x: this.learnSteps(batch.x), y: batch.y });
+  }
+
+  /** Each step learns the training rows, then passes on its output: what the learner learns from. */
+  private learnSteps(x: Matrix): Matrix {
     for (const step of this.steps) {
       step.learn(x);
       x = step.transform(x);
     }
-    await this.learner.learn({ x, y: batch.y });
+    return x;
   }
 
   /**
@@ -179,12 +183,7 @@ export class Model {
       const predicted = this.learner.predictProba(this.transform(x));
       const p = predicted instanceof Promise ? await predicted : predicted;
       out.set(p.subarray(0, Math.min(p.length, all)), r * all);
-      let seen = x;
-      for (const step of this.steps) {
-        step.learn(seen);
-        seen = step.transform(seen);
-      }
-      const learned = this.learner.learn({ x: seen, y: batch.y.subarray(r, r + 1) });
+      const learned = this.learner.learn({ x: this.learnSteps(x), y: batch.y.subarray(r, r + 1) });
       if (learned instanceof Promise) await learned;
     }
     return out;

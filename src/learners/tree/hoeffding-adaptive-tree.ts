@@ -5,7 +5,7 @@ import { ADWIN } from '../../drift/adwin.js';
 import { errorRose } from '../../drift/error-rise.js';
 import type { LearnerContext, LearnerState } from '../contract.js';
 import { argmax, type Landing, type Split, type TreeJSON, type TreeNode } from './hoeffding-tree.js';
-import { HoeffdingTreeClassifier, hoeffdingTreeDefaults, predictRows, rowOf, type HoeffdingTreeParams } from './hoeffding-tree-classifier.js';
+import { HoeffdingTreeClassifier, hoeffdingTreeDefaults, predictRows, rowOf, stackRows, type HoeffdingTreeParams } from './hoeffding-tree-classifier.js';
 
 export interface HoeffdingAdaptiveTreeParams extends HoeffdingTreeParams {
   /** Confidence of each node's ADWIN error monitor. */
@@ -82,10 +82,7 @@ export class HoeffdingAdaptiveTreeClassifier extends HoeffdingTreeClassifier {
       scored[r] = this.predictOne(rowOf(batch.x, r));
       this.learn({ x: { data: rowOf(batch.x, r), rows: 1, cols: batch.x.cols }, y: batch.y.subarray(r, r + 1) });
     }
-    const k = this.tree.k;
-    const out = new Float64Array(rows * k);
-    for (let r = 0; r < rows; r++) out.set(scored[r].subarray(0, k), r * k);
-    return out;
+    return stackRows(scored, this.tree.k);
   }
 
   predictOne(x: Float64Array): Float64Array {

@@ -33,6 +33,13 @@ export function rowOf(x: Matrix, r: number): Float64Array {
   return x.data.subarray(r * x.cols, r * x.cols + x.cols);
 }
 
+/** Per-row probabilities, taken as classes grew, as one rows x k matrix (k: the classes known at the end). */
+export function stackRows(scored: readonly Float64Array[], k: number): Float64Array {
+  const out = new Float64Array(scored.length * k);
+  scored.forEach((p, r) => out.set(p.subarray(0, k), r * k));
+  return out;
+}
+
 /** Runs a per-row probability function over a matrix: rows x k. */
 export function predictRows(x: Matrix, k: number, one: (row: Float64Array) => Float64Array): Float64Array {
   const out = new Float64Array(x.rows * k);
@@ -84,30 +91,7 @@ export class HoeffdingTreeClassifier implements Classifier {
     const scored: Float64Array[] = new Array(rows);
     // Copied: the tree returns its own work area.
     for (let r = 0; r < rows; r++) scored[r] = this.tree.learnOneScored(rowOf(batch.x, r), batch.y[r], 1).slice();
-    const k = this.tree.k;
-    const out = new Float64Array(rows * k);
-    for (let r = 0; r < rows; r++) out.set(scored[r].subarray(0, k), r * k);
-    return out;
-  }
-
-  /** Nodes and leaves, for reports and tests. */
-  describe(): { leaves: number; activeLeaves: number; splits: number; depth: number } {
-    let leaves = 0;
-    let active = 0;
-    let splits = 0;
-    let depth = 0;
-    const walk = (node: HoeffdingTree['root'], level: number): void => {
-      depth = Math.max(depth, level);
-      if (node.kind === 'leaf') {
-        leaves++;
-        if (node.observers) active++;
-      } else {
-        splits++;
-        node.children.forEach((c) => walk(c, level + 1));
-      }
-    };
-    walk(this.tree.root, 0);
-    return { leaves, activeLeaves: active, splits, depth };
+    return stackRows(scored, this.tree.k);
   }
 
   saveState(): LearnerState {
