@@ -94,4 +94,16 @@ export {
 
 export { saveModel, loadModel, readManifest, type Manifest } from './persist/model-dir.js';
 
-export { train, checkSettings, DEFAULT_LEARNER, DEFAULT_DATASET, DEFAULTS, protocols, type Protocol, type TrainOptions, type TrainReport } from './pipeline.js';
+export {
+  train,
+  checkSettings,
+  DEFAULT_LEARNER,
+  DEFAULT_DATASET,
+  DEFAULTS,
+  protocols,
+  type Protocol,
+  type TrainOptions,
+  type TrainReport,
+  type ModelSizePoint,
+  type HoldoutSettings,
+} from './pipeline.js';

@@ -24,8 +24,8 @@ import { shuffle, shuffleBuffer } from './stream/shuffle.js';
 export const DEFAULT_LEARNER = 'gaussian-nb';
 export const DEFAULT_DATASET = 'iris';
 export const DEFAULTS = { seed: 42, batchSize: 16, testSize: 0.2, synthRows: 100_000 } as const;
-export type Protocol = 'batch-split' | 'prequential';
-export const protocols: readonly Protocol[] = ['batch-split', 'prequential'];
+export type Protocol = 'batch-split' | 'prequential' | 'holdout';
+export const protocols: readonly Protocol[] = ['batch-split', 'prequential', 'holdout'];
 /** `--data synth:SPEC` names a generated stream (see src/data/synth). */
 export const SYNTH_PREFIX = 'synth:';
 
@@ -133,13 +133,40 @@ export interface TrainReport {
   readonly metrics: MetricsSummary;
   /** Batch-split: mean, sample std and 95% Student-t interval of the per-batch accuracies; null for prequential. */
   readonly accuracyInterval: ConfidenceInterval | null;
-  /** Prequential: the learning curve (see CurvePoint); empty for batch-split, whose curve is `batches`. */
+  /**
+   * The learning curve (see CurvePoint). Prequential: running accuracy every
+   * `curveEvery` rows. Holdout: accuracy on the held-out rows every
+   * `holdoutEvery` rows learned. Empty for batch-split, whose curve is `batches`.
+   */
   readonly curve: CurvePoint[];
+  /** Holdout: the held-out rows and how they were chosen; null for the other protocols. */
+  readonly holdout: HoldoutSettings | null;
+  /** The model's size in bytes (its saved state) as it learned: a point every `sizeEvery` rows and one at the end. */
+  readonly modelSize: ModelSizePoint[];
   readonly wallSeconds: number;
   readonly rowsPerSecond: number;
   readonly modelPath: string | null;
   /** Bad rows of a data file left out with onBadRow 'skip' (0 when none were, and for other sources). */
   readonly skippedRows: number;
+}
+
+/** One point of the model's size over time. */
+export interface ModelSizePoint {
+  /** Rows seen (learned or scored) when it was measured. */
+  readonly row: number;
+  /** Bytes of the model's saved state (JSON plus binary files), as saveModel writes it. */
+  readonly bytes: number;
+}
+
+/** How the holdout protocol chose its held-out rows (MOA's EvaluatePeriodicHeldOutTest). */
+export interface HoldoutSettings {
+  /** 'first': the stream's first `rows` rows; 'sample': a seeded random sample of `rows` rows from the first `fromRows` rows (reservoir). */
+  readonly mode: 'first' | 'sample';
+  readonly rows: number;
+  /** Sample mode: the prefix the sample was drawn from; equals `rows` in first mode. */
+  readonly fromRows: number;
+  /** The held-out rows are scored every this many training rows. */
+  readonly every: number;
 }
 
 /** Checks the run's numeric settings; `names` maps each to how the caller spells it (a CLI flag). */
@@ -364,6 +391,8 @@ export async function train(options: TrainOptions = {}): Promise<{ report: Train
     metrics: outcome.metrics,
     accuracyInterval: outcome.accuracyInterval,
     curve: outcome.curve,
+    holdout: null,
+    modelSize: [],
     wallSeconds,
     rowsPerSecond: outcome.rows / wallSeconds,
     modelPath: outDir,

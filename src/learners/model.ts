@@ -11,7 +11,7 @@ import { resolveParams } from '../core/params.js';
 /** What a training run leaves in the model's manifest. */
 export interface TrainingSummary {
   readonly dataset: string;
-  readonly protocol: 'batch-split' | 'prequential';
+  readonly protocol: 'batch-split' | 'prequential' | 'holdout';
   readonly rows: number;
   readonly batches: number;
   /** All scored rows pooled. */

@@ -41,7 +41,7 @@ const manifestSchema = z.object({
   summary: z
     .object({
       dataset: z.string(),
-      protocol: z.enum(['batch-split', 'prequential']),
+      protocol: z.enum(['batch-split', 'prequential', 'holdout']),
       rows: z.number(),
       batches: z.number(),
       accuracy: z.number(),
