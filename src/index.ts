@@ -42,6 +42,7 @@ export { errorRose, watchErrors } from './drift/error-rise.js';
 
 export { shuffle, shuffleBuffer } from './stream/shuffle.js';
 export { batches } from './stream/batch.js';
+export { tee } from './stream/tee.js';
 export { splitBatch, type BatchSplit } from './stream/split.js';
 
 export { StandardScaler } from './preprocess/standard-scaler.js';
@@ -78,7 +79,10 @@ export { Model, defaultSteps, type ModelOptions, type Prediction, type TrainingS
 export { accuracy, mean, sampleStd } from './eval/metrics.js';
 export { evaluateBatchSplit, type BatchResult, type BatchSplitResult, type BatchSplitOptions, type IncrementalModel } from './eval/batch-split.js';
 export { prequential, type PrequentialOptions, type PrequentialResult, type CurvePoint } from './eval/prequential.js';
-export { reportToMarkdown } from './eval/report-markdown.js';
+export { reportToMarkdown, comparisonToMarkdown } from './eval/report-markdown.js';
+export { reportToHtml, type HtmlReportOptions } from './eval/report-html.js';
+export { periodicHoldout, type HoldoutOptions, type HoldoutResult } from './eval/holdout.js';
+export { ModelSizeTracker } from './eval/model-size.js';
 export {
   ConfusionMatrix,
   ClassificationMetrics,
@@ -92,10 +96,13 @@ export {
   type ConfidenceInterval,
 } from './eval/classification-metrics.js';
 
-export { saveModel, loadModel, readManifest, type Manifest } from './persist/model-dir.js';
+export { saveModel, loadModel, readManifest, savedModelBytes, type Manifest } from './persist/model-dir.js';
 
 export {
   train,
+  compare,
+  type CompareOptions,
+  type LearnerSpec,
   checkSettings,
   DEFAULT_LEARNER,
   DEFAULT_DATASET,

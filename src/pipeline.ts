@@ -10,20 +10,25 @@ import { synthSource } from './data/synth/registry.js';
 import { createDetector } from './drift/registry.js';
 import { evaluateBatchSplit, type BatchResult } from './eval/batch-split.js';
 import { prequential, type CurvePoint } from './eval/prequential.js';
+import { periodicHoldout } from './eval/holdout.js';
+import { ModelSizeTracker, type ModelSizePoint } from './eval/model-size.js';
+import { TimedModel } from './eval/timed-model.js';
+import { tee } from './stream/tee.js';
 import type { ConfidenceInterval, MetricsSummary } from './eval/classification-metrics.js';
 import type { ParamValue, Params } from './learners/contract.js';
 import { defaultSteps, Model } from './learners/model.js';
 import { learnerDefinition } from './learners/registry.js';
+export type { ModelSizePoint };
 import { resolveParams } from './core/params.js';
 import { resolveStepParams, transformerDefinition, transformerNames, type StepSpec } from './preprocess/registry.js';
-import { assertModelDirWritable, saveModel } from './persist/model-dir.js';
+import { assertModelDirWritable, saveModel, savedModelBytes } from './persist/model-dir.js';
 import { batches } from './stream/batch.js';
 import { shuffle, shuffleBuffer } from './stream/shuffle.js';
 
 /** The learner `streamlearn train` uses unless told otherwise: the best on Iris under the default protocol. */
 export const DEFAULT_LEARNER = 'gaussian-nb';
 export const DEFAULT_DATASET = 'iris';
-export const DEFAULTS = { seed: 42, batchSize: 16, testSize: 0.2, synthRows: 100_000 } as const;
+export const DEFAULTS = { seed: 42, batchSize: 16, testSize: 0.2, synthRows: 100_000, holdoutRows: 1000, holdoutEvery: 1000, sizeEvery: 100_000 } as const;
 export type Protocol = 'batch-split' | 'prequential' | 'holdout';
 export const protocols: readonly Protocol[] = ['batch-split', 'prequential', 'holdout'];
 /** `--data synth:SPEC` names a generated stream (see src/data/synth). */
@@ -67,6 +72,18 @@ export interface TrainOptions {
   readonly curveEvery?: number;
   readonly window?: number;
   readonly fading?: number;
+  /** Holdout: rows held out (default 1,000), the first ones unless holdoutSampleFrom is given. */
+  readonly holdoutRows?: number;
+  /** Holdout: score the held-out rows every this many training rows (default 1,000). */
+  readonly holdoutEvery?: number;
+  /** Holdout: draw the held-out rows as a seeded sample from this many first rows instead of taking the first ones. */
+  readonly holdoutSampleFrom?: number;
+  /** Holdout only: called after each evaluation of the held-out rows. */
+  readonly onEvaluation?: (point: CurvePoint, trainRows: number) => void;
+  /** Called as each batch enters the protocol, with the rows handed on so far (all protocols). */
+  readonly onRows?: (rows: number) => void;
+  /** The model's size (saved bytes) is measured every this many rows (default 100,000, as MOA's sample frequency) and at the end. */
+  readonly sizeEvery?: number;
   /** Where the model is saved; default models/<dataset>-<model>; null saves nothing. */
   readonly out?: string | null;
   /** Called after each batch. */
@@ -145,17 +162,11 @@ export interface TrainReport {
   readonly modelSize: ModelSizePoint[];
   readonly wallSeconds: number;
   readonly rowsPerSecond: number;
+  /** Seconds spent in the model itself (learning and predicting), apart from reading the stream; compare's per-learner speed. */
+  readonly modelSeconds: number;
   readonly modelPath: string | null;
   /** Bad rows of a data file left out with onBadRow 'skip' (0 when none were, and for other sources). */
   readonly skippedRows: number;
-}
-
-/** One point of the model's size over time. */
-export interface ModelSizePoint {
-  /** Rows seen (learned or scored) when it was measured. */
-  readonly row: number;
-  /** Bytes of the model's saved state (JSON plus binary files), as saveModel writes it. */
-  readonly bytes: number;
 }
 
 /** How the holdout protocol chose its held-out rows (MOA's EvaluatePeriodicHeldOutTest). */
@@ -269,23 +280,103 @@ function withStepParams(steps: readonly StepSpec[], extra: TrainOptions['preproc
   });
 }
 
+/** One learner of a run: its name and parameters. */
+export interface LearnerSpec {
+  readonly name: string;
+  readonly params?: Readonly<Record<string, ParamValue>>;
+}
+
+/** The options of `compare`: those of `train`, with several learners instead of one; nothing is saved. */
+export interface CompareOptions extends Omit<TrainOptions, 'model' | 'params' | 'out'> {
+  /** The learners, run side by side on the identical stream (at least one, names distinct). */
+  readonly models: readonly (string | LearnerSpec)[];
+}
+
 /**
  * The whole pipeline: source -> exact seeded shuffle -> batches -> per-batch
  * seeded split -> learn the train part, score the test part -> report, then
  * save the model. Bad input fails before anything is written.
  */
 export async function train(options: TrainOptions = {}): Promise<{ report: TrainReport; model: Model }> {
+  const learner = { name: options.model ?? DEFAULT_LEARNER, params: options.params };
+  const [run] = await runLearners(options, [learner], options.out === null ? null : (options.out ?? 'default'));
+  return run;
+}
+
+/**
+ * Several learners on the identical stream, in one pass (as MOA's and
+ * River's comparisons): the source is read, shuffled and batched once, and
+ * every learner sees the same rows in the same order, the same per-batch
+ * splits (batch-split) or the same held-out rows (holdout). One report per
+ * learner, in the order given; nothing is saved.
+ */
+export async function compare(options: CompareOptions): Promise<{ reports: TrainReport[]; models: Model[] }> {
+  const specs = options.models.map((m) => (typeof m === 'string' ? { name: m } : m));
+  if (specs.length === 0) fail('--models needs at least one learner');
+  const seen = new Set<string>();
+  for (const spec of specs) {
+    if (seen.has(spec.name)) fail(`--models ${spec.name}: listed twice; each learner once`);
+    seen.add(spec.name);
+  }
+  const runs = await runLearners(options, specs, null);
+  return { reports: runs.map((r) => r.report), models: runs.map((r) => r.model) };
+}
+
+/** What one protocol run gives back, whichever the protocol. */
+interface Outcome {
+  rows: number;
+  trainRows: number;
+  testRows: number;
+  correct: number;
+  batches: BatchResult[];
+  unscoredBatches: number;
+  meanAccuracy: number | null;
+  stdAccuracy: number | null;
+  drifts: number[];
+  warnings: number[];
+  metrics: MetricsSummary;
+  accuracyInterval: ConfidenceInterval | null;
+  curve: CurvePoint[];
+}
+
+/** Checks the holdout options: valid values, and only with the holdout protocol. */
+function holdoutSettings(options: TrainOptions, protocol: Protocol): HoldoutSettings | null {
+  const flags = { holdoutRows: '--holdout-rows', holdoutEvery: '--holdout-every', holdoutSampleFrom: '--holdout-sample-from' } as const;
+  const given = (Object.keys(flags) as (keyof typeof flags)[]).filter((k) => options[k] !== undefined);
+  if (protocol !== 'holdout') {
+    if (given.length > 0) fail(`${flags[given[0]]} (${given[0]}) applies to --protocol holdout only`);
+    return null;
+  }
+  if (options.drift !== undefined) fail('--drift applies to --protocol batch-split or prequential: holdout scores the same held-out rows again and again, not a stream of errors');
+  const rows = options.holdoutRows ?? DEFAULTS.holdoutRows;
+  const every = options.holdoutEvery ?? DEFAULTS.holdoutEvery;
+  for (const [key, v] of [['holdoutRows', rows], ['holdoutEvery', every], ['holdoutSampleFrom', options.holdoutSampleFrom]] as const) {
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) fail(`${flags[key]} (${key}) must be an integer of at least 1, got ${v}`);
+  }
+  const from = options.holdoutSampleFrom;
+  if (from !== undefined && from < rows) fail(`--holdout-sample-from (holdoutSampleFrom) ${from} must be at least --holdout-rows (${rows})`);
+  return { mode: from === undefined ? 'first' : 'sample', rows, fromRows: from ?? rows, every };
+}
+
+/** The shared run behind train and compare; `out` 'default' means models/<dataset>-<learner>. */
+async function runLearners(
+  options: TrainOptions,
+  learners: readonly LearnerSpec[],
+  out: string | null,
+): Promise<{ report: TrainReport; model: Model }[]> {
   const seed = options.seed ?? DEFAULTS.seed;
   const batchSize = options.batchSize ?? DEFAULTS.batchSize;
   const testSize = options.testSize ?? DEFAULTS.testSize;
   checkSettings({ seed, batchSize, testSize });
-  const learnerName = options.model ?? DEFAULT_LEARNER;
-  const params = resolveParams(learnerDefinition(learnerName), options.params);
+  const resolved = learners.map((l) => ({ name: l.name, params: resolveParams(learnerDefinition(l.name), l.params) }));
 
   const protocol = options.protocol ?? 'batch-split';
   if (!protocols.includes(protocol)) fail(`unknown protocol "${protocol}" (protocols: ${protocols.join(', ')})`);
   checkCurveOptions(options, protocol);
-  const detector = options.drift ? createDetector(options.drift, options.driftParams) : undefined;
+  const holdout = holdoutSettings(options, protocol);
+  const sizeEvery = options.sizeEvery ?? DEFAULTS.sizeEvery;
+  if (!(Number.isInteger(sizeEvery) && sizeEvery >= 1)) fail(`--size-every (sizeEvery) must be an integer of at least 1, got ${sizeEvery}`);
+  const detectors = resolved.map(() => (options.drift ? createDetector(options.drift, options.driftParams) : undefined));
   checkSourceOptions(options);
   const given = options.preprocess ? givenSteps(options.preprocess) : null;
   if (given) withStepParams(given, options.preprocessParams);
@@ -293,8 +384,8 @@ export async function train(options: TrainOptions = {}): Promise<{ report: Train
   const started = performance.now();
   const source = await openSource(options, seed);
   // The schema (categorical columns, missing values) is known once the source is open, before training (auto has read ahead).
-  const steps = withStepParams(given ?? defaultSteps(learnerName, source.schema, params), options.preprocessParams);
-  const outDir = options.out === null ? null : (options.out ?? join('models', `${source.name}-${learnerName}`));
+  const steps = resolved.map((l) => withStepParams(given ?? defaultSteps(l.name, source.schema, l.params), options.preprocessParams));
+  const outDir = out === null ? null : out === 'default' ? join('models', `${source.name}-${resolved[0].name}`) : out;
   if (outDir !== null) await assertModelDirWritable(outDir);
   const synthetic = options.data?.startsWith(SYNTH_PREFIX) ?? false;
   const buffer = options.shuffleBuffer ?? null;
@@ -302,101 +393,128 @@ export async function train(options: TrainOptions = {}): Promise<{ report: Train
   if (buffer !== null && options.shuffle === false) fail('--shuffle-buffer and --no-shuffle (shuffleBuffer and shuffle: false) contradict each other: give one');
   const shuffled = buffer !== null || (options.shuffle ?? (protocol === 'batch-split' && !synthetic));
 
-  let model: Model | undefined;
   const cols = source.schema.features.length;
   const rows = !shuffled ? source.rows() : buffer !== null ? shuffleBuffer(source.rows(), buffer, seed) : shuffle(source.rows(), seed);
-  // Made at the first batch: after an exact shuffle every row has been read, so every class is known.
-  const makeModel = async (_first: Batch) => (model = await Model.create(learnerName, source.schema, { params, seed, steps }));
-  let outcome: {
-    rows: number;
-    trainRows: number;
-    testRows: number;
-    correct: number;
-    batches: BatchResult[];
-    unscoredBatches: number;
-    meanAccuracy: number | null;
-    stdAccuracy: number | null;
-    drifts: number[];
-    warnings: number[];
-    metrics: MetricsSummary;
-    accuracyInterval: ConfidenceInterval | null;
-    curve: CurvePoint[];
-  };
-  if (protocol === 'batch-split') {
-    outcome = { ...(await evaluateBatchSplit(batches(rows, batchSize, cols), makeModel, { testSize, seed, onBatch: options.onBatch, drift: detector })), curve: [] };
-  } else {
-    const stream = batches(rows, 1024, cols);
-    const first = await stream.next();
-    if (first.done) fail('the data has no rows');
-    const learner = await makeModel(first.value);
-    async function* all() {
-      yield first.value as Batch;
-      yield* stream;
+  const size = protocol === 'batch-split' ? batchSize : 1024;
+  const stream = counted(batches(rows, size, cols), options.onRows);
+  const branches = resolved.length === 1 ? [stream] : tee(stream, resolved.length);
+  // Progress callbacks are for a single learner's run (train); compare reports at the end.
+  const single = resolved.length === 1;
+
+  const runOne = async (i: number): Promise<{ outcome: Outcome; model: Model; timed: TimedModel; modelSize: ModelSizePoint[] }> => {
+    let model: Model | undefined;
+    let timed: TimedModel | undefined;
+    // Made at the first batch: after an exact shuffle every row has been read, so every class is known.
+    const makeModel = async (): Promise<TimedModel> => {
+      model = await Model.create(resolved[i].name, source.schema, { params: resolved[i].params, seed, steps: steps[i] });
+      return (timed = new TimedModel(model));
+    };
+    const sizes = new ModelSizeTracker(sizeEvery, () => (model ? savedModelBytes(model) : Promise.resolve(0)));
+    const input = sizes.watch(branches[i]);
+    let outcome: Outcome;
+    if (protocol === 'batch-split') {
+      const r = await evaluateBatchSplit(input, makeModel, { testSize, seed, onBatch: single ? options.onBatch : undefined, drift: detectors[i] });
+      outcome = { ...r, curve: [] };
+    } else if (protocol === 'holdout' && holdout) {
+      const r = await periodicHoldout(input, makeModel, {
+        rows: holdout.rows,
+        every: holdout.every,
+        sampleFrom: holdout.mode === 'sample' ? holdout.fromRows : undefined,
+        seed,
+        onEvaluation: single ? options.onEvaluation : undefined,
+        names: { rows: '--holdout-rows', every: '--holdout-every', sampleFrom: '--holdout-sample-from' },
+      });
+      outcome = { ...r, batches: [], unscoredBatches: 0, meanAccuracy: null, stdAccuracy: null, accuracyInterval: null, drifts: [], warnings: [] };
+    } else {
+      const iterator = input[Symbol.asyncIterator]();
+      const first = await iterator.next();
+      if (first.done) fail('the data has no rows');
+      const learner = await makeModel();
+      async function* all(): AsyncGenerator<Batch> {
+        yield first.value as Batch;
+        for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+      }
+      const r = await prequential(all(), learner, {
+        drift: detectors[i],
+        onProgress: single ? options.onProgress : undefined,
+        progressEvery: options.progressEvery,
+        curveEvery: options.curveEvery,
+        window: options.window,
+        fading: options.fading,
+      });
+      outcome = { ...r, trainRows: r.rows, testRows: r.rows, batches: [], unscoredBatches: 0, meanAccuracy: null, stdAccuracy: null, accuracyInterval: null };
     }
-    const r = await prequential(all(), learner, {
-      drift: detector,
-      onProgress: options.onProgress,
-      progressEvery: options.progressEvery,
-      curveEvery: options.curveEvery,
-      window: options.window,
-      fading: options.fading,
-    });
-    outcome = { ...r, trainRows: r.rows, testRows: r.rows, batches: [], unscoredBatches: 0, meanAccuracy: null, stdAccuracy: null, accuracyInterval: null };
-  }
+    if (!model || !timed) fail('the data has no rows');
+    return { outcome, model, timed, modelSize: await sizes.finish() };
+  };
+  const runs = await Promise.all(resolved.map((_, i) => runOne(i)));
   const wallSeconds = (performance.now() - started) / 1000;
-  if (!model) fail('the data has no rows');
-  const accuracy = outcome.testRows > 0 ? outcome.correct / outcome.testRows : NaN;
 
-  model.summary = {
-    dataset: source.name,
-    protocol,
-    rows: outcome.rows,
-    batches: outcome.batches.length,
-    accuracy,
-    meanAccuracy: outcome.meanAccuracy,
-    stdAccuracy: outcome.stdAccuracy,
-    seed,
-    batchSize,
-    testSize,
-    trainedAt: new Date().toISOString(),
-  };
-  if (outDir !== null) await saveModel(model, outDir);
+  const results: { report: TrainReport; model: Model }[] = [];
+  for (const [i, { outcome, model, timed, modelSize }] of runs.entries()) {
+    const accuracy = outcome.testRows > 0 ? outcome.correct / outcome.testRows : NaN;
+    model.summary = {
+      dataset: source.name,
+      protocol,
+      rows: outcome.rows,
+      batches: outcome.batches.length,
+      accuracy,
+      meanAccuracy: outcome.meanAccuracy,
+      stdAccuracy: outcome.stdAccuracy,
+      seed,
+      batchSize,
+      testSize,
+      trainedAt: new Date().toISOString(),
+    };
+    if (outDir !== null) await saveModel(model, outDir);
+    const report: TrainReport = {
+      dataset: source.name,
+      model: resolved[i].name,
+      params: resolved[i].params,
+      preprocessing: model.preprocessing,
+      backend: model.backend,
+      protocol,
+      seed,
+      shuffled,
+      shuffleBuffer: buffer,
+      batchSize,
+      testSize,
+      features: cols,
+      classes: [...source.schema.classes],
+      rows: outcome.rows,
+      trainRows: outcome.trainRows,
+      testRows: outcome.testRows,
+      scoredRows: outcome.testRows,
+      accuracy,
+      batches: outcome.batches,
+      unscoredBatches: outcome.unscoredBatches,
+      meanAccuracy: outcome.meanAccuracy,
+      stdAccuracy: outcome.stdAccuracy,
+      driftDetector: options.drift ?? null,
+      drifts: outcome.drifts,
+      warnings: outcome.warnings,
+      metrics: outcome.metrics,
+      accuracyInterval: outcome.accuracyInterval,
+      curve: outcome.curve,
+      holdout,
+      modelSize,
+      wallSeconds,
+      rowsPerSecond: outcome.rows / wallSeconds,
+      modelSeconds: timed.seconds,
+      modelPath: outDir,
+      skippedRows: source.skipped ?? 0,
+    };
+    results.push({ report, model });
+  }
+  return results;
+}
 
-  const report: TrainReport = {
-    dataset: source.name,
-    model: learnerName,
-    params,
-    preprocessing: model.preprocessing,
-    backend: model.backend,
-    protocol,
-    seed,
-    shuffled,
-    shuffleBuffer: buffer,
-    batchSize,
-    testSize,
-    features: cols,
-    classes: [...source.schema.classes],
-    rows: outcome.rows,
-    trainRows: outcome.trainRows,
-    testRows: outcome.testRows,
-    scoredRows: outcome.testRows,
-    accuracy,
-    batches: outcome.batches,
-    unscoredBatches: outcome.unscoredBatches,
-    meanAccuracy: outcome.meanAccuracy,
-    stdAccuracy: outcome.stdAccuracy,
-    driftDetector: options.drift ?? null,
-    drifts: outcome.drifts,
-    warnings: outcome.warnings,
-    metrics: outcome.metrics,
-    accuracyInterval: outcome.accuracyInterval,
-    curve: outcome.curve,
-    holdout: null,
-    modelSize: [],
-    wallSeconds,
-    rowsPerSecond: outcome.rows / wallSeconds,
-    modelPath: outDir,
-    skippedRows: source.skipped ?? 0,
-  };
-  return { report, model };
+/** Passes batches on, telling `onRows` the rows handed on so far. */
+async function* counted(batches: AsyncIterable<Batch>, onRows?: (rows: number) => void): AsyncGenerator<Batch> {
+  let rows = 0;
+  for await (const batch of batches) {
+    rows += batch.x.rows;
+    onRows?.(rows);
+    yield batch;
+  }
 }

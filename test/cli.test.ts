@@ -254,14 +254,16 @@ describe('streamlearn train --format markdown', () => {
     expect(cells).toHaveLength(9);
     expect(cells.reduce((a, b) => a + b, 0)).toBe(38);
     // One table row per batch.
-    const batches = md.split('## Per-batch accuracy')[1].split('\n').filter((l) => /^\| \d+ \|/.test(l));
+    const batches = md.split('## Per-batch accuracy')[1].split('## Model size')[0].split('\n').filter((l) => /^\| \d+ \|/.test(l));
     expect(batches).toHaveLength(10);
+    // Iris is smaller than --size-every: one size, at the end.
+    expect(md.split('## Model size')[1]).toMatch(/^\s*\| rows \| bytes \|\n\| --- \| --- \|\n\| 150 \| \d+ \|\n/);
   });
 
   it('shows the learning curve for prequential runs', () => {
     const r = runCli(['train', '--data', 'synth:sea', '--rows', '3000', '--protocol', 'prequential', '--window', '500', '--format', 'markdown', '--no-save']);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('| rows | accuracy | windowed |');
-    expect(r.stdout.split('## Learning curve')[1].split('\n').filter((l) => /^\| \d+ \|/.test(l))).toHaveLength(3);
+    expect(r.stdout.split('## Learning curve')[1].split('## Model size')[0].split('\n').filter((l) => /^\| \d+ \|/.test(l))).toHaveLength(3);
   });
 });

@@ -27,7 +27,7 @@ async function allRows(source: Source): Promise<Row[]> {
 }
 
 const plain = (rows: Row[]) => rows.map((r) => ({ x: [...r.x], y: r.y }));
-const withoutTimingsAndName = ({ wallSeconds, rowsPerSecond, dataset, ...rest }: TrainReport) => rest;
+const withoutTimingsAndName = ({ wallSeconds, rowsPerSecond, modelSeconds, dataset, ...rest }: TrainReport) => rest;
 const IRIS = join(DATA_DIR, 'iris.csv');
 
 describe('dataFrameSource', () => {

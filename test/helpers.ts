@@ -27,8 +27,12 @@ export function runCli(args: string[], options: { cwd?: string; input?: string }
 }
 
 const made: string[] = [];
-afterEach(() => {
+afterEach(async () => {
   for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+  // runCli blocks the worker (spawnSync). Awaiting a macrotask between tests lets vitest's
+  // messages to the main process through; without it a file of CLI tests can block them
+  // past vitest's fixed 60 s RPC timeout on a slow machine ("Timeout calling onTaskUpdate").
+  await new Promise<void>((resolve) => setImmediate(resolve));
 });
 
 /** A temporary directory, removed after the test. */

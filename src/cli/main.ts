@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { StreamlearnError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
 import { registerCatalogue } from './catalogue.js';
+import { registerCompare } from './compare.js';
 import { registerGenerate } from './generate.js';
 import { registerPredict } from './predict.js';
 import { registerTrain } from './train.js';
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .showSuggestionAfterError();
   registerTrain(program);
+  registerCompare(program);
   registerPredict(program);
   registerGenerate(program);
   registerCatalogue(program);

@@ -1,6 +1,5 @@
 import type { TrainReport } from '../pipeline.js';
-
-const fixed = (v: number | null | undefined, digits = 4): string => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
+import { describeParams, describeProtocol, describeShuffle, fixed, formatMetric, metricLines } from './report-format.js';
 
 /** Escapes what would break a Markdown table cell. */
 function cell(text: string): string {
@@ -23,14 +22,14 @@ export function reportToMarkdown(r: TrainReport): string {
   const settings: string[][] = [
     ['data', `${r.dataset}: ${r.rows} rows, ${r.features} features, ${r.classes.length} classes`],
     ['model', `${r.model}${r.backend ? ` (TensorFlow.js ${r.backend})` : ''}`],
-    ['parameters', Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(', ') || '-'],
+    ['parameters', describeParams(r)],
     ['preprocessing', r.preprocessing.join(', ') || 'none'],
-    ['protocol', r.protocol === 'batch-split' ? `batch-split, batch size ${r.batchSize}, test size ${r.testSize}` : 'prequential (test-then-train)'],
-    ['shuffle', !r.shuffled ? 'none' : r.shuffleBuffer !== null ? `buffer of ${r.shuffleBuffer} rows (approximate)` : 'exact'],
+    ['protocol', describeProtocol(r)],
+    ['shuffle', describeShuffle(r)],
     ['seed', String(r.seed)],
   ];
   const results: string[][] = [
-    ['accuracy (scored rows pooled)', fixed(r.accuracy)],
+    [r.protocol === 'holdout' ? 'accuracy (final model on the held-out rows)' : 'accuracy (scored rows pooled)', fixed(r.accuracy)],
     ['scored rows', String(r.scoredRows)],
   ];
   if (r.meanAccuracy !== null) results.push(['mean per-batch accuracy ± sample std', `${fixed(r.meanAccuracy)} ± ${fixed(r.stdAccuracy)}`]);
@@ -38,15 +37,7 @@ export function reportToMarkdown(r: TrainReport): string {
   if (r.skippedRows > 0) results.push(['bad rows skipped', String(r.skippedRows)]);
   results.push(['wall time', `${r.wallSeconds.toFixed(3)} s (${Math.round(r.rowsPerSecond).toLocaleString('en-US')} rows/s)`]);
   results.push(['model saved', r.modelPath ?? 'no']);
-  const metrics: string[][] = [
-    ['kappa', fixed(m.kappa)],
-    ['kappa-M (against the majority class)', fixed(m.kappaM)],
-    ['kappa-T (against no-change)', fixed(m.kappaT)],
-    ['balanced accuracy', fixed(m.balancedAccuracy)],
-    ['macro precision / recall / F1', `${fixed(m.macro.precision)} / ${fixed(m.macro.recall)} / ${fixed(m.macro.f1)}`],
-    ['micro precision / recall / F1', `${fixed(m.micro.precision)} / ${fixed(m.micro.recall)} / ${fixed(m.micro.f1)}`],
-    ['log loss', fixed(m.logLoss)],
-  ];
+  const metrics: string[][] = metricLines.map((line) => [line.label, formatMetric(line, r)]);
   const perClass = r.classes.map((c, i) => [c, fixed(m.precision[i]), fixed(m.recall[i]), fixed(m.f1[i]), String(m.support[i] ?? 0)]);
   const confusion = r.classes.map((c, i) => [c, ...r.classes.map((_, j) => String(m.confusionMatrix[i]?.[j] ?? 0))]);
   const parts = [
@@ -64,6 +55,9 @@ export function reportToMarkdown(r: TrainReport): string {
   if (r.protocol === 'batch-split') {
     parts.push('## Per-batch accuracy');
     parts.push(table(['batch', 'train rows', 'test rows', 'accuracy'], r.batches.map((b) => [String(b.index), String(b.trainRows), String(b.testRows), b.accuracy === null ? '- (one row: learned, not scored)' : fixed(b.accuracy)])));
+  } else if (r.protocol === 'holdout') {
+    parts.push('## Learning curve (accuracy on the held-out rows)');
+    parts.push(table(['rows learned', 'accuracy'], r.curve.map((p) => [String(p.row), fixed(p.accuracy)])));
   } else if (r.curve.length > 0) {
     parts.push('## Learning curve');
     const hasWindow = r.curve[0].windowAccuracy !== undefined;
@@ -71,9 +65,61 @@ export function reportToMarkdown(r: TrainReport): string {
     const header = ['rows', 'accuracy', ...(hasWindow ? ['windowed'] : []), ...(hasFading ? ['faded'] : [])];
     parts.push(table(header, r.curve.map((p) => [String(p.row), fixed(p.accuracy), ...(hasWindow ? [fixed(p.windowAccuracy)] : []), ...(hasFading ? [fixed(p.fadingAccuracy)] : [])])));
   }
+  if (r.modelSize.length > 0) {
+    parts.push('## Model size');
+    parts.push(table(['rows', 'bytes'], r.modelSize.map((p) => [String(p.row), String(p.bytes)])));
+  }
   if (r.driftDetector) {
     parts.push('## Drift');
     parts.push(`${r.drifts.length} drift${r.drifts.length === 1 ? '' : 's'} detected by ${r.driftDetector}${r.drifts.length ? ` at scored rows ${r.drifts.join(', ')}` : ''}.`);
   }
   return `${parts.join('\n\n')}\n`;
+}
+
+/**
+ * Several learners' reports on the same stream (compare) as one Markdown
+ * document: the shared settings, then one table with a column per learner.
+ */
+export function comparisonToMarkdown(reports: readonly TrainReport[]): string {
+  const first = reports[0];
+  const settings: string[][] = [
+    ['data', `${first.dataset}: ${first.rows} rows, ${first.features} features, ${first.classes.length} classes`],
+    ['protocol', describeProtocol(first)],
+    ['shuffle', describeShuffle(first)],
+    ['seed', String(first.seed)],
+  ];
+  const rows = comparisonRows(reports).map((row) => [row.measure, ...row.values]);
+  return `${[
+    `# streamlearn comparison on ${first.dataset}: ${reports.map((r) => r.model).join(', ')}`,
+    table(['setting', 'value'], settings),
+    '## Side by side',
+    table(['measure', ...reports.map((r) => r.model)], rows),
+  ].join('\n\n')}\n`;
+}
+
+/** The measures compare puts side by side, one value per learner, formatted. */
+export function comparisonRows(reports: readonly TrainReport[]): { measure: string; values: string[] }[] {
+  const row = (measure: string, value: (r: TrainReport) => string) => ({ measure, values: reports.map(value) });
+  const out = [row(first(reports).protocol === 'holdout' ? 'accuracy (held-out rows)' : 'accuracy', (r) => fixed(r.accuracy))];
+  if (reports.some((r) => r.meanAccuracy !== null)) out.push(row('mean per-batch accuracy ± std', (r) => `${fixed(r.meanAccuracy)} ± ${fixed(r.stdAccuracy)}`));
+  out.push(
+    row('kappa', (r) => fixed(r.metrics.kappa)),
+    row('kappa-M', (r) => fixed(r.metrics.kappaM)),
+    row('kappa-T', (r) => fixed(r.metrics.kappaT)),
+    row('balanced accuracy', (r) => fixed(r.metrics.balancedAccuracy)),
+    row('macro F1', (r) => fixed(r.metrics.macro.f1)),
+    row('log loss', (r) => fixed(r.metrics.logLoss)),
+  );
+  if (reports.some((r) => r.driftDetector)) out.push(row('drifts detected', (r) => String(r.drifts.length)));
+  out.push(
+    row('model seconds', (r) => r.modelSeconds.toFixed(3)),
+    row('rows/s (model only)', (r) => Math.round(r.rows / Math.max(r.modelSeconds, 1e-9)).toLocaleString('en-US')),
+    row('model size (bytes)', (r) => String(r.modelSize[r.modelSize.length - 1]?.bytes ?? '-')),
+  );
+  return out;
+}
+
+function first(reports: readonly TrainReport[]): TrainReport {
+  if (reports.length === 0) throw new RangeError('a comparison needs at least one report');
+  return reports[0];
 }

@@ -76,3 +76,18 @@ export async function writeFileSynced(path: string, data: string | Uint8Array): 
     await handle.close();
   }
 }
+
+/**
+ * Writes a file whole or not at all: into a temporary sibling, flushed, then
+ * renamed over `path`. A reader never sees a half-written report.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = temporarySibling(path);
+  try {
+    await writeFileSynced(tmp, data);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}

@@ -76,6 +76,27 @@ export function assertModelDirWritable(dir: string, flag = '--out'): Promise<voi
  */
 export async function saveModel(model: Model, dir: string): Promise<void> {
   await assertModelDirWritable(dir);
+  const { files, manifest } = await modelFiles(model);
+  await replaceDirAtomic(dir, async (tmp) => {
+    for (const [name, data] of Object.entries(files)) await writeFileSynced(join(tmp, name), data);
+    await writeFileSynced(join(tmp, MANIFEST_FILE), manifest);
+  });
+}
+
+/**
+ * The size in bytes of the model as saveModel writes it (state files and
+ * manifest): the model's size as the reports give it over time.
+ */
+export async function savedModelBytes(model: Model): Promise<number> {
+  // Checksums have a fixed length, so the size needs no hashing.
+  const { files, manifest } = await modelFiles(model, false);
+  let bytes = Buffer.byteLength(manifest);
+  for (const data of Object.values(files)) bytes += data.byteLength;
+  return bytes;
+}
+
+/** What saveModel writes: the state files and the manifest's text. */
+async function modelFiles(model: Model, hash = true): Promise<{ files: Record<string, Uint8Array>; manifest: string }> {
   const state = await model.learner.saveState();
   const files: Record<string, Uint8Array> = {
     [STATE_FILE]: new TextEncoder().encode(JSON.stringify(state.json)),
@@ -98,12 +119,9 @@ export async function saveModel(model: Model, dir: string): Promise<void> {
     preprocessing: model.steps.map((step) => ({ name: step.name, params: { ...step.params }, state: step.getState() })),
     summary: model.summary,
     backend: model.backend,
-    files: Object.fromEntries(Object.entries(files).map(([name, data]) => [name, { sha256: sha256(data), bytes: data.byteLength }])),
+    files: Object.fromEntries(Object.entries(files).map(([name, data]) => [name, { sha256: hash ? sha256(data) : '0'.repeat(64), bytes: data.byteLength }])),
   };
-  await replaceDirAtomic(dir, async (tmp) => {
-    for (const [name, data] of Object.entries(files)) await writeFileSynced(join(tmp, name), data);
-    await writeFileSynced(join(tmp, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
-  });
+  return { files, manifest: JSON.stringify(manifest, null, 2) + '\n' };
 }
 
 /** Reads and checks a model directory's manifest, failing with one line naming the fault. */
