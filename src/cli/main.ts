@@ -4,6 +4,7 @@ import { VERSION } from '../core/version.js';
 import { registerCatalogue } from './catalogue.js';
 import { registerGenerate } from './generate.js';
 import { registerPredict } from './predict.js';
+import { registerServe } from './serve.js';
 import { registerTrain } from './train.js';
 
 export function buildProgram(): Command {
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .showSuggestionAfterError();
   registerTrain(program);
   registerPredict(program);
+  registerServe(program);
   registerGenerate(program);
   registerCatalogue(program);
   for (const command of program.commands) command.exitOverride();
