@@ -114,3 +114,10 @@ export {
   type ModelSizePoint,
   type HoldoutSettings,
 } from './pipeline.js';
+
+// Serving: a saved model over HTTP, learning online with a write-ahead log.
+export { createServer, type ModelServer, type HealthBody } from './serve/app.js';
+export { SERVE_DEFAULTS, type ServeOptions } from './serve/options.js';
+export { ModelHost, type LearnResult, type ModelInfo, type UpdateCounts } from './serve/host.js';
+export { recoverModel, type RecoveredModel, type RecoverOptions } from './serve/recover.js';
+export { LEARN_LOG_FILE, type LogReplay, type FeatureValue, type RecordRow } from './serve/learn-log.js';

@@ -5,6 +5,7 @@ import { registerCatalogue } from './catalogue.js';
 import { registerCompare } from './compare.js';
 import { registerGenerate } from './generate.js';
 import { registerPredict } from './predict.js';
+import { registerServe } from './serve.js';
 import { registerTrain } from './train.js';
 
 export function buildProgram(): Command {
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerCompare(program);
   registerPredict(program);
+  registerServe(program);
   registerGenerate(program);
   registerCatalogue(program);
   for (const command of program.commands) command.exitOverride();

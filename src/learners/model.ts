@@ -238,4 +238,78 @@ export class Model {
   dispose(): void {
     this.learner.dispose?.();
   }
+
+  /**
+   * Learns from plain objects of feature name to value, each with its label
+   * under the schema's label name (a string, or a number read as its
+   * decimal name): the online counterpart of predictRecords, for programs
+   * that feed a model labelled rows (the server's POST /learn). Values are
+   * read as predictRecords reads them. A label the model has not seen
+   * becomes a new class at the end of schema.classes (learners take labels
+   * at or past nClasses, as mid-stream in training) unless
+   * `newClasses: false`, which refuses it; a category name not seen before
+   * is appended to the feature's categories, as the training sources do, so
+   * it keeps its code when the model is saved and loaded. Every row is
+   * checked before any is learned or any class or category added, so a bad
+   * row fails the call (naming the row and field) and changes nothing.
+   * Returns the classes added, in order.
+   */
+  async learnRecords(records: readonly Readonly<Record<string, unknown>>[], options: { newClasses?: boolean } = {}): Promise<string[]> {
+    const { features, label, classes } = this.schema;
+    const d = features.length;
+    const categorical = this.schema.categories ?? [];
+    const missing = this.acceptsMissing;
+    const data = new Float64Array(records.length * d);
+    const y = new Int32Array(records.length);
+    const classIndex = new Map(classes.map((c, i) => [c, i]));
+    const addedClasses: string[] = [];
+    // Per categorical feature, names first seen in these records, in order; committed only once every row is good.
+    const addedCategories = categorical.map((names) => (names ? new Map<string, number>() : null));
+    records.forEach((record, r) => {
+      features.forEach((f, j) => {
+        const v = record[f];
+        if (v === undefined) fail(`row ${r}: feature "${f}" is missing`);
+        const names = categorical[j];
+        const isMissing = v === null || (typeof v === 'number' && Number.isNaN(v)) || (names !== null && names !== undefined && typeof v === 'string' && v.trim() === '');
+        if (isMissing) {
+          if (!missing) fail(`row ${r}: feature "${f}" must be ${names ? 'a category name' : 'a finite number'} (the model does not accept missing values)`);
+          data[r * d + j] = NaN;
+          return;
+        }
+        if (names) {
+          if (typeof v !== 'string' && !(typeof v === 'number' && Number.isFinite(v))) fail(`row ${r}: feature "${f}" must be a category name${missing ? ' or null' : ''}`);
+          const name = String(v).trim();
+          let code = names.indexOf(name);
+          if (code < 0) {
+            const added = addedCategories[j]!;
+            code = added.get(name) ?? names.length + added.size;
+            added.set(name, code);
+          }
+          data[r * d + j] = code;
+          return;
+        }
+        if (typeof v !== 'number' || !Number.isFinite(v)) fail(`row ${r}: feature "${f}" must be a finite number${missing ? ' or null' : ''}`);
+        data[r * d + j] = v;
+      });
+      const raw = record[label];
+      if (raw === undefined || raw === null) fail(`row ${r}: label "${label}" is missing`);
+      if (typeof raw !== 'string' && !(typeof raw === 'number' && Number.isFinite(raw))) fail(`row ${r}: label "${label}" must be a class name (a string)`);
+      const name = String(raw).trim();
+      if (name === '') fail(`row ${r}: label "${label}" is empty`);
+      let index = classIndex.get(name);
+      if (index === undefined) {
+        if (options.newClasses === false) fail(`row ${r}: label "${label}": "${name}" is not one of the model's classes (${classes.join(', ')})`);
+        index = classes.length + addedClasses.length;
+        classIndex.set(name, index);
+        addedClasses.push(name);
+      }
+      y[r] = index;
+    });
+    classes.push(...addedClasses);
+    addedCategories.forEach((added, j) => {
+      if (added) categorical[j]!.push(...added.keys());
+    });
+    await this.learn({ x: { data, rows: records.length, cols: d }, y });
+    return addedClasses;
+  }
 }
