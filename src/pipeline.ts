@@ -16,7 +16,8 @@ import { defaultSteps, Model } from './learners/model.js';
 import { learnerDefinition } from './learners/registry.js';
 import { resolveParams } from './core/params.js';
 import { resolveStepParams, transformerDefinition, transformerNames, type StepSpec } from './preprocess/registry.js';
-import { assertModelDirWritable, saveModel } from './persist/model-dir.js';
+import { openBrokerSource, settleSource, type JetStreamSourceOptions } from './broker/source.js';
+import { assertModelOutWritable, saveModelTo } from './broker/registry.js';
 import { batches } from './stream/batch.js';
 import { shuffle, shuffleBuffer } from './stream/shuffle.js';
 
@@ -67,8 +68,11 @@ export interface TrainOptions {
   readonly curveEvery?: number;
   readonly window?: number;
   readonly fading?: number;
-  /** Where the model is saved; default models/<dataset>-<model>; null saves nothing. */
+  /** Where the model is saved; default models/<dataset>-<model>; nats://HOST:PORT/BUCKET/NAME saves to the registry; null saves nothing. */
   readonly out?: string | null;
+  /** A JetStream stream, nats://HOST:PORT/STREAM, instead of the other sources; read with `broker`'s options (see jetStreamSource). */
+  readonly source?: string;
+  readonly broker?: JetStreamSourceOptions;
   /** Called after each batch. */
   readonly onBatch?: (result: BatchResult) => void;
   /** CSV or DataFrame only: feature columns read as categories, or 'auto' to infer them (see CsvSourceOptions, DataFrameSourceOptions). */
@@ -199,6 +203,7 @@ function checkCurveOptions(options: TrainOptions, protocol: Protocol): void {
 }
 
 async function openSource(options: TrainOptions, seed: number): Promise<Source> {
+  if (options.source !== undefined) return openBrokerSource(options);
   if (options.dataFrame !== undefined) {
     if (options.data !== undefined || options.dataset !== undefined) fail('give one source: a DataFrame, a data file or a bundled data set, not more');
     if (!options.label) fail('a DataFrame needs its label column (label)');
@@ -295,7 +300,7 @@ export async function train(options: TrainOptions = {}): Promise<{ report: Train
   // The schema (categorical columns, missing values) is known once the source is open, before training (auto has read ahead).
   const steps = withStepParams(given ?? defaultSteps(learnerName, source.schema, params), options.preprocessParams);
   const outDir = options.out === null ? null : (options.out ?? join('models', `${source.name}-${learnerName}`));
-  if (outDir !== null) await assertModelDirWritable(outDir);
+  if (outDir !== null) await assertModelOutWritable(outDir);
   const synthetic = options.data?.startsWith(SYNTH_PREFIX) ?? false;
   const buffer = options.shuffleBuffer ?? null;
   if (buffer !== null && !(Number.isInteger(buffer) && buffer >= 1)) fail(`shuffleBuffer (--shuffle-buffer) must be an integer of at least 1, got ${buffer}`);
@@ -360,7 +365,8 @@ export async function train(options: TrainOptions = {}): Promise<{ report: Train
     testSize,
     trainedAt: new Date().toISOString(),
   };
-  if (outDir !== null) await saveModel(model, outDir);
+  if (outDir !== null) await saveModelTo(model, outDir);
+  await settleSource(source, outDir !== null);
 
   const report: TrainReport = {
     dataset: source.name,

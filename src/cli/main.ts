@@ -3,8 +3,11 @@ import { StreamlearnError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
 import { registerCatalogue } from './catalogue.js';
 import { registerGenerate } from './generate.js';
+import { registerMerge } from './merge.js';
 import { registerPredict } from './predict.js';
+import { registerPublish } from './publish.js';
 import { registerTrain } from './train.js';
+import { registerWorker } from './worker.js';
 
 export function buildProgram(): Command {
   const program = new Command('streamlearn')
@@ -16,6 +19,9 @@ export function buildProgram(): Command {
   registerPredict(program);
   registerGenerate(program);
   registerCatalogue(program);
+  registerPublish(program);
+  registerWorker(program);
+  registerMerge(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

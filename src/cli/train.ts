@@ -8,6 +8,7 @@ import { transformerNames } from '../preprocess/registry.js';
 import { checkSettings, DEFAULT_DATASET, DEFAULT_LEARNER, DEFAULTS, protocols, train, type Protocol, type TrainReport } from '../pipeline.js';
 import { formatCount, formatRow } from './format.js';
 import { choiceArg, integerArg, numberArg, paramArg } from './options.js';
+import { addBrokerTrainOptions, brokerTrainOptions, type BrokerTrainFlags } from '../broker/cli-options.js';
 
 /** `--categorical a,b` or `--categorical auto`. */
 function categoricalArg(value: string): string[] | 'auto' {
@@ -41,7 +42,7 @@ function stepParamArg(value: string, previous: Record<string, Record<string, str
   return { ...previous, [step]: { ...previous[step], [value.slice(dot + 1, eq).trim()]: value.slice(eq + 1).trim() } };
 }
 
-interface TrainFlags {
+interface TrainFlags extends BrokerTrainFlags {
   dataset?: string;
   data?: string;
   label?: string;
@@ -78,8 +79,7 @@ interface TrainFlags {
 const WIDTHS = [5, 5, 4, 8];
 
 export function registerTrain(program: Command): void {
-  program
-    .command('train')
+  addBrokerTrainOptions(program.command('train'))
     .description('stream a data set in shuffled batches, fit an incremental classifier per batch, report and save it')
     .option('--dataset <name>', `a bundled data set (see "streamlearn datasets"; default ${DEFAULT_DATASET})`)
     .option('--data <file>', 'a CSV or JSON lines file instead (gzip is unzipped; - reads stdin; needs --label), or synth:SPEC for a generated stream')
@@ -120,7 +120,7 @@ export function registerTrain(program: Command): void {
       const onBatch = (b: BatchResult): void => {
         if (!table) return;
         if (!headerShown) {
-          const source = flags.data ?? flags.dataset ?? DEFAULT_DATASET;
+          const source = flags.source ?? flags.data ?? flags.dataset ?? DEFAULT_DATASET;
           process.stdout.write(
             `streamlearn train: ${source}, model ${flags.model}, seed ${flags.seed}, batch size ${flags.batchSize}, test size ${flags.testSize}\n\n` +
               `${formatRow(['batch', 'train', 'test', 'accuracy'], WIDTHS)}\n`,
@@ -135,7 +135,7 @@ export function registerTrain(program: Command): void {
         if (!table) return;
         // The title waits for the first rows, so input that fails at once prints nothing on stdout.
         if (!progressShown) {
-          process.stdout.write(`streamlearn train: ${flags.data ?? flags.dataset ?? DEFAULT_DATASET}, model ${flags.model}, prequential, seed ${flags.seed}\n\n`);
+          process.stdout.write(`streamlearn train: ${flags.source ?? flags.data ?? flags.dataset ?? DEFAULT_DATASET}, model ${flags.model}, prequential, seed ${flags.seed}\n\n`);
           process.stdout.write(`${formatRow(['rows', 'accuracy'], [12, 8])}\n`);
           progressShown = true;
         }
@@ -143,6 +143,7 @@ export function registerTrain(program: Command): void {
       };
       let firstSkipped: string | undefined;
       const { report, model } = await train({
+        ...brokerTrainOptions(flags),
         dataset: flags.dataset,
         data: flags.data,
         label: flags.label,
