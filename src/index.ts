@@ -121,3 +121,49 @@ export { SERVE_DEFAULTS, type ServeOptions } from './serve/options.js';
 export { ModelHost, type LearnResult, type ModelInfo, type UpdateCounts } from './serve/host.js';
 export { recoverModel, type RecoveredModel, type RecoverOptions } from './serve/recover.js';
 export { LEARN_LOG_FILE, type LogReplay, type FeatureValue, type RecordRow } from './serve/learn-log.js';
+// broker: NATS JetStream sources, publishing, workers, the model registry; merging replicas
+export { isNatsUrl, parseStreamUrl, parseModelRef, DEFAULT_NATS_PORT, type NatsServer, type StreamUrl, type ModelRef } from './broker/url.js';
+export {
+  connectBroker,
+  retrying,
+  isTransient,
+  backoffMs,
+  stderrReporter,
+  silentReporter,
+  DEFAULT_CONNECT_TIMEOUT_S,
+  type Broker,
+  type BrokerConnectOptions,
+  type Reporter,
+  type RetryOptions,
+} from './broker/connection.js';
+export { publishRows, subjectMatches, DEFAULT_SYNTH_ROWS, type PublishOptions, type PublishResult } from './broker/publish.js';
+export { AsyncPublisher, type AsyncPublisherOptions } from './broker/async-publish.js';
+export {
+  readStreamFormat,
+  writeStreamFormat,
+  deleteStreamFormat,
+  STREAM_FORMATS_BUCKET,
+  rowEncodings,
+  type StreamFormat,
+  type RowEncoding,
+} from './broker/stream-format.js';
+export { jetStreamSource, settleSource, TRAIN_ACK_WAIT_S, type JetStreamSource, type JetStreamSourceOptions } from './broker/source.js';
+export { runWorker, toRanges, WORKER_DEFAULTS, type WorkerOptions, type WorkerSummary } from './broker/worker.js';
+export {
+  saveModelTo,
+  loadModelFrom,
+  loadModelVersion,
+  watchRegistry,
+  putReplica,
+  loadReplicas,
+  assertModelOutWritable,
+  DEFAULT_KEEP,
+  type RegistryVersion,
+  type RegistryOptions,
+  type RegistryWatch,
+  type NewVersionHandler,
+  type SavedModel,
+  type LoadedModel,
+} from './broker/registry.js';
+export { createProgress, type Progress, type ProgressOptions } from './broker/progress.js';
+export { mergeModels, mergeKinds, allocateSlots, type MergeInput, type MergeOutcome, type MergeKind } from './learners/merge.js';

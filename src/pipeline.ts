@@ -21,7 +21,9 @@ import { learnerDefinition } from './learners/registry.js';
 export type { ModelSizePoint };
 import { resolveParams } from './core/params.js';
 import { resolveStepParams, transformerDefinition, transformerNames, type StepSpec } from './preprocess/registry.js';
-import { assertModelDirWritable, saveModel, savedModelBytes } from './persist/model-dir.js';
+import { savedModelBytes } from './persist/model-dir.js';
+import { openBrokerSource, settleSource, type JetStreamSourceOptions } from './broker/source.js';
+import { assertModelOutWritable, saveModelTo } from './broker/registry.js';
 import { batches } from './stream/batch.js';
 import { shuffle, shuffleBuffer } from './stream/shuffle.js';
 
@@ -84,8 +86,11 @@ export interface TrainOptions {
   readonly onRows?: (rows: number) => void;
   /** The model's size (saved bytes) is measured every this many rows (default 100,000, as MOA's sample frequency) and at the end. */
   readonly sizeEvery?: number;
-  /** Where the model is saved; default models/<dataset>-<model>; null saves nothing. */
+  /** Where the model is saved; default models/<dataset>-<model>; nats://HOST:PORT/BUCKET/NAME saves to the registry; null saves nothing. */
   readonly out?: string | null;
+  /** A JetStream stream, nats://HOST:PORT/STREAM, instead of the other sources; read with `broker`'s options (see jetStreamSource). */
+  readonly source?: string;
+  readonly broker?: JetStreamSourceOptions;
   /** Called after each batch. */
   readonly onBatch?: (result: BatchResult) => void;
   /** CSV or DataFrame only: feature columns read as categories, or 'auto' to infer them (see CsvSourceOptions, DataFrameSourceOptions). */
@@ -210,6 +215,7 @@ function checkCurveOptions(options: TrainOptions, protocol: Protocol): void {
 }
 
 async function openSource(options: TrainOptions, seed: number): Promise<Source> {
+  if (options.source !== undefined) return openBrokerSource(options);
   if (options.dataFrame !== undefined) {
     if (options.data !== undefined || options.dataset !== undefined) fail('give one source: a DataFrame, a data file or a bundled data set, not more');
     if (!options.label) fail('a DataFrame needs its label column (label)');
@@ -386,7 +392,7 @@ async function runLearners(
   // The schema (categorical columns, missing values) is known once the source is open, before training (auto has read ahead).
   const steps = resolved.map((l) => withStepParams(given ?? defaultSteps(l.name, source.schema, l.params), options.preprocessParams));
   const outDir = out === null ? null : out === 'default' ? join('models', `${source.name}-${resolved[0].name}`) : out;
-  if (outDir !== null) await assertModelDirWritable(outDir);
+  if (outDir !== null) await assertModelOutWritable(outDir);
   const synthetic = options.data?.startsWith(SYNTH_PREFIX) ?? false;
   const buffer = options.shuffleBuffer ?? null;
   if (buffer !== null && !(Number.isInteger(buffer) && buffer >= 1)) fail(`shuffleBuffer (--shuffle-buffer) must be an integer of at least 1, got ${buffer}`);
@@ -466,7 +472,7 @@ async function runLearners(
       testSize,
       trainedAt: new Date().toISOString(),
     };
-    if (outDir !== null) await saveModel(model, outDir);
+    if (outDir !== null) await saveModelTo(model, outDir);
     const report: TrainReport = {
       dataset: source.name,
       model: resolved[i].name,
@@ -506,6 +512,8 @@ async function runLearners(
     };
     results.push({ report, model });
   }
+  // A broker source acknowledges its messages once the model that learned them is saved, else hands them back.
+  await settleSource(source, outDir !== null);
   return results;
 }
 

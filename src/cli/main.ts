@@ -4,9 +4,12 @@ import { VERSION } from '../core/version.js';
 import { registerCatalogue } from './catalogue.js';
 import { registerCompare } from './compare.js';
 import { registerGenerate } from './generate.js';
+import { registerMerge } from './merge.js';
 import { registerPredict } from './predict.js';
 import { registerServe } from './serve.js';
+import { registerPublish } from './publish.js';
 import { registerTrain } from './train.js';
+import { registerWorker } from './worker.js';
 
 export function buildProgram(): Command {
   const program = new Command('streamlearn')
@@ -20,6 +23,9 @@ export function buildProgram(): Command {
   registerServe(program);
   registerGenerate(program);
   registerCatalogue(program);
+  registerPublish(program);
+  registerWorker(program);
+  registerMerge(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -4,7 +4,7 @@ import { csvFeatureRows, type FeatureRow } from '../data/csv.js';
 import { inputFormatOf, inputFormats, type InputFormat } from '../data/file-source.js';
 import { jsonlFeatureRows } from '../data/jsonl.js';
 import type { Model } from '../learners/model.js';
-import { loadModel } from '../persist/model-dir.js';
+import { loadModelFrom } from '../broker/registry.js';
 import { writeOut } from './format.js';
 import { choiceArg } from './options.js';
 
@@ -24,12 +24,12 @@ export function registerPredict(program: Command): void {
   program
     .command('predict')
     .description('load a saved model and print a prediction and class probabilities for each input row')
-    .requiredOption('--model <dir>', 'a saved model directory')
+    .requiredOption('--model <dir>', 'a saved model directory, or nats://HOST:PORT/BUCKET/NAME[@VERSION] in the registry')
     .requiredOption('--input <file>', 'rows to predict: CSV or JSON lines (.gz is unzipped; - reads stdin)')
     .option('--input-format <format>', 'csv or jsonl (default: from the file name, else csv)', choiceArg(inputFormats))
     .option('--format <format>', 'output: csv or jsonl', choiceArg(['csv', 'jsonl'] as const), 'csv')
     .action(async (flags: PredictFlags) => {
-      const model = await loadModel(flags.model);
+      const model = await loadModelFrom(flags.model);
       const inputFormat = inputFormatOf(flags.input, flags.inputFormat);
       const features = model.schema.features;
       // Category names map to the model's codes; empty cells are missing values when the model imputes them.

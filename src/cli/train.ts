@@ -9,8 +9,9 @@ import { paramArg } from './options.js';
 import { TrainingProgress } from './progress.js';
 import { checkReportFile, writeReportFile } from './report-file.js';
 import { addDataOptions, addStreamOptions, runOptions, type RunFlags } from './run-options.js';
+import { addBrokerTrainOptions, brokerTrainOptions, type BrokerTrainFlags } from '../broker/cli-options.js';
 
-interface TrainFlags extends RunFlags {
+interface TrainFlags extends RunFlags, BrokerTrainFlags {
   model: string;
   param?: Record<string, string>;
   out?: string;
@@ -23,7 +24,7 @@ export function registerTrain(program: Command): void {
   const command = program
     .command('train')
     .description('stream a data set in shuffled batches, fit an incremental classifier per batch, report and save it');
-  addDataOptions(command)
+  addDataOptions(addBrokerTrainOptions(command))
     .option('--model <name>', `the learner: ${learnerNames.join(', ')}`, DEFAULT_LEARNER)
     .option('--param <key=value>', 'a learner parameter, repeatable (see "streamlearn learners")', paramArg);
   addStreamOptions(command)
@@ -33,7 +34,7 @@ export function registerTrain(program: Command): void {
       checkSettings(flags, { seed: '--seed', batchSize: '--batch-size', testSize: '--test-size' });
       const reportFormat = flags.report !== undefined ? await checkReportFile(flags.report) : null;
       const table = flags.format === 'table';
-      const source = flags.data ?? flags.dataset ?? DEFAULT_DATASET;
+      const source = flags.source ?? flags.data ?? flags.dataset ?? DEFAULT_DATASET;
       const progress = new TrainingProgress(table && flags.progress && process.stdout.isTTY === true, expectedRows(flags), 'training');
       let headerShown = false;
       let scoredRows = 0;
@@ -86,6 +87,7 @@ export function registerTrain(program: Command): void {
       try {
         result = await train({
           ...runOptions(flags),
+          ...brokerTrainOptions(flags),
           model: flags.model,
           params: flags.param,
           out: flags.save ? flags.out : null,
