@@ -167,3 +167,4 @@ export {
 } from './broker/registry.js';
 export { createProgress, type Progress, type ProgressOptions } from './broker/progress.js';
 export { mergeModels, mergeKinds, allocateSlots, type MergeInput, type MergeOutcome, type MergeKind } from './learners/merge.js';
+export { mirrorRegistryModel, type RegistryMirror, type RegistryMirrorOptions } from './serve/registry-mirror.js';
