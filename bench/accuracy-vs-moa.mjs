@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { moaAccuracy } from './moa-reference.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name, fallback) => {
@@ -16,12 +17,8 @@ const streams = {
   rbf: { spec: 'random-rbf', title: 'RandomRBF 50 centroids, 10 attributes' },
   'agrawal-drift': { spec: `agrawal(function=1)>agrawal(function=2)@${rows / 2}/${rows / 20}`, title: 'Agrawal 1 -> 2, drift mid-stream' },
 };
-// MOA 2024.07, EvaluatePrequential, basic cumulative evaluator, 1,000,000 rows.
-const moa = {
-  sea: { 'gaussian-nb': 88.2, 'hoeffding-tree': 89.5, 'hoeffding-adaptive-tree': 89.4, 'adaptive-random-forest': 89.8 },
-  rbf: { 'gaussian-nb': 72.0, 'hoeffding-tree': 91.1, 'hoeffding-adaptive-tree': 90.9, 'adaptive-random-forest': 94.9 },
-  'agrawal-drift': { 'gaussian-nb': 66.2, 'hoeffding-tree': 86.9, 'hoeffding-adaptive-tree': 92.4, 'adaptive-random-forest': 85.6 },
-};
+// MOA 2024.07, EvaluatePrequential, basic cumulative evaluator, 1,000,000 rows (shared with bench/run.mjs).
+const moa = moaAccuracy;
 const learners = flag('learners', 'gaussian-nb,hoeffding-tree,hoeffding-adaptive-tree,adaptive-random-forest').split(',');
 const chosen = flag('streams', Object.keys(streams).join(',')).split(',');
 

@@ -9,6 +9,8 @@ export class Random {
   private s1: number;
   private s2: number;
   private s3: number;
+  private poissonRate = NaN;
+  private poissonLimit = 0;
 
   constructor(seed: number) {
     let x = seed >>> 0;
@@ -67,7 +69,12 @@ export class Random {
    * small rates of online bagging, 1 and 6).
    */
   poisson(lambda: number): number {
-    const limit = Math.exp(-lambda);
+    // exp(-lambda) for the last rate asked: a forest draws Poisson(6) ten times a row.
+    if (lambda !== this.poissonRate) {
+      this.poissonRate = lambda;
+      this.poissonLimit = Math.exp(-lambda);
+    }
+    const limit = this.poissonLimit;
     let k = 0;
     let p = this.next();
     while (p > limit) {

@@ -192,8 +192,21 @@ export class ClassificationMetrics {
    * are not renormalised (scikit-learn does, for rows not summing to 1).
    */
   update(truth: number, predicted: number, proba?: ArrayLike<number>): void {
+    this.count(truth, predicted, proba === undefined ? undefined : truth < proba.length ? proba[truth] : 0);
+  }
+
+  /**
+   * update(truth, predicted, row) for the row of k probabilities at
+   * proba[offset..offset + k), without a view of it: prequential() scores a
+   * million rows, and a subarray per row is an object per row.
+   */
+  updateRow(truth: number, predicted: number, proba: Float64Array, offset: number, k: number): void {
+    this.count(truth, predicted, truth < k ? proba[offset + truth] : 0);
+  }
+
+  /** Scores one row given the probability of its truth (undefined: none given). */
+  private count(truth: number, predicted: number, p: number | undefined): void {
     // Checked before anything is counted, so that a refused row leaves no trace.
-    const p = proba === undefined ? undefined : truth < proba.length ? proba[truth] : 0;
     if (p !== undefined && !Number.isFinite(p)) throw new RangeError(`ClassificationMetrics.update: probability of the truth is ${p}`);
     this.matrix.update(truth, predicted);
     // Baselines first, with what was known before this row.

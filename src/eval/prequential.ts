@@ -75,8 +75,10 @@ export async function prequential(
     ...(windowed ? { windowAccuracy: windowed.value } : {}),
     ...(faded ? { fadingAccuracy: faded.value } : {}),
   });
-  const score = (predicted: number, truth: number, proba?: Float64Array): void => {
-    metrics.update(truth, predicted, proba);
+  // The row's probabilities are proba[offset..offset + k): no view made per row.
+  const score = (predicted: number, truth: number, proba?: Float64Array, offset = 0, k = proba?.length ?? 0): void => {
+    if (proba) metrics.updateRow(truth, predicted, proba, offset, k);
+    else metrics.update(truth, predicted);
     const right = predicted === truth;
     rows++;
     if (right) correct++;
@@ -96,7 +98,7 @@ export async function prequential(
       const proba = await model.learnScored(batch);
       const k = batch.x.rows > 0 ? proba.length / batch.x.rows : 0;
       const predicted = argmaxRows(proba, k);
-      for (let r = 0; r < batch.x.rows; r++) score(predicted[r], batch.y[r], proba.subarray(r * k, r * k + k));
+      for (let r = 0; r < batch.x.rows; r++) score(predicted[r], batch.y[r], proba, r * k, k);
       continue;
     }
     const { cols } = batch.x;

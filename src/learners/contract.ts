@@ -75,23 +75,25 @@ export function argmaxRows(proba: Float64Array, k: number): Int32Array {
 /** Converts per-class log scores into probabilities, row by row, stably. */
 export function softmaxRowsInPlace(scores: Float64Array, k: number): Float64Array {
   const rows = scores.length / k;
-  for (let r = 0; r < rows; r++) {
-    const o = r * k;
-    let max = -Infinity;
-    for (let c = 0; c < k; c++) if (scores[o + c] > max) max = scores[o + c];
-    if (max === -Infinity) {
-      for (let c = 0; c < k; c++) scores[o + c] = 1 / k;
-      continue;
-    }
-    let sum = 0;
-    for (let c = 0; c < k; c++) {
-      const e = Math.exp(scores[o + c] - max);
-      scores[o + c] = e;
-      sum += e;
-    }
-    for (let c = 0; c < k; c++) scores[o + c] /= sum;
-  }
+  for (let r = 0; r < rows; r++) softmaxRowInPlace(scores, r * k, k);
   return scores;
+}
+
+/** Converts the k log scores at scores[o..o+k) into probabilities, in place, stably; uniform when all are -Infinity. */
+export function softmaxRowInPlace(scores: Float64Array, o: number, k: number): void {
+  let max = -Infinity;
+  for (let c = 0; c < k; c++) if (scores[o + c] > max) max = scores[o + c];
+  if (max === -Infinity) {
+    for (let c = 0; c < k; c++) scores[o + c] = 1 / k;
+    return;
+  }
+  let sum = 0;
+  for (let c = 0; c < k; c++) {
+    const e = Math.exp(scores[o + c] - max);
+    scores[o + c] = e;
+    sum += e;
+  }
+  for (let c = 0; c < k; c++) scores[o + c] /= sum;
 }
 
 /** The largest label in a batch plus one: how many classes a learner must know after it. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Batch, Matrix } from '../core/types.js';
 import {
   classesNeeded,
+  softmaxRowInPlace,
   softmaxRowsInPlace,
   toNumbers,
   type Classifier,
@@ -56,6 +57,10 @@ export class GaussianNB implements Classifier {
   private totalCount = 0;
   private totalMean: Float64Array;
   private totalM2: Float64Array;
+  // Work arrays of prepare(), reused from row to row so that scoring allocates nothing.
+  private logPrior = new Float64Array(0);
+  private logNorm = new Float64Array(0);
+  private invTwoVar = new Float64Array(0);
 
   constructor(ctx: LearnerContext, params: Partial<GaussianNBParams> = {}) {
     this.params = { ...gaussianNBDefaults, ...params };
@@ -75,63 +80,115 @@ export class GaussianNB implements Classifier {
   learn(batch: Batch): void {
     this.grow(classesNeeded(batch.y, this.k));
     const { data, rows } = batch.x;
-    const d = this.d;
-    for (let r = 0; r < rows; r++) {
-      const c = batch.y[r];
-      const n = ++this.counts[c];
-      const total = ++this.totalCount;
-      const o = c * d;
-      for (let j = 0; j < d; j++) {
-        const x = data[r * d + j];
-        const delta = x - this.means[o + j];
-        this.means[o + j] += delta / n;
-        this.m2[o + j] += delta * (x - this.means[o + j]);
-        const deltaAll = x - this.totalMean[j];
-        this.totalMean[j] += deltaAll / total;
-        this.totalM2[j] += deltaAll * (x - this.totalMean[j]);
-      }
-    }
+    for (let r = 0; r < rows; r++) this.learnRow(data, r * this.d, batch.y[r]);
   }
 
   predictProba(x: Matrix): Float64Array {
-    const { d, k } = this;
+    const k = this.k;
     const scores = new Float64Array(x.rows * k);
+    if (this.totalCount === 0) return scores.fill(1 / Math.max(k, 1));
+    this.prepare();
+    for (let r = 0; r < x.rows; r++) this.scoreRow(x.data, r * this.d, scores, r * k);
+    return softmaxRowsInPlace(scores, k);
+  }
+
+  /**
+   * Test-then-train without a per-row allocation: each row is scored into the
+   * output, then learned. The arithmetic is predictProba's and learn's, in
+   * the same order, so the probabilities are the same to the bit; classes
+   * are added row by row, as predicting and learning one row at a time would.
+   * Returns rows x nClasses (the classes known after the batch); a row scored
+   * before a class was known has probability 0 for it.
+   */
+  learnScored(batch: Batch): Float64Array {
+    const { data, rows } = batch.x;
+    const y = batch.y;
+    const kEnd = classesNeeded(y, this.k);
+    const out = new Float64Array(rows * kEnd);
+    const d = this.d;
+    for (let r = 0; r < rows; r++) {
+      const k = this.k;
+      const o = r * kEnd;
+      if (this.totalCount === 0) {
+        for (let c = 0; c < k; c++) out[o + c] = 1 / Math.max(k, 1);
+      } else {
+        this.prepare();
+        this.scoreRow(data, r * d, out, o);
+        softmaxRowInPlace(out, o, k);
+      }
+      if (y[r] >= k) this.grow(y[r] + 1);
+      this.learnRow(data, r * d, y[r]);
+    }
+    return out;
+  }
+
+  /** Welford's update of class c's and the overall moments with the row at data[at..at+d). */
+  private learnRow(data: Float64Array, at: number, c: number): void {
+    const d = this.d;
+    const means = this.means;
+    const m2 = this.m2;
+    const totalMean = this.totalMean;
+    const totalM2 = this.totalM2;
+    const n = ++this.counts[c];
+    const total = ++this.totalCount;
+    const o = c * d;
+    for (let j = 0; j < d; j++) {
+      const x = data[at + j];
+      const delta = x - means[o + j];
+      means[o + j] += delta / n;
+      m2[o + j] += delta * (x - means[o + j]);
+      const deltaAll = x - totalMean[j];
+      totalMean[j] += deltaAll / total;
+      totalM2[j] += deltaAll * (x - totalMean[j]);
+    }
+  }
+
+  /**
+   * Per class, the log prior, the Gaussians' normalising term and 1/(2 var),
+   * into reused work arrays: what scoreRow needs, for the model as it is now.
+   * Needs totalCount > 0.
+   */
+  private prepare(): void {
+    const { d, k } = this;
     const seen = this.totalCount;
-    if (seen === 0) return scores.fill(1 / Math.max(k, 1));
+    if (this.logPrior.length !== k) {
+      this.logPrior = new Float64Array(k);
+      this.logNorm = new Float64Array(k);
+      this.invTwoVar = new Float64Array(k * d);
+    }
+    const { logPrior, logNorm, invTwoVar, counts, m2, totalM2 } = this;
     let maxVar = 0;
-    for (let j = 0; j < d; j++) maxVar = Math.max(maxVar, this.totalM2[j] / seen);
+    for (let j = 0; j < d; j++) maxVar = Math.max(maxVar, totalM2[j] / seen);
     // Absolute floor when every feature has been constant so far.
     const epsilon = this.params.varSmoothing * (maxVar > 0 ? maxVar : 1);
-    // Per class: log prior and the Gaussian normalising terms, computed once per call.
-    const logPrior = new Float64Array(k);
-    const invTwoVar = new Float64Array(k * d);
-    const logNorm = new Float64Array(k);
     for (let c = 0; c < k; c++) {
-      const n = this.counts[c];
+      const n = counts[c];
       logPrior[c] = n > 0 ? Math.log(n / seen) : -Infinity;
       let norm = 0;
       for (let j = 0; j < d; j++) {
-        const variance = (n > 0 ? this.m2[c * d + j] / n : 0) + epsilon;
+        const variance = (n > 0 ? m2[c * d + j] / n : 0) + epsilon;
         invTwoVar[c * d + j] = 1 / (2 * variance);
         norm += -0.5 * Math.log(2 * Math.PI * variance);
       }
       logNorm[c] = norm;
     }
-    for (let r = 0; r < x.rows; r++) {
-      for (let c = 0; c < k; c++) {
-        if (logPrior[c] === -Infinity) {
-          scores[r * k + c] = -Infinity;
-          continue;
-        }
-        let s = logPrior[c] + logNorm[c];
-        for (let j = 0; j < d; j++) {
-          const diff = x.data[r * d + j] - this.means[c * d + j];
-          s -= diff * diff * invTwoVar[c * d + j];
-        }
-        scores[r * k + c] = s;
+  }
+
+  /** Log posterior scores, up to a constant, of the row at data[at..at+d) into out[o..o+k), after prepare(). */
+  private scoreRow(data: Float64Array, at: number, out: Float64Array, o: number): void {
+    const { d, k, logPrior, logNorm, invTwoVar, means } = this;
+    for (let c = 0; c < k; c++) {
+      if (logPrior[c] === -Infinity) {
+        out[o + c] = -Infinity;
+        continue;
       }
+      let s = logPrior[c] + logNorm[c];
+      for (let j = 0; j < d; j++) {
+        const diff = data[at + j] - means[c * d + j];
+        s -= diff * diff * invTwoVar[c * d + j];
+      }
+      out[o + c] = s;
     }
-    return softmaxRowsInPlace(scores, k);
   }
 
   saveState(): LearnerState {

@@ -105,6 +105,12 @@ export class AgrawalGenerator implements Generator {
   }
 
   next(): Sample {
+    const x = this.rows.take();
+    const y = this.nextInto(x, 0);
+    return { x, y };
+  }
+
+  nextInto(x: Float64Array, o: number): number {
     const rng = this.rng;
     let salary: number, commission: number, age: number, elevel: number, car: number;
     let zipcode: number, hvalue: number, hyears: number, loan: number, y: number;
@@ -137,17 +143,16 @@ export class AgrawalGenerator implements Generator {
       hyears = Math.round(this.perturb(hyears, 29, 1, 30));
       loan = this.perturb(loan, 500000, 0, 500000);
     }
-    const x = this.rows.take();
-    x[0] = salary;
-    x[1] = commission;
-    x[2] = age;
-    x[3] = elevel;
-    x[4] = car;
-    x[5] = zipcode;
-    x[6] = hvalue;
-    x[7] = hyears;
-    x[8] = loan;
-    return { x, y };
+    x[o] = salary;
+    x[o + 1] = commission;
+    x[o + 2] = age;
+    x[o + 3] = elevel;
+    x[o + 4] = car;
+    x[o + 5] = zipcode;
+    x[o + 6] = hvalue;
+    x[o + 7] = hyears;
+    x[o + 8] = loan;
+    return y;
   }
 
   private perturb(value: number, range: number, min: number, max: number): number {

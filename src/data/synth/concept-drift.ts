@@ -1,7 +1,7 @@
 import { fail } from '../../core/errors.js';
 import { Random } from '../../core/random.js';
 import type { Schema } from '../../core/types.js';
-import { checkRange, type Generator, type Sample } from './generator.js';
+import { checkRange, nextRowInto, type Generator, type Sample } from './generator.js';
 
 export interface ConceptDriftParams {
   /** The stream before the drift. */
@@ -62,9 +62,18 @@ export class ConceptDriftStream implements Generator {
   }
 
   next(): Sample {
+    return this.pick().next();
+  }
+
+  nextInto(out: Float64Array, offset: number): number {
+    return nextRowInto(this.pick(), out, offset);
+  }
+
+  /** The stream the next row comes from. */
+  private pick(): Generator {
     const t = ++this.t;
-    if (this.width === 1) return t <= this.position ? this.stream.next() : this.driftStream.next();
+    if (this.width === 1) return t <= this.position ? this.stream : this.driftStream;
     const pDrift = 1 / (1 + Math.exp((-4 * (t - this.position)) / this.width));
-    return this.rng.next() > pDrift ? this.stream.next() : this.driftStream.next();
+    return this.rng.next() > pDrift ? this.stream : this.driftStream;
   }
 }

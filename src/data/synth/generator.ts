@@ -15,6 +15,21 @@ export interface Sample {
 export interface Generator {
   readonly schema: Schema;
   next(): Sample;
+  /**
+   * Optional: the next row written into out[offset..offset + features), its
+   * class returned; the very row next() would have given, with no array or
+   * object made for it (a stream read a million rows at a time spends more
+   * on those than on the drawing).
+   */
+  nextInto?(out: Float64Array, offset: number): number;
+}
+
+/** The generator's next row into out[offset..), its class returned: by nextInto when it has one. */
+export function nextRowInto(generator: Generator, out: Float64Array, offset: number): number {
+  if (generator.nextInto) return generator.nextInto(out, offset);
+  const { x, y } = generator.next();
+  for (let j = 0; j < x.length; j++) out[offset + j] = x[j];
+  return y;
 }
 
 /**

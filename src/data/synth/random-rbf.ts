@@ -87,20 +87,25 @@ export class RandomRBFGenerator implements Generator {
   }
 
   next(): Sample {
+    const x = this.rows.take();
+    const y = this.nextInto(x, 0);
+    return { x, y };
+  }
+
+  nextInto(x: Float64Array, o: number): number {
     const rng = this.rng;
     const d = this.params.numAtts;
     const c = this.pickCentroid(rng.next() * this.cumulativeWeights[this.cumulativeWeights.length - 1]);
-    const x = this.rows.take();
     let squares = 0;
     for (let j = 0; j < d; j++) {
       const v = 2 * rng.next() - 1;
-      x[j] = v;
+      x[o + j] = v;
       squares += v * v;
     }
     const scale = (this.gaussian.next() * this.stdDevs[c]) / Math.sqrt(squares);
     const base = c * d;
-    for (let j = 0; j < d; j++) x[j] = this.centres[base + j] + x[j] * scale;
-    return { x, y: this.labels[c] };
+    for (let j = 0; j < d; j++) x[o + j] = this.centres[base + j] + x[o + j] * scale;
+    return this.labels[c];
   }
 
   /** The first centroid whose running weight exceeds `target` (MOA's weighted pick), else the last. */
@@ -156,7 +161,14 @@ export class RandomRBFGeneratorDrift extends RandomRBFGenerator {
     }
   }
 
-  override next(): Sample {
+  // next() draws through nextInto, so the centroids move once per row either way.
+  override nextInto(x: Float64Array, o: number): number {
+    this.move();
+    return super.nextInto(x, o);
+  }
+
+  /** Moves the drifting centroids one step, before each row. */
+  private move(): void {
     const speed = this.params.speedChange;
     if (speed > 0) {
       const centres = this.centres;
@@ -175,6 +187,5 @@ export class RandomRBFGeneratorDrift extends RandomRBFGenerator {
         }
       }
     }
-    return super.next();
   }
 }

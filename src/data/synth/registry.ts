@@ -1,12 +1,13 @@
 import { fail, StreamlearnError } from '../../core/errors.js';
 import { deriveSeed } from '../../core/random.js';
 import type { Row } from '../../core/types.js';
+import type { FillRows, ReadyRows } from '../../stream/batch.js';
 import type { ParamValue, Params } from '../../learners/contract.js';
 import { resolveParams, type Parameterised, type ParamSpec } from '../../core/params.js';
 import type { Source } from '../csv.js';
 import { AgrawalGenerator, agrawalDefaults } from './agrawal.js';
 import { ConceptDriftStream } from './concept-drift.js';
-import type { Generator } from './generator.js';
+import { nextRowInto, type Generator } from './generator.js';
 import { HyperplaneGenerator, hyperplaneDefaults } from './hyperplane.js';
 import { LEDGenerator, LEDGeneratorDrift, ledDefaults, ledDriftDefaults } from './led.js';
 import { RandomRBFGenerator, RandomRBFGeneratorDrift, randomRBFDefaults, randomRBFDriftDefaults } from './random-rbf.js';
@@ -381,13 +382,64 @@ export function synthSource(spec: string, options: SynthSourceOptions): Source {
   return {
     name,
     schema: generator.schema,
-    async *rows(): AsyncGenerator<Row> {
-      if (used) throw new Error(`${name}: rows() may be iterated only once`);
-      used = true;
-      for (let line = 1; line <= limit; line++) {
-        const { x, y } = generator.next();
-        yield { x, y, line };
-      }
+    rows(): AsyncIterable<Row> {
+      return {
+        [Symbol.asyncIterator]() {
+          if (used) throw new Error(`${name}: rows() may be iterated only once`);
+          used = true;
+          return new GeneratedRows(generator, limit);
+        },
+      };
     },
   };
+}
+
+/**
+ * The rows of a generator, numbered from 1, up to a limit. Generating never
+ * waits, so a consumer that knows ReadyRows (batches()) takes them in runs
+ * rather than awaiting a promise per row, which would cost more than
+ * generating the row.
+ */
+class GeneratedRows implements AsyncIterableIterator<Row>, ReadyRows, FillRows {
+  private line = 0;
+  readonly width: number;
+
+  constructor(
+    private readonly generator: Generator,
+    private readonly limit: number,
+  ) {
+    this.width = generator.schema.features.length;
+  }
+
+  fillRows(data: Float64Array, y: Int32Array, at: number, max: number): number {
+    const n = Math.min(max, this.limit - this.line);
+    const width = this.width;
+    for (let i = 0; i < n; i++) y[at + i] = nextRowInto(this.generator, data, (at + i) * width);
+    this.line += n;
+    return n;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<Row>> {
+    if (this.line >= this.limit) return Promise.resolve({ value: undefined, done: true });
+    const { x, y } = this.generator.next();
+    return Promise.resolve({ value: { x, y, line: ++this.line }, done: false });
+  }
+
+  takeReady(out: Row[], max: number): number {
+    const n = Math.min(max, this.limit - this.line);
+    for (let i = 0; i < n; i++) {
+      const { x, y } = this.generator.next();
+      out.push({ x, y, line: ++this.line });
+    }
+    return n;
+  }
+
+  async return(): Promise<IteratorResult<Row>> {
+    this.line = this.limit;
+    return { value: undefined, done: true };
+  }
 }

@@ -44,14 +44,19 @@ export class SEAGenerator implements Generator {
   }
 
   next(): Sample {
-    const rng = this.rng;
     const x = new Float64Array(3);
+    const y = this.nextInto(x, 0);
+    return { x, y };
+  }
+
+  nextInto(x: Float64Array, o: number): number {
+    const rng = this.rng;
     let y: number;
     for (;;) {
-      x[0] = 10 * rng.next();
-      x[1] = 10 * rng.next();
-      x[2] = 10 * rng.next();
-      y = x[0] + x[1] <= this.theta ? 0 : 1;
+      x[o] = 10 * rng.next();
+      x[o + 1] = 10 * rng.next();
+      x[o + 2] = 10 * rng.next();
+      y = x[o] + x[o + 1] <= this.theta ? 0 : 1;
       if (!this.params.balanceClasses) break;
       if ((y === 0) === this.nextClassShouldBeZero) {
         this.nextClassShouldBeZero = !this.nextClassShouldBeZero;
@@ -59,6 +64,6 @@ export class SEAGenerator implements Generator {
       }
     }
     if (percentHit(rng, this.params.noisePercentage)) y = 1 - y;
-    return { x, y };
+    return y;
   }
 }

@@ -5,7 +5,8 @@ import { ADWIN } from '../../drift/adwin.js';
 import { errorRose } from '../../drift/error-rise.js';
 import type { LearnerContext, LearnerState } from '../contract.js';
 import { argmax, type Landing, type Split, type TreeJSON, type TreeNode } from './hoeffding-tree.js';
-import { HoeffdingTreeClassifier, hoeffdingTreeDefaults, predictRows, rowOf, stackRows, type HoeffdingTreeParams } from './hoeffding-tree-classifier.js';
+import { classesNeeded } from '../contract.js';
+import { copyRow, HoeffdingTreeClassifier, hoeffdingTreeDefaults, predictRows, type HoeffdingTreeParams } from './hoeffding-tree-classifier.js';
 
 export interface HoeffdingAdaptiveTreeParams extends HoeffdingTreeParams {
   /** Confidence of each node's ADWIN error monitor. */
@@ -53,6 +54,9 @@ export class HoeffdingAdaptiveTreeClassifier extends HoeffdingTreeClassifier {
   /** Alternates swapped in and dropped, for reports. */
   swaps = 0;
   prunes = 0;
+  // Per-row work areas of scoreInto, reused.
+  private readonly verdicts = new Verdicts();
+  private probaScratch = new Float64Array(0);
 
   constructor(ctx: LearnerContext, params: Partial<HoeffdingAdaptiveTreeParams> = {}) {
     const full = { ...hoeffdingAdaptiveTreeDefaults, ...params };
@@ -61,45 +65,86 @@ export class HoeffdingAdaptiveTreeClassifier extends HoeffdingTreeClassifier {
   }
 
   override learn(batch: Batch): void {
-    for (let r = 0; r < batch.x.rows; r++) {
-      const x = rowOf(batch.x, r);
-      const y = batch.y[r];
-      if (y >= this.tree.k) this.tree.k = y + 1;
-      this.learnNode(this.tree.root, (n) => (this.tree.root = n), x, y);
-      this.tree.countRow();
-    }
+    const x = this.rowScratch();
+    for (let r = 0; r < batch.x.rows; r++) this.learnRow(copyRow(batch.x, r, x), batch.y[r], undefined);
   }
 
   override predictProba(x: Matrix): Float64Array {
     return predictRows(x, this.tree.k, (row) => this.predictOne(row));
   }
 
-  /** Test-then-train row by row; HAT's own, since learning here is not the plain tree's. */
+  /**
+   * Test-then-train row by row; HAT's own, since learning here is not the
+   * plain tree's. Each row's probabilities go straight into the result (rows
+   * x the classes known after the batch, 0 for a class not yet known when
+   * the row was scored), and the leaves' predictions made to score the row
+   * also say, when the row is learned, whether each leaf was wrong: the
+   * same predictions, computed once rather than twice.
+   */
   override learnScored(batch: Batch): Float64Array {
-    const rows = batch.x.rows;
-    const scored: Float64Array[] = new Array(rows);
+    const { rows } = batch.x;
+    const y = batch.y;
+    const width = classesNeeded(y, this.tree.k);
+    const out = new Float64Array(rows * width);
+    const x = this.rowScratch();
     for (let r = 0; r < rows; r++) {
-      scored[r] = this.predictOne(rowOf(batch.x, r));
-      this.learn({ x: { data: rowOf(batch.x, r), rows: 1, cols: batch.x.cols }, y: batch.y.subarray(r, r + 1) });
+      copyRow(batch.x, r, x);
+      this.scoreInto(x, out, r * width, y[r]);
+      this.learnRow(x, y[r], this.verdicts);
     }
-    return stackRows(scored, this.tree.k);
+    return out;
   }
 
   predictOne(x: Float64Array): Float64Array {
-    const k = this.tree.k;
-    const out = new Float64Array(k);
-    let total = 0;
-    for (const landing of this.landings(x)) {
-      const p = this.tree.predictAt(landing, x);
-      const errors = landing.node.errors;
-      // A node with a window of n errors and none wrong has an error under about 1/(n+1).
-      const error = errors ? Math.max(errors.estimate, 1 / (errors.width + 1)) : 1;
-      const weight = 1 / (error * error);
-      for (let c = 0; c < k; c++) out[c] += weight * p[c];
-      total += weight;
-    }
-    for (let c = 0; c < k; c++) out[c] /= total;
+    const out = new Float64Array(this.tree.k);
+    this.scoreInto(x, out, 0, -1);
     return out;
+  }
+
+  /** Learns one row; `verdicts`, when given, holds what scoreInto found for this row's leaves. */
+  private learnRow(x: Float64Array, y: number, verdicts: Verdicts | undefined): void {
+    if (y >= this.tree.k) this.tree.k = y + 1;
+    this.learnNode(this.tree.root, null, -1, null, x, y, verdicts, undefined);
+    this.tree.countRow();
+  }
+
+  /**
+   * The row's probabilities into out[o..o+k): the leaf it reaches in the
+   * main tree and in every alternate met on the way, each weighted by the
+   * inverse square of its estimated error, as in MOA. The votes are added
+   * as the walk meets the leaves (an alternate's before the tree it hangs
+   * from, deepest first, the main tree's leaf last): the order in which
+   * they were always summed, so the sums are the same to the bit. With a
+   * class `y` (not -1), each leaf's verdict (whether its prediction missed
+   * y) is kept for learnRow.
+   */
+  private scoreInto(x: Float64Array, out: Float64Array, o: number, y: number): void {
+    const k = this.tree.k;
+    this.verdicts.count = 0;
+    if (this.probaScratch.length !== k) this.probaScratch = new Float64Array(k);
+    for (let c = 0; c < k; c++) out[o + c] = 0;
+    const total = this.addVotes(x, this.tree.root, out, o, y, 0);
+    for (let c = 0; c < k; c++) out[o + c] /= total;
+  }
+
+  /** Adds the votes of the leaves reached from `start` (see scoreInto); returns `total` plus their weights. */
+  private addVotes(x: Float64Array, start: TreeNode, out: Float64Array, o: number, y: number, total: number): number {
+    let node = start;
+    while (node.kind === 'split') {
+      if (node.alternate) total = this.addVotes(x, node.alternate, out, o, y, total);
+      const child = this.tree.branchOf(node, x[node.feature]);
+      if (child < 0) break;
+      node = node.children[child];
+    }
+    const k = this.tree.k;
+    const p = this.tree.predictNode(node, x, this.probaScratch);
+    if (y >= 0) this.verdicts.add(node, argmax(p) !== y);
+    const errors = node.errors;
+    // A node with a window of n errors and none wrong has an error under about 1/(n+1).
+    const error = errors ? Math.max(errors.estimate, 1 / (errors.width + 1)) : 1;
+    const weight = 1 / (error * error);
+    for (let c = 0; c < k; c++) out[o + c] += weight * p[c];
+    return total + weight;
   }
 
   static override restore(ctx: LearnerContext, params: Partial<HoeffdingAdaptiveTreeParams>, state: LearnerState): HoeffdingAdaptiveTreeClassifier {
@@ -111,23 +156,6 @@ export class HoeffdingAdaptiveTreeClassifier extends HoeffdingTreeClassifier {
     return model;
   }
 
-  /** The places a row reaches: in the main tree and in every alternate met on the way. */
-  private landings(x: Float64Array, start: TreeNode = this.tree.root, out: Landing[] = []): Landing[] {
-    let node = start;
-    let parent: Split | null = null;
-    let branch = -1;
-    while (node.kind === 'split') {
-      if (node.alternate) this.landings(x, node.alternate, out);
-      const child = this.tree.branchOf(node, x[node.feature]);
-      if (child < 0) break;
-      parent = node;
-      branch = child;
-      node = node.children[child];
-    }
-    out.push({ node, parent, branch });
-    return out;
-  }
-
   /** Feeds the node its error on the row; true when the error rose significantly. */
   private watch(node: TreeNode, wrong: boolean): boolean {
     node.errors ??= new ADWIN({ delta: this.params.adwinDelta });
@@ -135,12 +163,28 @@ export class HoeffdingAdaptiveTreeClassifier extends HoeffdingTreeClassifier {
   }
 
   /**
-   * Learns a row in the subtree at `node`. A split's error is that of the
-   * leaf the row reaches below it, the same leaf for every node on the path,
-   * so whether it is wrong is worked out once (`wrong`) and passed down.
+   * Learns a row in the subtree at `node`, which hangs from `parent`'s
+   * child `branch`, or is `owner`'s alternate, or is the root. A split's
+   * error is that of the leaf the row reaches below it, the same leaf for
+   * every node on the path, so whether it is wrong is worked out once
+   * (`wrong`) and passed down; it is looked up in `verdicts` (the leaves'
+   * predictions made to score this row, unchanged since) when there.
    */
-  private learnNode(node: TreeNode, set: (n: TreeNode) => void, x: Float64Array, y: number, wrong?: boolean): void {
-    if (wrong === undefined) wrong = argmax(this.tree.predictAt(this.tree.land(x, node), x)) !== y;
+  private learnNode(
+    node: TreeNode,
+    parent: Split | null,
+    branch: number,
+    owner: Split | null,
+    x: Float64Array,
+    y: number,
+    verdicts: Verdicts | undefined,
+    wrong: boolean | undefined,
+  ): void {
+    if (wrong === undefined) {
+      const landing = this.tree.land(x, node);
+      const known = verdicts ? verdicts.of(landing.node) : -1;
+      wrong = known >= 0 ? known === 1 : argmax(this.tree.predictAt(landing, x)) !== y;
+    }
     if (node.kind === 'leaf') {
       this.watch(node, wrong);
       let weight = 1;
@@ -148,7 +192,10 @@ export class HoeffdingAdaptiveTreeClassifier extends HoeffdingTreeClassifier {
         const draw = this.rng.poisson(1);
         if (draw > 0) weight = draw;
       }
-      this.tree.learnAt({ node, parent: null, branch: -1, set }, x, y, weight);
+      // A leaf hanging from a parent is replaced through it; an alternate or the root needs a setter.
+      const landing: Landing = { node, parent, branch };
+      if (owner !== null) landing.set = (n) => (owner.alternate = n);
+      this.tree.learnAt(landing, x, y, weight);
       return;
     }
     if (this.watch(node, wrong)) {
@@ -164,8 +211,8 @@ export class HoeffdingAdaptiveTreeClassifier extends HoeffdingTreeClassifier {
           const alternate = node.alternate;
           node.alternate = null;
           this.swaps++;
-          set(alternate);
-          this.learnNode(alternate, set, x, y);
+          this.place(alternate, parent, branch, owner);
+          this.learnNode(alternate, parent, branch, owner, x, y, verdicts, undefined);
           return;
         }
         if (bound < theirs.estimate - p) {
@@ -175,12 +222,45 @@ export class HoeffdingAdaptiveTreeClassifier extends HoeffdingTreeClassifier {
       }
     }
     const alternate = node.alternate;
-    if (alternate) this.learnNode(alternate, (n) => (node.alternate = n), x, y);
+    if (alternate) this.learnNode(alternate, null, -1, node, x, y, verdicts, undefined);
     const child = this.tree.branchOf(node, x[node.feature]);
     if (child < 0) {
       this.tree.learnAt({ node, parent: null, branch: -1 }, x, y, 1);
       return;
     }
-    this.learnNode(node.children[child], (n) => (node.children[child] = n), x, y, wrong);
+    this.learnNode(node.children[child], node, child, null, x, y, verdicts, wrong);
+  }
+
+  /** Puts `node` where a node hanging from `parent`'s `branch`, or `owner`'s alternate, or the root was. */
+  private place(node: TreeNode, parent: Split | null, branch: number, owner: Split | null): void {
+    if (owner !== null) owner.alternate = node;
+    else if (parent !== null) parent.children[branch] = node;
+    else this.tree.root = node;
+  }
+}
+
+/**
+ * The leaves a row reached when it was scored, and whether each one's
+ * prediction missed the row's class (1) or not (0); reused from row to row.
+ */
+class Verdicts {
+  count = 0;
+  private nodes: TreeNode[] = [];
+  private wrong = new Uint8Array(4);
+
+  add(node: TreeNode, wrong: boolean): void {
+    if (this.count === this.wrong.length) {
+      const grown = new Uint8Array(2 * this.count);
+      grown.set(this.wrong);
+      this.wrong = grown;
+    }
+    this.nodes[this.count] = node;
+    this.wrong[this.count++] = wrong ? 1 : 0;
+  }
+
+  /** 1 or 0 for a leaf scored for this row, -1 for one that was not. */
+  of(node: TreeNode): number {
+    for (let i = 0; i < this.count; i++) if (this.nodes[i] === node) return this.wrong[i];
+    return -1;
   }
 }

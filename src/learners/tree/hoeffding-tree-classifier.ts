@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Random } from '../../core/random.js';
 import { parseState, rngState } from '../../core/state.js';
 import type { Batch, Matrix } from '../../core/types.js';
-import type { Classifier, LearnerContext, LearnerState } from '../contract.js';
+import { classesNeeded, type Classifier, type LearnerContext, type LearnerState } from '../contract.js';
 import { HoeffdingTree, type SplitSettings, type TreeJSON, type TreeOptions } from './hoeffding-tree.js';
 
 export interface HoeffdingTreeParams extends SplitSettings {
@@ -33,11 +33,12 @@ export function rowOf(x: Matrix, r: number): Float64Array {
   return x.data.subarray(r * x.cols, r * x.cols + x.cols);
 }
 
-/** Per-row probabilities, taken as classes grew, as one rows x k matrix (k: the classes known at the end). */
-export function stackRows(scored: readonly Float64Array[], k: number): Float64Array {
-  const out = new Float64Array(scored.length * k);
-  scored.forEach((p, r) => out.set(p.subarray(0, k), r * k));
-  return out;
+/** Copies row r of a matrix into `into` (of x.cols values) and returns it. */
+export function copyRow(x: Matrix, r: number, into: Float64Array): Float64Array {
+  const { data, cols } = x;
+  const o = r * cols;
+  for (let j = 0; j < cols; j++) into[j] = data[o + j];
+  return into;
 }
 
 /** Runs a per-row probability function over a matrix: rows x k. */
@@ -79,19 +80,41 @@ export class HoeffdingTreeClassifier implements Classifier {
   }
 
   learn(batch: Batch): void {
-    for (let r = 0; r < batch.x.rows; r++) this.tree.learnOne(rowOf(batch.x, r), batch.y[r], 1);
+    const x = this.rowScratch();
+    for (let r = 0; r < batch.x.rows; r++) this.tree.learnOne(copyRow(batch.x, r, x), batch.y[r], 1);
   }
 
   predictProba(x: Matrix): Float64Array {
     return predictRows(x, this.tree.k, (row) => this.tree.predictOne(row));
   }
 
+  /**
+   * Test-then-train, written straight into the result: rows x the classes
+   * known after the batch, a row scored before a class was known having 0
+   * for it (what stacking each row's own probabilities gives). No per-row
+   * allocation: the row is copied into a work array, not viewed (a view is an
+   * object per row), and the tree's probabilities are its own work area.
+   */
   learnScored(batch: Batch): Float64Array {
-    const rows = batch.x.rows;
-    const scored: Float64Array[] = new Array(rows);
-    // Copied: the tree returns its own work area.
-    for (let r = 0; r < rows; r++) scored[r] = this.tree.learnOneScored(rowOf(batch.x, r), batch.y[r], 1).slice();
-    return stackRows(scored, this.tree.k);
+    const { rows } = batch.x;
+    const y = batch.y;
+    const width = classesNeeded(y, this.tree.k);
+    const out = new Float64Array(rows * width);
+    const x = this.rowScratch();
+    for (let r = 0; r < rows; r++) {
+      const p = this.tree.learnOneScored(copyRow(batch.x, r, x), y[r], 1);
+      const o = r * width;
+      for (let c = 0; c < p.length; c++) out[o + c] = p[c];
+    }
+    return out;
+  }
+
+  private scratchRow: Float64Array | null = null;
+
+  /** A work array of one row: the tree keeps no reference to the row it is given. */
+  protected rowScratch(): Float64Array {
+    if (this.scratchRow === null || this.scratchRow.length !== this.d) this.scratchRow = new Float64Array(this.d);
+    return this.scratchRow;
   }
 
   saveState(): LearnerState {

@@ -101,7 +101,7 @@ function widen(values: Float64Array, k: number): Float64Array {
  * is the tree itself; HoeffdingTreeClassifier and the ensembles drive it.
  */
 export class HoeffdingTree {
-  root: TreeNode;
+  private top: TreeNode;
   k: number;
   private readonly criterion: SplitCriterion;
   private rowsSinceMemoryCheck = 0;
@@ -110,6 +110,12 @@ export class HoeffdingTree {
   // Per-row work areas, reused so that learning and predicting a row allocate nothing.
   private nbScratch = new Float64Array(0);
   private probaScratch = new Float64Array(0);
+  private readonly landingScratch: Landing;
+  // Work areas of attemptSplit: each candidate's merit and attribute (-1: not splitting).
+  private meritScratch: number[] = [];
+  private ownerScratch: number[] = [];
+  // The descent's flat copy of the tree (see Router), built on first use; null when stale.
+  private router: Router | null = null;
 
   constructor(
     readonly options: TreeOptions,
@@ -121,7 +127,18 @@ export class HoeffdingTree {
   ) {
     this.k = Math.max(k, 1);
     this.criterion = splitCriterion(options.splitCriterion);
-    this.root = this.newLeaf(new Float64Array(this.k));
+    this.top = this.newLeaf(new Float64Array(this.k));
+    this.landingScratch = { node: this.top, parent: null, branch: -1 };
+  }
+
+  /** The root node. Putting another in its place from outside (HAT's swaps) drops the router. */
+  get root(): TreeNode {
+    return this.top;
+  }
+
+  set root(node: TreeNode) {
+    this.top = node;
+    this.router = null;
   }
 
   newLeaf(counts: Float64Array): Leaf {
@@ -149,6 +166,54 @@ export class HoeffdingTree {
     return { node, parent, branch };
   }
 
+  /**
+   * land() from the root into a reused Landing, for the per-row paths that
+   * use the landing before the next row: no object per row. The numeric
+   * splits are followed in the router's flat table rather than through the
+   * node objects (see Router): same tests, same landing.
+   */
+  private landRoot(x: Float64Array): Landing {
+    const router = (this.router ??= Router.of(this.top));
+    const { tests, thresholds, splits } = router;
+    let ref = router.rootRef;
+    let prev = -1;
+    let branch = -1;
+    while (ref >= 0) {
+      const feature = tests[3 * ref];
+      if (feature < 0) return this.landBelow(x, splits[ref], prev >= 0 ? splits[prev] : null, branch);
+      const value = x[feature];
+      // NaN (a missing value) fails the test and is sent by branchOf to the heaviest branch.
+      const b = value <= thresholds[ref] ? 0 : value === value ? 1 : this.branchOf(splits[ref], value);
+      prev = ref;
+      branch = b;
+      ref = tests[3 * ref + 1 + b];
+    }
+    router.lastLeaf = ~ref;
+    const out = this.landingScratch;
+    out.node = router.leaves[~ref]!;
+    out.parent = prev >= 0 ? splits[prev] : null;
+    out.branch = branch;
+    return out;
+  }
+
+  /** landRoot's descent below a nominal split, which the router leaves to the node objects. */
+  private landBelow(x: Float64Array, start: Split, parent: Split | null, branch: number): Landing {
+    let node: TreeNode = start;
+    while (node.kind === 'split') {
+      const child = this.branchOf(node, x[node.feature]);
+      if (child < 0) break;
+      parent = node;
+      branch = child;
+      node = node.children[child];
+    }
+    this.router!.lastLeaf = -1;
+    const out = this.landingScratch;
+    out.node = node;
+    out.parent = parent;
+    out.branch = branch;
+    return out;
+  }
+
   /** The child index a value goes to; -1 for a nominal value with no branch yet. */
   branchOf(split: Split, value: number): number {
     if (Number.isNaN(value)) {
@@ -171,7 +236,7 @@ export class HoeffdingTree {
   /** Learns one row with a weight; grows the tree where a leaf decides to split. */
   learnOne(x: Float64Array, y: number, weight = 1): void {
     if (y >= this.k) this.k = y + 1;
-    this.learnAt(this.land(x), x, y, weight);
+    this.learnAt(this.landRoot(x), x, y, weight);
     this.countRow();
   }
 
@@ -191,7 +256,7 @@ export class HoeffdingTree {
    */
   learnOneScored(x: Float64Array, y: number, weight: number): Float64Array {
     if (y >= this.k) this.k = y + 1;
-    const landing = this.land(x);
+    const landing = this.landRoot(x);
     const { node } = landing;
     const proba = this.scratch('proba');
     let nbScores: Float64Array | undefined;
@@ -201,7 +266,7 @@ export class HoeffdingTree {
       if (useNB) softmax(nbScores, this.k, proba);
       else normalised(node.counts, this.k, proba);
     } else {
-      proba.set(this.predictAt(landing, x));
+      this.predictAt(landing, x, proba);
     }
     if (weight > 0) {
       this.learnAt(landing, x, y, weight, nbScores);
@@ -255,20 +320,36 @@ export class HoeffdingTree {
 
   /** Puts `node` where the landing's node was. */
   replace(landing: Landing, node: TreeNode): void {
+    const router = this.router;
+    if (router !== null) {
+      if (landing === this.landingScratch && router.leaves[router.lastLeaf] === landing.node) router.replaceLeaf(router.lastLeaf, node);
+      // A leaf the descent reached below a nominal split, or given a branch of its own at one,
+      // is not in the router; any other replacement (from outside landRoot) makes it stale.
+      else if (!(landing === this.landingScratch && router.lastLeaf < 0) && !(landing.parent !== null && landing.parent.branches !== null && !landing.set)) {
+        this.router = null;
+      }
+    }
     if (landing.set) landing.set(node);
     else if (landing.parent) landing.parent.children[landing.branch] = node;
-    else this.root = node;
+    else this.top = node;
   }
 
-  /** Class probabilities at a landing: the leaf's prediction, or a split's class shares. */
-  predictAt(landing: Landing, x: Float64Array): Float64Array {
-    const { node } = landing;
-    if (node.kind === 'split') return normalised(node.counts, this.k);
+  /**
+   * Class probabilities at a landing: the leaf's prediction, or a split's
+   * class shares; into `out` (k values) when given, else a new array.
+   */
+  predictAt(landing: Landing, x: Float64Array, out: Float64Array = new Float64Array(this.k)): Float64Array {
+    return this.predictNode(landing.node, x, out);
+  }
+
+  /** predictAt for the node a row landed on. */
+  predictNode(node: TreeNode, x: Float64Array, out: Float64Array = new Float64Array(this.k)): Float64Array {
+    if (node.kind === 'split') return normalised(node.counts, this.k, out);
     const mode = this.options.leafPrediction;
     if (node.observers && (mode === 'nb' || (mode === 'nba' && node.nbCorrect >= node.mcCorrect))) {
-      return softmax(this.naiveBayesScores(node, x, this.scratch('nb')), this.k);
+      return softmax(this.naiveBayesScores(node, x, this.scratch('nb')), this.k, out);
     }
-    return normalised(node.counts, this.k);
+    return normalised(node.counts, this.k, out);
   }
 
   predictOne(x: Float64Array): Float64Array {
@@ -290,11 +371,7 @@ export class HoeffdingTree {
     for (let f = 0; f < observers.length; f++) {
       const obs = observers[f];
       if (!obs || obs.weight <= 0 || Number.isNaN(x[f])) continue;
-      for (let c = 0; c < k; c++) {
-        if (scores[c] === -Infinity) continue;
-        const ll = obs.logLikelihood(x[f], c);
-        if (ll !== null) scores[c] += ll;
-      }
+      obs.addLogLikelihoods(x[f], scores, k);
     }
     // Every class ruled out (a value no class has shown): fall back to the prior.
     for (let c = 0; c < k; c++) if (scores[c] > -Infinity) return scores;
@@ -312,32 +389,60 @@ export class HoeffdingTree {
     return this.probaScratch;
   }
 
+  /**
+   * Compares the leaf's best split per attribute, and not splitting, by the
+   * Hoeffding bound. Most attempts split nothing, so the merits are found
+   * first without building the candidates (bestMerit), and only the winner
+   * is built, by bestSplit, which gives that very merit. The ranking is the
+   * sort by merit, highest first, ties to the lower index, that it always
+   * was: found in one pass unless a merit is NaN, when the sort itself runs.
+   */
   private attemptSplit(leaf: Leaf): Split | null {
     const pre = leaf.counts;
     let classes = 0;
     for (let c = 0; c < pre.length; c++) if (pre[c] > 0) classes++;
     if (classes < 2) return null;
+    const observers = leaf.observers!;
     // Not splitting competes too (pre-pruning). Under information gain its single
     // branch makes its merit -Infinity, so a leaf only stays whole by the tie rule.
-    const suggestions: (SplitSuggestion | null)[] = [null];
-    const merits: number[] = [this.criterion.merit(pre, [pre])];
-    leaf.observers!.forEach((obs, f) => {
-      if (!obs) return;
-      const s = obs.bestSplit(this.criterion, pre, f);
-      if (s) {
-        suggestions.push(s);
-        merits.push(s.merit);
+    const merits = this.meritScratch;
+    const owners = this.ownerScratch;
+    let count = 0;
+    merits[count] = this.criterion.merit(pre, [pre]);
+    owners[count++] = -1;
+    const preImpurity = this.criterion.impurity(pre);
+    for (let f = 0; f < observers.length; f++) {
+      const obs = observers[f];
+      if (!obs) continue;
+      const merit = obs.bestMerit(this.criterion, pre, preImpurity);
+      if (merit === null) continue;
+      merits[count] = merit;
+      owners[count++] = f;
+    }
+    let best = 0;
+    let second = -1;
+    let sawNaN = false;
+    for (let i = 0; i < count; i++) if (Number.isNaN(merits[i])) sawNaN = true;
+    if (sawNaN) {
+      const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => merits[b] - merits[a] || a - b);
+      best = order[0];
+      second = count >= 2 ? order[1] : -1;
+    } else {
+      for (let i = 1; i < count; i++) {
+        if (merits[i] > merits[best]) {
+          second = best;
+          best = i;
+        } else if (second < 0 || merits[i] > merits[second]) second = i;
       }
-    });
-    const order = merits.map((_, i) => i).sort((a, b) => merits[b] - merits[a] || a - b);
-    const best = order[0];
+    }
     const n = sumOf(pre);
     const range = this.criterion.range(pre);
     const bound = Math.sqrt((range * range * Math.log(1 / this.options.splitConfidence)) / (2 * n));
-    const clearWinner = order.length >= 2 && merits[best] - merits[order[1]] > bound;
+    const clearWinner = second >= 0 && merits[best] - merits[second] > bound;
     if (!(clearWinner || bound < this.options.tieThreshold)) return null;
-    const winner = suggestions[best];
-    if (winner === null || merits[best] === -Infinity) return null; // not splitting is best, or nothing is worth it
+    const f = owners[best];
+    if (f < 0 || merits[best] === -Infinity) return null; // not splitting is best, or nothing is worth it
+    const winner = observers[f]!.bestSplit(this.criterion, pre, f)!;
     return this.makeSplit(winner, pre);
   }
 
@@ -415,6 +520,7 @@ export class HoeffdingTree {
     this.rowsSinceMemoryCheck = json.rowsSinceMemoryCheck;
     this.deactivations = json.deactivations;
     this.root = nodeFromJSON(json.root, this.options.numericBins, errorDelta);
+    this.router = null;
   }
 }
 
@@ -533,4 +639,75 @@ function softmax(scores: Float64Array, k: number, out: Float64Array = new Float6
   }
   for (let c = 0; c < k; c++) out[c] /= sum;
   return out;
+}
+
+/**
+ * The splits of a Hoeffding tree copied into flat typed arrays, for the
+ * descent every row makes (in the forest, ten trees fourteen levels deep
+ * per row). Following node objects costs a cache miss or more per level (the
+ * node, its boxed threshold, its children array); an entry here is 20 bytes
+ * side by side with its neighbours, and the tree's upper levels, made first,
+ * stay together in the cache. The node objects remain the tree; the router
+ * is only an index to them, kept in step as leaves split, and rebuilt from
+ * the nodes when anything else changes them.
+ *
+ * Entry e (a split): tests[3e] its attribute, or -1 for a nominal split,
+ * below which the descent follows the node objects; tests[3e+1] and
+ * tests[3e+2] its children for x <= thresholds[e] and x > thresholds[e]. A
+ * child reference r >= 0 is an entry, r < 0 the leaf ~r.
+ */
+class Router {
+  tests = new Int32Array(48);
+  thresholds = new Float64Array(16);
+  splits: Split[] = [];
+  leaves: (Leaf | null)[] = [];
+  /** Per leaf, where its reference is held: an index into tests, or -1 for the root. */
+  private slots: number[] = [];
+  rootRef = -1;
+  /** The leaf the last descent reached, or -1 when it went below a nominal split. */
+  lastLeaf = -1;
+
+  static of(root: TreeNode): Router {
+    const router = new Router();
+    router.rootRef = router.add(root, -1);
+    return router;
+  }
+
+  /** Puts a split (with its fresh leaves) where leaf `id` was. */
+  replaceLeaf(id: number, node: TreeNode): void {
+    const slot = this.slots[id];
+    this.leaves[id] = null;
+    const ref = this.add(node, slot);
+    if (slot < 0) this.rootRef = ref;
+    else this.tests[slot] = ref;
+  }
+
+  /** Adds `node` and what hangs below it, referenced from `slot`; returns its reference. */
+  private add(node: TreeNode, slot: number): number {
+    if (node.kind === 'leaf') {
+      const id = this.leaves.length;
+      this.leaves.push(node);
+      this.slots.push(slot);
+      return ~id;
+    }
+    const e = this.splits.length;
+    if (3 * e + 3 > this.tests.length) {
+      const tests = new Int32Array(2 * this.tests.length);
+      tests.set(this.tests);
+      this.tests = tests;
+      const thresholds = new Float64Array(2 * this.thresholds.length);
+      thresholds.set(this.thresholds);
+      this.thresholds = thresholds;
+    }
+    this.splits.push(node);
+    if (node.branches !== null) {
+      this.tests[3 * e] = -1;
+      return e;
+    }
+    this.tests[3 * e] = node.feature;
+    this.thresholds[e] = node.threshold;
+    this.tests[3 * e + 1] = this.add(node.children[0], 3 * e + 1);
+    this.tests[3 * e + 2] = this.add(node.children[1], 3 * e + 2);
+    return e;
+  }
 }

@@ -8,18 +8,26 @@ export const splitCriterionNames: readonly SplitCriterionName[] = ['info-gain', 
 
 export interface SplitCriterion {
   /** Impurity before minus the weighted impurity after; -Infinity when the split is not worth considering. */
-  merit(pre: Float64Array, post: readonly Float64Array[]): number;
+  merit(pre: Float64Array, post: readonly ArrayLike<number>[]): number;
+  /**
+   * merit(pre, [left, right]) to the bit, without the array: the numeric
+   * split attempts of a Hoeffding tree call it for every candidate point.
+   * `preImpurity` is impurity(pre), which does not change between candidates.
+   */
+  merit2(preImpurity: number, left: Float64Array, right: Float64Array): number;
+  /** The impurity of `pre` that merit2 takes. */
+  impurity(pre: Float64Array): number;
   /** The largest value the merit can take for this distribution (R in the Hoeffding bound). */
   range(pre: Float64Array): number;
 }
 
-function sum(values: Float64Array): number {
+function sum(values: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < values.length; i++) s += values[i];
   return s;
 }
 
-function entropy(dist: Float64Array): number {
+function entropy(dist: ArrayLike<number>): number {
   const total = sum(dist);
   if (total <= 0) return 0;
   let h = 0;
@@ -32,7 +40,7 @@ function entropy(dist: Float64Array): number {
   return h;
 }
 
-function gini(dist: Float64Array): number {
+function gini(dist: ArrayLike<number>): number {
   const total = sum(dist);
   if (total <= 0) return 0;
   let g = 1;
@@ -43,7 +51,7 @@ function gini(dist: Float64Array): number {
   return g;
 }
 
-function weightedImpurity(post: readonly Float64Array[], impurity: (d: Float64Array) => number): number {
+function weightedImpurity(post: readonly ArrayLike<number>[], impurity: (d: ArrayLike<number>) => number): number {
   let total = 0;
   let weighted = 0;
   for (const d of post) {
@@ -75,6 +83,17 @@ export function infoGain(minBranchFraction = 0.01): SplitCriterion {
       if (branches < 2) return -Infinity;
       return entropy(pre) - weightedImpurity(post, entropy);
     },
+    // The same operations as merit() in the same order: (0 + l) + r is l + r since a sum of
+    // non-negative weights is never -0, and so is 0 + l * e(l).
+    merit2(preImpurity, left, right) {
+      const l = sum(left);
+      const r = sum(right);
+      const total = l + r;
+      const floor = minBranchFraction * total;
+      if (!(l > floor && r > floor)) return -Infinity;
+      return preImpurity - (total > 0 ? (l * entropy(left) + r * entropy(right)) / total : 0);
+    },
+    impurity: entropy,
     range(pre) {
       return Math.log2(classesPresent(pre));
     },
@@ -87,6 +106,13 @@ export function giniGain(): SplitCriterion {
     merit(pre, post) {
       return gini(pre) - weightedImpurity(post, gini);
     },
+    merit2(preImpurity, left, right) {
+      const l = sum(left);
+      const r = sum(right);
+      const total = l + r;
+      return preImpurity - (total > 0 ? (l * gini(left) + r * gini(right)) / total : 0);
+    },
+    impurity: gini,
     range() {
       return 1;
     },
