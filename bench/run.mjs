@@ -16,8 +16,8 @@
 //                build with out: null (bench/batch-case.mjs)
 //   csv          reading a generated numeric CSV: the raw bytes (the limit), parsing alone, and
 //                gaussian-nb trained prequentially from the file (bench/scale.mjs --case)
-//   serve        requests per second of the model server: one line to add to CASES when
-//                bench/serve-load.mjs lands (see the comment there)
+//   serve        requests per second and latency of the model server (bench/serve-load.mjs):
+//                POST /predict with 1 and 100 rows, POST /learn with 1 row, acknowledged on disk
 // --quick cuts the rows (100,000 per stream, 20,000 for the forest, 200,000 CSV rows) for a smoke
 // check in under a minute.
 //
@@ -102,9 +102,13 @@ const CASES = [
   csvCase('csv raw read', 'raw'),
   csvCase('csv parse', 'parse'),
   csvCase('csv gaussian-nb from file', 'file', 'gaussian-nb'),
-  // The serving issue's case, when bench/serve-load.mjs lands: it must print one JSON line with
-  // requestsPerSecond (and peakRssMB, cpuSeconds, ... as it has them). Then add:
-  // { id: 'serve gaussian-nb', group: 'serve', script: 'serve-load.mjs', args: [/* its own */] },
+  // The model server under load (autocannon on loopback); peak MB is the server's.
+  ...['predict-1', 'predict-100', 'learn-1'].map((scenario) => ({
+    id: `serve ${scenario}`,
+    group: 'serve',
+    script: 'serve-load.mjs',
+    args: ['--scenario', scenario, ...(QUICK ? ['--quick'] : [])],
+  })),
 ];
 
 if (has('list')) {

@@ -5,6 +5,7 @@
 // Trains a model on a bundled data set, serves it as a child process with
 // --learn, drives it with autocannon, and writes bench/results/serve.json.
 //   npm run build && node bench/serve-load.mjs [--quick] [--seconds S] [--connections N] [--model NAME] [--dataset NAME] [--dir PARENT]
+//     [--scenario predict-1|predict-100|learn-1]   one scenario only; the last line is then its JSON (bench/run.mjs reads it)
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
@@ -61,8 +62,13 @@ const scenarios = [
   { name: 'learn-1', path: '/learn', requests: records.map((r) => ({ method: 'POST', path: '/learn', headers: json, body: JSON.stringify({ rows: [r] }) })) },
 ];
 
+const only = flag('scenario', null);
+if (only !== null && !scenarios.some((s) => s.name === only)) {
+  console.error(`--scenario ${only}: expected one of ${scenarios.map((s) => s.name).join(', ')}`);
+  process.exit(2);
+}
 const results = [];
-for (const s of scenarios) {
+for (const s of scenarios.filter((x) => only === null || x.name === only)) {
   const options = { url: `${url}${s.path}`, method: 'POST', headers: json, connections, duration: seconds };
   if (s.body) options.body = s.body;
   if (s.requests) options.requests = s.requests;
@@ -117,3 +123,16 @@ writeFileSync(
   ) + '\n',
 );
 console.log(`written: bench/results/serve.json`);
+if (only !== null) {
+  const r = results[0];
+  // One JSON line for bench/run.mjs: the scenario's row of its table.
+  console.log(
+    JSON.stringify({
+      rows: r.requests,
+      wallSeconds: seconds,
+      requestsPerSecond: r.rps,
+      peakRssMB: vmHwmKiB / 1024,
+      note: `${learner} on ${dataset}, ${connections} connections; latency p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, mean ${r.meanMs.toFixed(2)} ms; ${r.errors} errors`,
+    }),
+  );
+}
