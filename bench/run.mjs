@@ -25,11 +25,12 @@
 // rows, accuracy, wallSeconds, cpuSeconds, rowsPerSecond, requestsPerSecond, peakRssMB,
 // modelBytes, sourceSeconds/learnSeconds/scoreSeconds (the split of the wall time), note.
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { moaAccuracy, moaSpeed, targets } from './moa-reference.mjs';
+import { writeSeaCsv } from './sea-csv.mjs';
 
 const args = process.argv.slice(2);
 const has = (name) => args.includes(`--${name}`);
@@ -139,28 +140,6 @@ function runChild(script, argv) {
   });
 }
 
-/** The CSV the csv cases read: scale.mjs's data (SEA plus a noise column, 4 numeric features). */
-async function writeCsv(path, n) {
-  const { synthSource } = await import('../dist/index.js');
-  const sea = synthSource('sea', { seed: 1, rows: n });
-  const noise = synthSource('sea', { seed: 2, rows: n }).rows()[Symbol.asyncIterator]();
-  const classes = sea.schema.classes;
-  const out = createWriteStream(path);
-  const write = (text) => (out.write(text) ? null : new Promise((r) => out.once('drain', r)));
-  await write(`${[...sea.schema.features, 'attrib4', sea.schema.label].join(',')}\n`);
-  let lines = [];
-  for await (const { x, y } of sea.rows()) {
-    const z = (await noise.next()).value.x[0];
-    lines.push(`${x[0].toFixed(4)},${x[1].toFixed(4)},${x[2].toFixed(4)},${z.toFixed(4)},${classes[y]}`);
-    if (lines.length === 10_000) {
-      await write(`${lines.join('\n')}\n`);
-      lines = [];
-    }
-  }
-  if (lines.length > 0) await write(`${lines.join('\n')}\n`);
-  await new Promise((resolve, reject) => out.end((e) => (e ? reject(e) : resolve())));
-}
-
 /** A scale.mjs case's line in the suite's terms. */
 function fromScale(r, csvBytes) {
   const out = { rows: r.rows, wallSeconds: r.seconds, cpuSeconds: r.cpuSeconds, peakRssMB: r.peakRssMB, accuracy: r.accuracy };
@@ -196,7 +175,7 @@ async function main() {
       if (c.needsCsv && csv === null) {
         tmp = mkdtempSync(join(tmpdir(), 'streamlearn-bench-'));
         csv = join(tmp, 'sea.csv');
-        await writeCsv(csv, CSV_ROWS);
+        await writeSeaCsv(csv, CSV_ROWS);
         csvBytes = statSync(csv).size;
       }
       const argv = c.args.map((a) => (a === '{csv}' ? csv : a));

@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { createGzip } from 'node:zlib';
+import { writeSeaCsv } from './sea-csv.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const DIST = new URL('../dist/index.js', import.meta.url).href;
@@ -102,27 +103,6 @@ function child(caseName, file, model, stdinFile) {
   });
 }
 
-async function writeCsv(path, n) {
-  const { synthSource } = await import(DIST);
-  const sea = synthSource('sea', { seed: 1, rows: n });
-  const noise = synthSource('sea', { seed: 2, rows: n }).rows()[Symbol.asyncIterator]();
-  const classes = sea.schema.classes;
-  const out = createWriteStream(path);
-  const write = (text) => (out.write(text) ? null : new Promise((r) => out.once('drain', r)));
-  await write(`${[...sea.schema.features, 'attrib4', sea.schema.label].join(',')}\n`);
-  let lines = [];
-  for await (const { x, y } of sea.rows()) {
-    const z = (await noise.next()).value.x[0];
-    lines.push(`${x[0].toFixed(4)},${x[1].toFixed(4)},${x[2].toFixed(4)},${z.toFixed(4)},${classes[y]}`);
-    if (lines.length === 10_000) {
-      await write(`${lines.join('\n')}\n`);
-      lines = [];
-    }
-  }
-  if (lines.length > 0) await write(`${lines.join('\n')}\n`);
-  await new Promise((resolve, reject) => out.end((err) => (err ? reject(err) : resolve())));
-}
-
 function fmt(n, digits = 0) {
   return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
@@ -135,7 +115,7 @@ async function main() {
     const csv = join(dir, 'sea.csv');
     const gz = join(dir, 'sea.csv.gz');
     let t = performance.now();
-    await writeCsv(csv, n);
+    await writeSeaCsv(csv, n);
     const bytes = statSync(csv).size;
     console.error(`wrote ${fmt(n)} rows, ${fmt(bytes / 2 ** 20, 1)} MiB, in ${fmt((performance.now() - t) / 1000, 1)} s: ${csv}`);
     t = performance.now();

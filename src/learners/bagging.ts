@@ -23,7 +23,8 @@ export interface LeveragingBaggingParams extends OnlineBaggingParams {
 export const onlineBaggingDefaults: OnlineBaggingParams = { base: 'hoeffding-tree', ensembleSize: 10 };
 export const leveragingBaggingDefaults: LeveragingBaggingParams = { ...onlineBaggingDefaults, lambda: 6, adwinDelta: 0.002 };
 
-const stateSchema = z.object({
+/** The saved state's shape (also read by the replica merge, src/learners/merge.ts). */
+export const baggingStateSchema = z.object({
   nFeatures: z.number().int().positive(),
   k: z.number().int(),
   members: z.array(z.unknown()),
@@ -156,7 +157,7 @@ export class OnlineBagging extends Bagging {
   }
 
   static async restore(ctx: LearnerContext, params: Partial<OnlineBaggingParams>, state: LearnerState): Promise<OnlineBagging> {
-    const s = parseState('online-bagging', stateSchema, state.json);
+    const s = parseState('online-bagging', baggingStateSchema, state.json);
     const bag = new OnlineBagging({ ...ctx, nClasses: s.k }, { ...onlineBaggingDefaults, ...params });
     bag.k = s.k;
     await bag.restoreMembers(s.members);
@@ -228,7 +229,7 @@ export class LeveragingBagging extends Bagging {
   }
 
   static async restore(ctx: LearnerContext, params: Partial<LeveragingBaggingParams>, state: LearnerState): Promise<LeveragingBagging> {
-    const s = parseState('leveraging-bagging', stateSchema, state.json);
+    const s = parseState('leveraging-bagging', baggingStateSchema, state.json);
     const bag = new LeveragingBagging({ ...ctx, nClasses: s.k }, { ...leveragingBaggingDefaults, ...params });
     bag.k = s.k;
     await bag.restoreMembers(s.members);

@@ -7,6 +7,8 @@ import { restoreSteps } from '../preprocess/registry.js';
 import type { LearnerState, Params } from './contract.js';
 import { learnerContext, Model, type TrainingSummary } from './model.js';
 import { learnerDefinition } from './registry.js';
+import { gaussianNBStateSchema } from './naive-bayes.js';
+import { baggingStateSchema } from './bagging.js';
 
 /**
  * Merging replicas of one model, learned apart on parts of a stream (by
@@ -172,18 +174,9 @@ function padded(values: readonly number[], n: number): number[] {
 
 // ----- learners -----
 
-const gaussianNBState = z.object({
-  nFeatures: z.number().int().positive(),
-  counts: numbers,
-  means: numbers,
-  m2: numbers,
-  totalCount: z.number(),
-  totalMean: numbers,
-  totalM2: numbers,
-});
 
 function mergeGaussianNB(states: readonly Json[]): Json {
-  const parsed = states.map((s) => parseState('gaussian-nb', gaussianNBState, s));
+  const parsed = states.map((s) => parseState('gaussian-nb', gaussianNBStateSchema, s));
   const d = parsed[0].nFeatures;
   if (parsed.some((p) => p.nFeatures !== d)) fail('merge: the gaussian-nb replicas have different feature counts');
   const k = Math.max(...parsed.map((p) => p.counts.length));
@@ -319,18 +312,9 @@ function mergeArf(states: readonly Json[], weights: readonly number[], params: P
   return { nFeatures: parsed[0].nFeatures, k: Math.max(...parsed.map((p) => p.k)), members: members.map((m, index) => ({ ...m, index })) as unknown as Json };
 }
 
-const baggingState = z.object({
-  nFeatures: z.number().int().positive(),
-  k: z.number().int(),
-  members: z.array(z.unknown()),
-  detectors: z.array(z.unknown()).optional(),
-  replaced: z.number(),
-  made: z.number(),
-  rng: z.array(z.number().int()),
-});
 
 function mergeBagging(name: string, states: readonly Json[], weights: readonly number[], params: Params): Json {
-  const parsed = states.map((s) => parseState(name, baggingState, s));
+  const parsed = states.map((s) => parseState(name, baggingStateSchema, s));
   if (new Set(parsed.map((p) => p.nFeatures)).size > 1) fail(`merge: the ${name} replicas have different feature counts`);
   const slots = allocateSlots(Number(params.ensembleSize), weights, parsed.map((p) => p.members.length));
   const members = parsed.flatMap((p, r) => p.members.slice(0, slots[r]));

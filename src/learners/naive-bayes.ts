@@ -19,7 +19,8 @@ export interface GaussianNBParams {
 
 export const gaussianNBDefaults: GaussianNBParams = { varSmoothing: 1e-9 };
 
-const stateSchema = z.object({
+/** The saved state's shape (also read by the replica merge, src/learners/merge.ts). */
+export const gaussianNBStateSchema = z.object({
   nFeatures: z.number().int().positive(),
   counts: numbers,
   means: numbers,
@@ -205,7 +206,7 @@ export class GaussianNB implements Classifier {
   }
 
   static restore(ctx: LearnerContext, params: Partial<GaussianNBParams>, state: LearnerState): GaussianNB {
-    const s = parseState('gaussian-nb', stateSchema, state.json);
+    const s = parseState('gaussian-nb', gaussianNBStateSchema, state.json);
     const k = s.counts.length;
     if (s.nFeatures !== ctx.nFeatures || s.means.length !== k * s.nFeatures || s.m2.length !== k * s.nFeatures) {
       throw new Error('gaussian-nb: saved state does not match the schema');
