@@ -56,6 +56,25 @@ describe.each(learnerNames)('%s', (name) => {
     for (const r of [0, 1]) expect(proba[r * 3] + proba[r * 3 + 1] + proba[r * 3 + 2]).toBeCloseTo(1, 6);
     learner.dispose?.();
   });
+
+  it('starts from one known class, as a stream whose classes arrive one by one does, and saves and reloads it', async () => {
+    const def = learnerDefinition(name);
+    const params = resolveParams(def);
+    const learner = await def.create({ nFeatures: 2, nClasses: 1, seed: 1 }, params);
+    await learner.learn(batchOf([[0, 0], [0, 1], [0, 0.5]], [0, 0, 0]));
+    const one = await learner.predictProba(batchOf([[0, 0.2]], [0]).x);
+    expect(one).toHaveLength(1);
+    expect(one[0]).toBeCloseTo(1, 12);
+    await learner.learn(batchOf([[5, 5], [5, 6], [0, 0.2], [5, 5.5]], [1, 1, 0, 1]));
+    expect(learner.nClasses).toBe(2);
+    const proba = await learner.predictProba(batchOf([[5, 5.2], [0, 0.3]], [0, 0]).x);
+    expect(proba.length).toBe(4);
+    for (const r of [0, 1]) expect(proba[r * 2] + proba[r * 2 + 1]).toBeCloseTo(1, 6);
+    const restored = await def.restore({ nFeatures: 2, nClasses: 2, seed: 1 }, params, await learner.saveState());
+    expect(Array.from(await restored.predictProba(batchOf([[5, 5.2], [0, 0.3]], [0, 0]).x))).toEqual(Array.from(proba));
+    learner.dispose?.();
+    restored.dispose?.();
+  });
 });
 
 describe('GaussianNB', () => {

@@ -81,7 +81,9 @@ export class MLPClassifier implements Classifier {
   static async create(ctx: LearnerContext, params: Partial<MLPParams> = {}): Promise<MLPClassifier> {
     const tensorflow = await loadTensorflow();
     const full = { ...mlpDefaults, ...params };
-    const model = buildNetwork(tensorflow, ctx.nFeatures, Math.max(ctx.nClasses, 1), full, deriveSeed(ctx.seed, 'mlp'));
+    // Two output units at least: TensorFlow.js's sparse cross-entropy cannot one-hot a single class, and a
+    // stream may start with one class known; the spare unit is kept out of the probabilities until used.
+    const model = buildNetwork(tensorflow, ctx.nFeatures, Math.max(ctx.nClasses, 2), full, deriveSeed(ctx.seed, 'mlp'));
     return new MLPClassifier(tensorflow, model, ctx, full, ctx.seed);
   }
 
@@ -114,7 +116,13 @@ export class MLPClassifier implements Classifier {
     });
     const values = Float64Array.from(await out.data());
     out.dispose();
-    return values;
+    const units = this.outputUnits;
+    return units === this.k ? values : knownClasses(values, x.rows, units, this.k);
+  }
+
+  /** The network's output units: the known classes, or two while fewer are known. */
+  private get outputUnits(): number {
+    return this.model.outputs[0].shape[1] as number;
   }
 
   async saveState(): Promise<LearnerState> {
@@ -193,6 +201,12 @@ export class MLPClassifier implements Classifier {
 
   /** Rebuilds the network with more output units, keeping every learned weight. */
   private widen(k: number): void {
+    const units = this.outputUnits;
+    if (k <= units) {
+      // The spare unit of a one-class start takes the second class: nothing to rebuild.
+      this.k = k;
+      return;
+    }
     const { tf } = this.tensorflow;
     this.classesGrown++;
     const seed = deriveSeed(this.seed, `mlp-widen-${this.classesGrown}`);
@@ -202,8 +216,8 @@ export class MLPClassifier implements Classifier {
     const kept = tf.tidy(() => [
       old[0].clone(),
       old[1].clone(),
-      tf.concat([old[2], tf.slice(fresh[2], [0, this.k], [-1, k - this.k])], 1),
-      tf.concat([old[3], tf.slice(fresh[3], [this.k], [k - this.k])], 0),
+      tf.concat([old[2], tf.slice(fresh[2], [0, units], [-1, k - units])], 1),
+      tf.concat([old[3], tf.slice(fresh[3], [units], [k - units])], 0),
     ]);
     wider.setWeights(kept);
     kept.forEach((t) => t.dispose());
@@ -211,6 +225,17 @@ export class MLPClassifier implements Classifier {
     this.model = wider;
     this.k = k;
   }
+}
+
+/** The first k of each row's `units` probabilities, renormalised: the classes known so far. */
+function knownClasses(values: Float64Array, rows: number, units: number, k: number): Float64Array {
+  const out = new Float64Array(rows * k);
+  for (let r = 0; r < rows; r++) {
+    let sum = 0;
+    for (let c = 0; c < k; c++) sum += values[r * units + c];
+    for (let c = 0; c < k; c++) out[r * k + c] = sum > 0 ? values[r * units + c] / sum : 1 / k;
+  }
+  return out;
 }
 
 function buildNetwork(tensorflow: Tensorflow, d: number, k: number, params: MLPParams, seed: number): TfLayers.LayersModel {
