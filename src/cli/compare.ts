@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { fail } from '../core/errors.js';
 import { describeProtocol } from '../eval/report-format.js';
-import { comparisonRows, comparisonToMarkdown } from '../eval/report-markdown.js';
+import { comparisonRows } from '../eval/report-markdown.js';
 import { compare, checkSettings, DEFAULT_DATASET } from '../pipeline.js';
 import { formatCount, formatRow } from './format.js';
 import { TrainingProgress } from './progress.js';
-import { checkReportFile, writeReportFile } from './report-file.js';
+import { checkReportFile, renderReport, writeReportFile } from './report-file.js';
 import { addDataOptions, addStreamOptions, namesArg, runOptions, scopedParamArg, type RunFlags } from './run-options.js';
 import { commandLine, expectedRows } from './train.js';
 
@@ -41,13 +41,10 @@ export function registerCompare(program: Command): void {
     }
     const { reports, models } = result;
     for (const model of models) model.dispose();
-    if (flags.report !== undefined && reportFormat) await writeReportFile(flags.report, reports, reportFormat, commandLine());
-    if (flags.format === 'json') {
-      process.stdout.write(`${JSON.stringify({ models: reports.map((r) => r.model), reports }, null, 2)}\n`);
-      return;
-    }
-    if (flags.format === 'markdown') {
-      process.stdout.write(comparisonToMarkdown(reports));
+    if (flags.report !== undefined && reportFormat) await writeReportFile(flags.report, reports, reportFormat, commandLine(), true);
+    if (flags.format !== 'table') {
+      // JSON and Markdown on stdout are the documents --report writes.
+      process.stdout.write(await renderReport(reports, flags.format, commandLine(), true));
       return;
     }
     const first = reports[0];

@@ -32,15 +32,18 @@ export async function checkReportFile(path: string): Promise<ReportFileFormat> {
   return format;
 }
 
-/** The report document of one run (train) or several on one stream (compare), in the given format. */
-export async function renderReport(reports: readonly TrainReport[], format: ReportFileFormat, command: string): Promise<string> {
-  if (format === 'json') return `${JSON.stringify(reports.length === 1 ? reports[0] : { models: reports.map((r) => r.model), reports }, null, 2)}\n`;
-  if (format === 'markdown') return reports.length === 1 ? reportToMarkdown(reports[0]) : comparisonToMarkdown(reports);
+/**
+ * The report document of one run (train) or of a comparison (compare, even
+ * of one learner: its documents keep their shape), in the given format.
+ */
+export async function renderReport(reports: readonly TrainReport[], format: ReportFileFormat, command: string, comparison: boolean): Promise<string> {
+  if (format === 'json') return `${JSON.stringify(comparison ? { models: reports.map((r) => r.model), reports } : reports[0], null, 2)}\n`;
+  if (format === 'markdown') return comparison ? comparisonToMarkdown(reports) : reportToMarkdown(reports[0]);
   const { reportToHtml } = await import('../eval/report-html.js');
   return reportToHtml(reports, { command });
 }
 
 /** Writes the report file whole or not at all (temporary file, then rename). */
-export async function writeReportFile(path: string, reports: readonly TrainReport[], format: ReportFileFormat, command: string): Promise<void> {
-  await writeFileAtomic(path, await renderReport(reports, format, command));
+export async function writeReportFile(path: string, reports: readonly TrainReport[], format: ReportFileFormat, command: string, comparison: boolean): Promise<void> {
+  await writeFileAtomic(path, await renderReport(reports, format, command, comparison));
 }

@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
 import type { BatchResult } from '../eval/batch-split.js';
-import { reportToMarkdown } from '../eval/report-markdown.js';
 import { datasetCard } from '../data/datasets.js';
 import { learnerNames } from '../learners/registry.js';
 import { checkSettings, DEFAULT_DATASET, DEFAULT_LEARNER, DEFAULTS, SYNTH_PREFIX, train, type TrainReport } from '../pipeline.js';
 import { formatCount, formatRow } from './format.js';
 import { paramArg } from './options.js';
 import { TrainingProgress } from './progress.js';
-import { checkReportFile, writeReportFile } from './report-file.js';
+import { checkReportFile, renderReport, writeReportFile } from './report-file.js';
 import { addDataOptions, addStreamOptions, runOptions, type RunFlags } from './run-options.js';
 import { addBrokerTrainOptions, brokerTrainOptions, type BrokerTrainFlags } from '../broker/cli-options.js';
 
@@ -103,13 +102,9 @@ export function registerTrain(program: Command): void {
       }
       const { report, model } = result;
       model.dispose();
-      if (flags.report !== undefined && reportFormat) await writeReportFile(flags.report, [report], reportFormat, commandLine());
-      const output = {
-        table: () => summaryText(report, firstSkipped, flags.report),
-        json: () => `${JSON.stringify(report, null, 2)}\n`,
-        markdown: () => reportToMarkdown(report),
-      };
-      process.stdout.write(output[flags.format]());
+      if (flags.report !== undefined && reportFormat) await writeReportFile(flags.report, [report], reportFormat, commandLine(), false);
+      // JSON and Markdown on stdout are the documents --report writes.
+      process.stdout.write(flags.format === 'table' ? summaryText(report, firstSkipped, flags.report) : await renderReport([report], flags.format, commandLine(), false));
     });
 }
 
