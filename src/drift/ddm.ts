@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { fail } from '../core/errors.js';
 import { parseState, type Json } from '../core/state.js';
 import type { DriftDetector, DriftSignal } from './contract.js';
+import { Run, runSchema } from './run.js';
 
 export interface DDMParams {
   /** Values seen before the detector tracks its minimum or decides anything. */
@@ -14,13 +15,12 @@ export interface DDMParams {
 
 export const ddmDefaults: DDMParams = { minInstances: 30, warningLevel: 2, driftLevel: 3 };
 
-const run = z.object({ n: z.number().int().nonnegative(), sum: z.number() });
 const stateSchema = z.object({
   n: z.number().int().nonnegative(),
   sum: z.number(),
   min: z.object({ p: z.number(), s: z.number() }).nullable(),
-  warning: run,
-  carry: run,
+  warning: runSchema,
+  carry: runSchema,
 });
 
 /**
@@ -58,10 +58,8 @@ export class DDM implements DriftDetector {
   private sMin = 0;
   private hasMin = false;
   // The values since the warning began (n = 0: no warning).
-  private warnN = 0;
-  private warnSum = 0;
-  private carryN = 0;
-  private carrySum = 0;
+  private readonly warning = new Run();
+  private readonly carry = new Run();
 
   constructor(params: Partial<DDMParams> = {}) {
     this.params = { ...ddmDefaults, ...params };
@@ -71,18 +69,14 @@ export class DDM implements DriftDetector {
   }
 
   get estimate(): number {
-    const n = this.carryN + this.n;
-    return n > 0 ? (this.carrySum + this.sum) / n : 0;
+    return this.carry.meanWith(this.n, this.sum);
   }
 
   update(value: number): DriftSignal {
     const n = ++this.n;
     this.sum += value;
-    const warned = this.warnN > 0;
-    if (warned) {
-      this.warnN++;
-      this.warnSum += value;
-    }
+    const warned = this.warning.n > 0;
+    if (warned) this.warning.add(value);
     if (n < this.params.minInstances) return 'stable';
     const p = this.sum / n;
     const s = Math.sqrt((p * (1 - p)) / n);
@@ -92,18 +86,14 @@ export class DDM implements DriftDetector {
       this.hasMin = true;
     }
     if (p + s > this.pMin + this.params.driftLevel * this.sMin) {
-      this.restart(warned ? this.warnN : 1, warned ? this.warnSum : value);
+      this.restart(warned ? this.warning.n : 1, warned ? this.warning.sum : value);
       return 'drift';
     }
     if (p + s > this.pMin + this.params.warningLevel * this.sMin) {
-      if (!warned) {
-        this.warnN = 1;
-        this.warnSum = value;
-      }
+      if (!warned) this.warning.set(1, value);
       return 'warning';
     }
-    this.warnN = 0;
-    this.warnSum = 0;
+    this.warning.set(0, 0);
     return 'stable';
   }
 
@@ -116,8 +106,8 @@ export class DDM implements DriftDetector {
       n: this.n,
       sum: this.sum,
       min: this.hasMin ? { p: this.pMin, s: this.sMin } : null,
-      warning: { n: this.warnN, sum: this.warnSum },
-      carry: { n: this.carryN, sum: this.carrySum },
+      warning: this.warning.toJSON(),
+      carry: this.carry.toJSON(),
     };
   }
 
@@ -131,10 +121,8 @@ export class DDM implements DriftDetector {
       ddm.sMin = s.min.s;
       ddm.hasMin = true;
     }
-    ddm.warnN = s.warning.n;
-    ddm.warnSum = s.warning.sum;
-    ddm.carryN = s.carry.n;
-    ddm.carrySum = s.carry.sum;
+    ddm.warning.set(s.warning.n, s.warning.sum);
+    ddm.carry.set(s.carry.n, s.carry.sum);
     return ddm;
   }
 
@@ -144,9 +132,7 @@ export class DDM implements DriftDetector {
     this.pMin = 0;
     this.sMin = 0;
     this.hasMin = false;
-    this.warnN = 0;
-    this.warnSum = 0;
-    this.carryN = carryN;
-    this.carrySum = carrySum;
+    this.warning.set(0, 0);
+    this.carry.set(carryN, carrySum);
   }
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { fail } from '../core/errors.js';
 import { parseState, type Json } from '../core/state.js';
 import type { DriftDetector, DriftSignal } from './contract.js';
+import { Run, runSchema } from './run.js';
 
 export interface EDDMParams {
   /** Errors seen before the detector keeps its reference level or decides anything. */
@@ -14,7 +15,6 @@ export interface EDDMParams {
 
 export const eddmDefaults: EDDMParams = { minErrors: 30, alpha: 0.95, beta: 0.9 };
 
-const run = z.object({ n: z.number().int().nonnegative(), sum: z.number() });
 const stateSchema = z.object({
   n: z.number().int().nonnegative(),
   errors: z.number().int().nonnegative(),
@@ -23,8 +23,8 @@ const stateSchema = z.object({
   m2Distance: z.number().nonnegative(),
   max: z.number().nullable(),
   // The values since the warning began (n = 0: no warning).
-  warning: run,
-  carry: run,
+  warning: runSchema,
+  carry: runSchema,
 });
 
 /**
@@ -65,10 +65,9 @@ export class EDDM implements DriftDetector {
   private m2 = 0;
   private max = 0;
   private hasMax = false;
-  private warnN = 0;
-  private warnErrors = 0;
-  private carryN = 0;
-  private carryErrors = 0;
+  // The values since the warning began (n = 0: no warning), their sum the errors among them.
+  private readonly warning = new Run();
+  private readonly carry = new Run();
 
   constructor(params: Partial<EDDMParams> = {}) {
     this.params = { ...eddmDefaults, ...params };
@@ -78,8 +77,7 @@ export class EDDM implements DriftDetector {
   }
 
   get estimate(): number {
-    const n = this.carryN + this.n;
-    return n > 0 ? (this.carryErrors + this.errors) / n : 0;
+    return this.carry.meanWith(this.n, this.errors);
   }
 
   /** The mean number of values from one error to the next since the last restart. */
@@ -90,11 +88,8 @@ export class EDDM implements DriftDetector {
   update(value: number): DriftSignal {
     this.n++;
     const error = value >= 0.5;
-    const warned = this.warnN > 0;
-    if (warned) {
-      this.warnN++;
-      if (error) this.warnErrors++;
-    }
+    const warned = this.warning.n > 0;
+    if (warned) this.warning.add(error ? 1 : 0);
     if (!error) return warned ? 'warning' : 'stable';
     const errors = ++this.errors;
     const distance = this.n - this.lastError;
@@ -110,18 +105,14 @@ export class EDDM implements DriftDetector {
     }
     const ratio = level / this.max;
     if (ratio < this.params.beta) {
-      this.restart(warned ? this.warnN : 1, warned ? this.warnErrors : 1);
+      this.restart(warned ? this.warning.n : 1, warned ? this.warning.sum : 1);
       return 'drift';
     }
     if (ratio < this.params.alpha) {
-      if (!warned) {
-        this.warnN = 1;
-        this.warnErrors = 1;
-      }
+      if (!warned) this.warning.set(1, 1);
       return 'warning';
     }
-    this.warnN = 0;
-    this.warnErrors = 0;
+    this.warning.set(0, 0);
     return 'stable';
   }
 
@@ -137,8 +128,8 @@ export class EDDM implements DriftDetector {
       meanDistance: this.mean,
       m2Distance: this.m2,
       max: this.hasMax ? this.max : null,
-      warning: { n: this.warnN, sum: this.warnErrors },
-      carry: { n: this.carryN, sum: this.carryErrors },
+      warning: this.warning.toJSON(),
+      carry: this.carry.toJSON(),
     };
   }
 
@@ -152,10 +143,8 @@ export class EDDM implements DriftDetector {
     eddm.m2 = s.m2Distance;
     eddm.hasMax = s.max !== null;
     eddm.max = s.max ?? 0;
-    eddm.warnN = s.warning.n;
-    eddm.warnErrors = s.warning.sum;
-    eddm.carryN = s.carry.n;
-    eddm.carryErrors = s.carry.sum;
+    eddm.warning.set(s.warning.n, s.warning.sum);
+    eddm.carry.set(s.carry.n, s.carry.sum);
     return eddm;
   }
 
@@ -167,9 +156,7 @@ export class EDDM implements DriftDetector {
     this.m2 = 0;
     this.max = 0;
     this.hasMax = false;
-    this.warnN = 0;
-    this.warnErrors = 0;
-    this.carryN = carryN;
-    this.carryErrors = carryErrors;
+    this.warning.set(0, 0);
+    this.carry.set(carryN, carryErrors);
   }
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { fail } from '../core/errors.js';
 import { parseState, type Json } from '../core/state.js';
 import type { DriftDetector, DriftSignal } from './contract.js';
+import { Run, runSchema } from './run.js';
 
 export const hddmATests = ['two-sided', 'one-sided'] as const;
 export type HDDMATest = (typeof hddmATests)[number];
@@ -17,14 +18,13 @@ export interface HDDMAParams {
 
 export const hddmADefaults: HDDMAParams = { driftConfidence: 0.001, warningConfidence: 0.005, test: 'two-sided' };
 
-const cut = z.object({ n: z.number().int().nonnegative(), sum: z.number() });
 const stateSchema = z
   .object({
     n: z.number().int().nonnegative(),
     sum: z.number(),
-    low: cut,
-    high: cut,
-    carry: cut,
+    low: runSchema,
+    high: runSchema,
+    carry: runSchema,
   })
   .superRefine((s, ctx) => {
     for (const key of ['low', 'high'] as const) {
@@ -75,8 +75,7 @@ export class HDDMA implements DriftDetector {
   private highN = 0;
   private highSum = 0;
   // The values after the cut point of the last restart: they belong to the new level already.
-  private carryN = 0;
-  private carrySum = 0;
+  private readonly carry = new Run();
   private readonly cutLog: number;
   private readonly driftLog: number;
   private readonly warningLog: number;
@@ -94,8 +93,7 @@ export class HDDMA implements DriftDetector {
   }
 
   get estimate(): number {
-    const n = this.carryN + this.n;
-    return n > 0 ? (this.carrySum + this.sum) / n : 0;
+    return this.carry.meanWith(this.n, this.sum);
   }
 
   update(value: number): DriftSignal {
@@ -140,7 +138,7 @@ export class HDDMA implements DriftDetector {
       sum: this.sum,
       low: { n: this.lowN, sum: this.lowSum },
       high: { n: this.highN, sum: this.highSum },
-      carry: { n: this.carryN, sum: this.carrySum },
+      carry: this.carry.toJSON(),
     };
   }
 
@@ -153,8 +151,7 @@ export class HDDMA implements DriftDetector {
     hddm.lowSum = s.low.sum;
     hddm.highN = s.high.n;
     hddm.highSum = s.high.sum;
-    hddm.carryN = s.carry.n;
-    hddm.carrySum = s.carry.sum;
+    hddm.carry.set(s.carry.n, s.carry.sum);
     return hddm;
   }
 
@@ -178,7 +175,6 @@ export class HDDMA implements DriftDetector {
     this.lowSum = 0;
     this.highN = 0;
     this.highSum = 0;
-    this.carryN = carryN;
-    this.carrySum = carrySum;
+    this.carry.set(carryN, carrySum);
   }
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseState, type Json } from '../core/state.js';
 import type { DriftDetector, DriftSignal } from './contract.js';
+import { Run, runSchema } from './run.js';
 
 export interface PageHinkleyParams {
   /** Values seen before the detector decides anything. */
@@ -15,14 +16,13 @@ export interface PageHinkleyParams {
 
 export const pageHinkleyDefaults: PageHinkleyParams = { minInstances: 30, delta: 0.005, lambda: 50, alpha: 1 - 0.0001 };
 
-const run = z.object({ n: z.number().int().nonnegative(), sum: z.number() });
 const stateSchema = z.object({
   n: z.number().int().nonnegative(),
   mean: z.number(),
   sum: z.number(),
   min: z.number().nullable(),
-  sinceMin: run,
-  carry: run,
+  sinceMin: runSchema,
+  carry: runSchema,
 });
 
 /**
@@ -55,18 +55,15 @@ export class PageHinkley implements DriftDetector {
   private min = 0;
   private hasMin = false;
   // The values after the point where the cumulative deviation was lowest.
-  private sinceMinN = 0;
-  private sinceMinSum = 0;
-  private carryN = 0;
-  private carrySum = 0;
+  private readonly sinceMin = new Run();
+  private readonly carry = new Run();
 
   constructor(params: Partial<PageHinkleyParams> = {}) {
     this.params = { ...pageHinkleyDefaults, ...params };
   }
 
   get estimate(): number {
-    const n = this.carryN + this.n;
-    return n > 0 ? (this.carrySum + this.mean * this.n) / n : 0;
+    return this.carry.meanWith(this.n, this.mean * this.n);
   }
 
   update(value: number): DriftSignal {
@@ -76,14 +73,12 @@ export class PageHinkley implements DriftDetector {
     if (!this.hasMin || this.sum < this.min) {
       this.min = this.sum;
       this.hasMin = true;
-      this.sinceMinN = 0;
-      this.sinceMinSum = 0;
+      this.sinceMin.set(0, 0);
     } else {
-      this.sinceMinN++;
-      this.sinceMinSum += value;
+      this.sinceMin.add(value);
     }
     if (n < this.params.minInstances || this.sum - this.min <= this.params.lambda) return 'stable';
-    this.restart(this.sinceMinN, this.sinceMinSum);
+    this.restart(this.sinceMin.n, this.sinceMin.sum);
     return 'drift';
   }
 
@@ -97,8 +92,8 @@ export class PageHinkley implements DriftDetector {
       mean: this.mean,
       sum: this.sum,
       min: this.hasMin ? this.min : null,
-      sinceMin: { n: this.sinceMinN, sum: this.sinceMinSum },
-      carry: { n: this.carryN, sum: this.carrySum },
+      sinceMin: this.sinceMin.toJSON(),
+      carry: this.carry.toJSON(),
     };
   }
 
@@ -110,10 +105,8 @@ export class PageHinkley implements DriftDetector {
     ph.sum = s.sum;
     ph.hasMin = s.min !== null;
     ph.min = s.min ?? 0;
-    ph.sinceMinN = s.sinceMin.n;
-    ph.sinceMinSum = s.sinceMin.sum;
-    ph.carryN = s.carry.n;
-    ph.carrySum = s.carry.sum;
+    ph.sinceMin.set(s.sinceMin.n, s.sinceMin.sum);
+    ph.carry.set(s.carry.n, s.carry.sum);
     return ph;
   }
 
@@ -123,9 +116,7 @@ export class PageHinkley implements DriftDetector {
     this.sum = 0;
     this.min = 0;
     this.hasMin = false;
-    this.sinceMinN = 0;
-    this.sinceMinSum = 0;
-    this.carryN = carryN;
-    this.carrySum = carrySum;
+    this.sinceMin.set(0, 0);
+    this.carry.set(carryN, carrySum);
   }
 }
