@@ -122,3 +122,18 @@ describe('model directory', () => {
     expect(existsSync(join(dir, 'notes.txt'))).toBe(true);
   });
 });
+
+describe('saves racing into one directory', () => {
+  it('all succeed, the last one wins, and a whole model is always left (a training run beside a server checkpointing)', async () => {
+    const dir = join(tempDir(), 'm');
+    const { model: a } = await train({ dataset: 'iris', model: 'gaussian-nb', out: null });
+    const { model: b } = await train({ dataset: 'iris', model: 'knn', out: null });
+    for (let i = 0; i < 40; i++) {
+      const results = await Promise.allSettled([saveModel(a, dir), saveModel(b, dir)]);
+      // Without the retry, one of two saves renaming in at once failed with ENOTEMPTY about a third of the time.
+      expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+      expect(['gaussian-nb', 'knn']).toContain((await loadModel(dir)).learnerName);
+    }
+    expect(readdirSync(join(dir, '..'))).toEqual(['m']); // nothing set aside is left behind
+  });
+});

@@ -45,25 +45,33 @@ export async function replaceDirAtomic(dir: string, fill: (tmp: string) => Promi
     await rm(tmp, { recursive: true, force: true });
     throw err;
   }
-  const old = `${tmp}.old`;
-  let hadOld = false;
-  try {
-    await rename(target, old);
-    hadOld = true;
-  } catch (err) {
-    if (!isErrno(err, 'ENOENT')) {
+  // What stood at `dir` before (restored if the swap fails), and anything another writer put there meanwhile.
+  const aside: string[] = [];
+  for (let attempt = 0; ; attempt++) {
+    // The first keeps the name a crash recovery looks for (see serve's finishInterruptedSave).
+    const old = attempt === 0 ? `${tmp}.old` : `${tmp}.old${attempt}`;
+    try {
+      await rename(target, old);
+      aside.push(old);
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT')) {
+        await rm(tmp, { recursive: true, force: true });
+        throw err;
+      }
+    }
+    try {
+      await rename(tmp, target);
+      break;
+    } catch (err) {
+      // Another writer (a server's checkpoint, a second run) swapped its directory in between our two
+      // renames. The last writer wins, as it would had it come a moment later: move that one aside too.
+      if ((isErrno(err, 'ENOTEMPTY') || isErrno(err, 'EEXIST')) && attempt < 3) continue;
+      if (aside.length > 0) await rename(aside[0], target).catch(() => undefined);
       await rm(tmp, { recursive: true, force: true });
       throw err;
     }
   }
-  try {
-    await rename(tmp, target);
-  } catch (err) {
-    if (hadOld) await rename(old, target);
-    await rm(tmp, { recursive: true, force: true });
-    throw err;
-  }
-  if (hadOld) await rm(old, { recursive: true, force: true });
+  for (const old of aside) await rm(old, { recursive: true, force: true });
 }
 
 /** Writes a file and flushes it to disk. */
