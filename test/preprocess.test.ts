@@ -316,6 +316,8 @@ describe('pipelines trained end to end', () => {
     const path = join(out, 'manifest.json');
     const manifest = JSON.parse(readFileSync(path, 'utf8'));
     manifest.preprocessing = manifest.preprocessing.map(({ name, state }: { name: string; state: unknown }) => ({ name, state }));
+    // Such manifests were also saved before manifests carried a checksum.
+    delete manifest.checksum;
     writeFileSync(path, JSON.stringify(manifest));
     const x = { data: Float64Array.from([5.1, 3.5, 1.4, 0.2, 6.7, 3.0, 5.2, 2.3]), rows: 2, cols: 4 };
     expect(await (await loadModel(out)).predictProba(x)).toEqual(await model.predictProba(x));

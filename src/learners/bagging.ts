@@ -4,7 +4,7 @@ import { parseState, rngState, type Json } from '../core/state.js';
 import { takeRows, type Batch, type Matrix } from '../core/types.js';
 import { ADWIN } from '../drift/adwin.js';
 import { errorRose } from '../drift/error-rise.js';
-import { argmaxRows, classesNeeded, type Classifier, type LearnerContext, type LearnerState } from './contract.js';
+import { argmaxRows, checkSavedClasses, checkSavedFeatures, classesNeeded, type Classifier, type LearnerContext, type LearnerState } from './contract.js';
 import type { BaggingBase, LearnerDefinition } from './registry.js';
 import { resolveParams } from '../core/params.js';
 
@@ -158,6 +158,8 @@ export class OnlineBagging extends Bagging {
 
   static async restore(ctx: LearnerContext, params: Partial<OnlineBaggingParams>, state: LearnerState): Promise<OnlineBagging> {
     const s = parseState('online-bagging', baggingStateSchema, state.json);
+    checkSavedFeatures('online-bagging', 'nFeatures', s.nFeatures, ctx);
+    checkSavedClasses('online-bagging', 'k', s.k, ctx, 1);
     const bag = new OnlineBagging({ ...ctx, nClasses: s.k }, { ...onlineBaggingDefaults, ...params });
     bag.k = s.k;
     await bag.restoreMembers(s.members);
@@ -230,6 +232,8 @@ export class LeveragingBagging extends Bagging {
 
   static async restore(ctx: LearnerContext, params: Partial<LeveragingBaggingParams>, state: LearnerState): Promise<LeveragingBagging> {
     const s = parseState('leveraging-bagging', baggingStateSchema, state.json);
+    checkSavedFeatures('leveraging-bagging', 'nFeatures', s.nFeatures, ctx);
+    checkSavedClasses('leveraging-bagging', 'k', s.k, ctx, 1);
     const bag = new LeveragingBagging({ ...ctx, nClasses: s.k }, { ...leveragingBaggingDefaults, ...params });
     bag.k = s.k;
     await bag.restoreMembers(s.members);

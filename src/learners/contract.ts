@@ -53,6 +53,30 @@ export interface Classifier {
   dispose?(): void;
 }
 
+/**
+ * Fails unless the feature count a learner's saved state records is the one
+ * its context gives (the schema through the preprocessing), naming the field:
+ * a model directory may come from anyone, and a state of another width would
+ * read past its arrays or give other answers silently.
+ */
+export function checkSavedFeatures(learner: string, field: string, saved: number, ctx: LearnerContext): void {
+  if (saved !== ctx.nFeatures) {
+    throw new Error(`${learner}: saved state's ${field} is ${saved}, but the schema and preprocessing give ${ctx.nFeatures} features`);
+  }
+}
+
+/**
+ * Fails when a learner's saved state knows more classes than the schema
+ * lists (fewer is fine: classes not learned yet), naming the field. `floor`:
+ * the classes the learner keeps even when the schema has fewer (1 for those
+ * that never have zero).
+ */
+export function checkSavedClasses(learner: string, field: string, saved: number, ctx: LearnerContext, floor = 0): void {
+  if (!Number.isInteger(saved) || saved < 0 || saved > Math.max(ctx.nClasses, floor)) {
+    throw new Error(`${learner}: saved state's ${field} is ${saved}, but the schema lists ${ctx.nClasses} classes`);
+  }
+}
+
 /** Index of the largest value in each row of a rows x k probability matrix. */
 export function argmaxRows(proba: Float64Array, k: number): Int32Array {
   const rows = k === 0 ? 0 : proba.length / k;

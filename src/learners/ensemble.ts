@@ -3,6 +3,8 @@ import { RandomForestClassifier } from 'ml-random-forest';
 import { Random } from '../core/random.js';
 import { takeRows, type Batch, type Matrix } from '../core/types.js';
 import {
+  checkSavedClasses,
+  checkSavedFeatures,
   classesNeeded,
   type Classifier,
   type Json,
@@ -120,7 +122,7 @@ export class ForestEnsemble implements Classifier {
       json: {
         nFeatures: this.d,
         nClasses: this.k,
-        members: this.members.map((m) => ({ forest: m.forest.toJSON() as unknown as Json, weight: m.weight })),
+        members: this.members.map((m) => ({ forest: forestJson(m.forest), weight: m.weight })),
         rng: this.rng.getState(),
       },
     };
@@ -128,7 +130,8 @@ export class ForestEnsemble implements Classifier {
 
   static restore(ctx: LearnerContext, params: Partial<ForestEnsembleParams>, state: LearnerState): ForestEnsemble {
     const s = parseState('forest-ensemble', stateSchema, state.json);
-    if (s.nFeatures !== ctx.nFeatures) throw new Error('forest-ensemble: saved state does not match the schema');
+    checkSavedFeatures('forest-ensemble', 'nFeatures', s.nFeatures, ctx);
+    checkSavedClasses('forest-ensemble', 'nClasses', s.nClasses, ctx);
     const model = new ForestEnsemble({ ...ctx, nClasses: s.nClasses }, params);
     model.members = s.members.map((m) => ({
       forest: RandomForestClassifier.load(m.forest as unknown as Parameters<typeof RandomForestClassifier.load>[0]),
@@ -188,6 +191,19 @@ export class ForestEnsemble implements Classifier {
     }
     return sum / n;
   }
+}
+
+/**
+ * A forest's state as JSON. ml-cart keeps an unbounded depth (maxDepth) and
+ * a leaf's gain as +-Infinity, which only training reads and which JSON
+ * writes as null; they are written as null here on purpose, so the state
+ * holds no number JSON cannot (saveModel refuses those) and loads as before.
+ */
+function forestJson(forest: RandomForestClassifier): Json {
+  const text = JSON.stringify(forest.toJSON(), (key, value: unknown) =>
+    (key === 'maxDepth' || key === 'gain') && typeof value === 'number' && !Number.isFinite(value) ? null : value,
+  );
+  return JSON.parse(text) as Json;
 }
 
 /** The squared error of predicting each class's share: sum_c p(c)(1 - p(c))^2. */

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import { parseState, type Json } from '../core/state.js';
 import type { Batch, Matrix } from '../core/types.js';
-import type { Classifier, LearnerContext, LearnerState } from './contract.js';
+import { checkSavedClasses, checkSavedFeatures, type Classifier, type LearnerContext, type LearnerState } from './contract.js';
 import { ForestMembers, memberStateSchema, type MemberSettings, type MemberState, type Votes } from './forest-members.js';
 import type { WorkerRequest } from './forest-worker.js';
 import { hoeffdingTreeDefaults } from './tree/hoeffding-tree-classifier.js';
@@ -230,7 +230,8 @@ export class AdaptiveRandomForest implements Classifier {
 
   static restore(ctx: LearnerContext, params: Partial<AdaptiveRandomForestParams>, state: LearnerState): AdaptiveRandomForest {
     const s = parseState('adaptive-random-forest', stateSchema, state.json);
-    if (s.nFeatures !== ctx.nFeatures) throw new Error('adaptive-random-forest: saved state does not match the schema');
+    checkSavedFeatures('adaptive-random-forest', 'nFeatures', s.nFeatures, ctx);
+    checkSavedClasses('adaptive-random-forest', 'k', s.k, ctx, 1);
     const forest = new AdaptiveRandomForest({ ...ctx, nClasses: s.k }, params, s.members);
     forest.k = s.k;
     return forest;

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { Random } from '../core/random.js';
 import type { Batch, Matrix } from '../core/types.js';
 import {
+  checkSavedClasses,
+  checkSavedFeatures,
   classesNeeded,
   softmaxRowsInPlace,
   toNumbers,
@@ -115,9 +117,10 @@ export class SoftmaxRegression implements Classifier {
 
   static restore(ctx: LearnerContext, params: Partial<SoftmaxRegressionParams>, state: LearnerState): SoftmaxRegression {
     const s = parseState('softmax-regression', stateSchema, state.json);
-    if (s.nFeatures !== ctx.nFeatures || s.weights.length !== s.nClasses * (s.nFeatures + 1)) {
-      throw new Error('softmax-regression: saved state does not match the schema');
-    }
+    checkSavedFeatures('softmax-regression', 'nFeatures', s.nFeatures, ctx);
+    checkSavedClasses('softmax-regression', 'nClasses', s.nClasses, ctx);
+    const size = s.nClasses * (s.nFeatures + 1);
+    if (s.weights.length !== size) throw new Error(`softmax-regression: saved state's weights has ${s.weights.length} values, not classes x (features + 1) = ${size}`);
     const model = new SoftmaxRegression({ ...ctx, nClasses: s.nClasses }, params);
     model.weights = Float64Array.from(s.weights);
     model.optimizer.setState(s.optimizer);
@@ -236,9 +239,10 @@ function widenWeights(w: Float64Array, d: number, k2: number): Float64Array {
 
 function restoreWeights(learner: string, ctx: LearnerContext, state: LearnerState): { nClasses: number; weights: Float64Array } {
   const s = parseState(learner, marginStateSchema, state.json);
-  if (s.nFeatures !== ctx.nFeatures || s.weights.length !== s.nClasses * (s.nFeatures + 1)) {
-    throw new Error(`${learner}: saved state does not match the schema`);
-  }
+  checkSavedFeatures(learner, 'nFeatures', s.nFeatures, ctx);
+  checkSavedClasses(learner, 'nClasses', s.nClasses, ctx);
+  const size = s.nClasses * (s.nFeatures + 1);
+  if (s.weights.length !== size) throw new Error(`${learner}: saved state's weights has ${s.weights.length} values, not classes x (features + 1) = ${size}`);
   return { nClasses: s.nClasses, weights: Float64Array.from(s.weights) };
 }
 

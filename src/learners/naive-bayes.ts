@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { Batch, Matrix } from '../core/types.js';
 import {
+  checkSavedClasses,
+  checkSavedFeatures,
   classesNeeded,
   softmaxRowInPlace,
   softmaxRowsInPlace,
@@ -208,8 +210,12 @@ export class GaussianNB implements Classifier {
   static restore(ctx: LearnerContext, params: Partial<GaussianNBParams>, state: LearnerState): GaussianNB {
     const s = parseState('gaussian-nb', gaussianNBStateSchema, state.json);
     const k = s.counts.length;
-    if (s.nFeatures !== ctx.nFeatures || s.means.length !== k * s.nFeatures || s.m2.length !== k * s.nFeatures) {
-      throw new Error('gaussian-nb: saved state does not match the schema');
+    checkSavedFeatures('gaussian-nb', 'nFeatures', s.nFeatures, ctx);
+    checkSavedClasses('gaussian-nb', 'counts.length', k, ctx);
+    if (s.means.length !== k * s.nFeatures) throw new Error(`gaussian-nb: saved state's means has ${s.means.length} values, not classes x features = ${k * s.nFeatures}`);
+    if (s.m2.length !== k * s.nFeatures) throw new Error(`gaussian-nb: saved state's m2 has ${s.m2.length} values, not classes x features = ${k * s.nFeatures}`);
+    if (s.totalMean.length !== s.nFeatures || s.totalM2.length !== s.nFeatures) {
+      throw new Error(`gaussian-nb: saved state's totalMean and totalM2 must have ${s.nFeatures} values each`);
     }
     const nb = new GaussianNB({ ...ctx, nClasses: k }, params);
     nb.counts = Float64Array.from(s.counts);

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { Batch, Matrix } from '../core/types.js';
 import { numbers, parseState } from '../core/state.js';
 import {
+  checkSavedClasses,
+  checkSavedFeatures,
   classesNeeded,
   toNumbers,
   type Classifier,
@@ -164,9 +166,11 @@ export class KNNClassifier implements Classifier {
   static restore(ctx: LearnerContext, params: Partial<KNNParams>, state: LearnerState): KNNClassifier {
     const s = parseState('knn', stateSchema, state.json);
     const d = s.nFeatures;
-    if (d !== ctx.nFeatures || s.x.length !== s.y.length * d || s.y.some((c) => c >= s.nClasses)) {
-      throw new Error('knn: saved state does not match the schema');
-    }
+    checkSavedFeatures('knn', 'nFeatures', d, ctx);
+    checkSavedClasses('knn', 'nClasses', s.nClasses, ctx);
+    if (s.x.length !== s.y.length * d) throw new Error(`knn: saved state's x has ${s.x.length} values, not rows x features = ${s.y.length * d}`);
+    const label = s.y.findIndex((c) => c >= s.nClasses);
+    if (label >= 0) throw new Error(`knn: saved state's y[${label}] is ${s.y[label]}, not one of its ${s.nClasses} classes`);
     const model = new KNNClassifier({ ...ctx, nClasses: s.nClasses }, params);
     const skip = Math.max(0, s.y.length - model.params.windowSize);
     const n = s.y.length - skip;

@@ -3,7 +3,7 @@ import type * as TfLayers from '@tensorflow/tfjs-layers';
 import type { io } from '@tensorflow/tfjs-core';
 import { deriveSeed } from '../core/random.js';
 import type { Batch, Matrix } from '../core/types.js';
-import { classesNeeded, type Classifier, type LearnerContext, type LearnerState } from './contract.js';
+import { checkSavedClasses, checkSavedFeatures, classesNeeded, type Classifier, type LearnerContext, type LearnerState } from './contract.js';
 import { parseState } from '../core/state.js';
 import { loadTensorflow, type Tensorflow, type TfjsBackendName } from './tfjs-backend.js';
 
@@ -37,6 +37,8 @@ interface AdamInternals {
 
 const MODEL_FILE = 'model.json';
 const WEIGHTS_FILE = 'weights.bin';
+/** The files an mlp saves beside state.json: what a model directory of it may hold. */
+export const mlpStateFiles: readonly string[] = [MODEL_FILE, WEIGHTS_FILE];
 
 /**
  * A multilayer perceptron (Rumelhart, Hinton & Williams 1986) with one
@@ -162,6 +164,8 @@ export class MLPClassifier implements Classifier {
 
   static async restore(ctx: LearnerContext, params: Partial<MLPParams>, state: LearnerState): Promise<MLPClassifier> {
     const s = parseState('mlp', stateSchema, state.json);
+    checkSavedFeatures('mlp', 'nFeatures', s.nFeatures, ctx);
+    checkSavedClasses('mlp', 'nClasses', s.nClasses, ctx);
     const modelBytes = state.files?.[MODEL_FILE];
     const weightBytes = state.files?.[WEIGHTS_FILE];
     if (!modelBytes || !weightBytes) throw new Error(`mlp: saved state lacks ${MODEL_FILE} or ${WEIGHTS_FILE}`);
@@ -183,6 +187,12 @@ export class MLPClassifier implements Classifier {
         weightData: weightData as ArrayBuffer,
       }),
     );
+    const inputs = model.inputs[0]?.shape[1];
+    const outputs = model.outputs[0]?.shape[1];
+    if (inputs !== s.nFeatures || typeof outputs !== 'number' || outputs < s.nClasses) {
+      model.dispose();
+      throw new Error(`mlp: ${MODEL_FILE} is a network of ${inputs} inputs and ${outputs} outputs, not one for ${s.nFeatures} features and ${s.nClasses} classes`);
+    }
     const full = { ...mlpDefaults, ...params };
     if (!model.optimizer) compile(tensorflow, model, full);
     const adam = model.optimizer as unknown as AdamInternals;

@@ -32,7 +32,8 @@ export async function assertReplaceableDir(dir: string, marker: string, flag: st
 /**
  * Fills a new directory through `fill` in a temporary sibling, then swaps it
  * in for `dir`. An interrupted save leaves the old directory (or nothing) at
- * `dir`, never a partial one; a leftover temporary directory is ignored by loaders.
+ * `dir`, never a partial one; a leftover temporary directory is ignored by
+ * loaders, and removed by the next save into `dir` once its process is gone.
  */
 export async function replaceDirAtomic(dir: string, fill: (tmp: string) => Promise<void>): Promise<void> {
   const target = resolve(dir);
@@ -72,6 +73,61 @@ export async function replaceDirAtomic(dir: string, fill: (tmp: string) => Promi
     }
   }
   for (const old of aside) await rm(old, { recursive: true, force: true });
+  await removeDeadLeftovers(target);
+}
+
+/** Whether process `pid` is running on this machine (EPERM: it is, but not ours to signal). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return !isErrno(err, 'ESRCH');
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Removes what saves into `target` that were killed left beside it: the
+ * temporary directories of replaceDirAtomic (`.NAME.tmp-PID-HEX`, its
+ * `.old` partners) and of serve's checkpoints (`.NAME.tmp-checkpoint-PID-HEX`,
+ * with the save into it, `..NAME.tmp-checkpoint-PID-HEX.tmp-PID-HEX`), whose
+ * process PID is no longer running. A live process's are its save in
+ * progress and stay. Runs only after a save has put a whole model in place,
+ * so a pair that serve's finishInterruptedSave would complete is no longer
+ * needed: the new save supersedes it. Best effort: tidying up never fails
+ * the save that did it.
+ */
+export async function removeDeadLeftovers(target: string): Promise<string[]> {
+  const parent = dirname(target);
+  const name = escapeRegExp(basename(target));
+  const leftover = new RegExp(`^\\.\\.?${name}\\.tmp-(?:checkpoint-)?(\\d+)-[0-9a-f]+(?:\\.tmp-\\d+-[0-9a-f]+)?(?:\\.old\\d*)?$`);
+  let entries: string[];
+  try {
+    entries = await readdir(parent);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  const alive = new Map<number, boolean>();
+  for (const entry of entries) {
+    const match = leftover.exec(entry);
+    if (!match) continue;
+    const pid = Number(match[1]);
+    if (!Number.isSafeInteger(pid) || pid <= 0) continue;
+    if (!alive.has(pid)) alive.set(pid, processAlive(pid));
+    if (alive.get(pid)) continue;
+    try {
+      await rm(join(parent, entry), { recursive: true, force: true });
+      removed.push(entry);
+    } catch {
+      // Another save is removing it too, or it is not ours to remove: leave it.
+    }
+  }
+  return removed;
 }
 
 /** Writes a file and flushes it to disk. */

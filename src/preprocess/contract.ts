@@ -73,6 +73,18 @@ export function isCategorical(columns: Columns, j: number): boolean {
   return columns.nominal[j] === true && columns.categories[j] !== null && columns.categories[j] !== undefined;
 }
 
+/**
+ * Fails unless each per-column array of a step's saved state has one value
+ * per input column, naming the first field that does not: a model directory
+ * may come from anyone, and a manifest whose features were edited would
+ * otherwise pair statistics with the wrong columns.
+ */
+export function checkSavedColumns(step: string, fields: Readonly<Record<string, readonly unknown[] | undefined>>, d: number): void {
+  for (const [field, values] of Object.entries(fields)) {
+    if (values !== undefined && values.length !== d) throw new Error(`${step}: saved state's ${field} has ${values.length} values, but its input has ${d} columns`);
+  }
+}
+
 /** Fails unless a matrix has the width a step reads. */
 export function checkWidth(step: string, x: Matrix, width: number): void {
   if (x.cols !== width) throw new RangeError(`${step}: expected rows of ${width} values, got ${x.cols}`);

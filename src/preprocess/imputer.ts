@@ -3,7 +3,7 @@ import type { Matrix } from '../core/types.js';
 import type { Json } from '../core/state.js';
 import { numbers, parseState } from '../core/state.js';
 import type { Params } from '../learners/contract.js';
-import { checkWidth, toColumns, type Columns, type Transformer } from './contract.js';
+import { checkSavedColumns, checkWidth, toColumns, type Columns, type Transformer } from './contract.js';
 
 /** Per column, the values seen and their counts, in first-seen order (so ties go to the earliest). */
 const valueCounts = z.array(z.array(z.tuple([z.number(), z.number()])));
@@ -108,9 +108,8 @@ export abstract class Imputer implements Transformer {
     const s = parseState(this.name, imputerStateSchema, json);
     const d = this.nFeatures;
     const needsMean = !this.byMode.every(Boolean);
-    if (s.values.length !== d || (needsMean && (s.count?.length !== d || s.mean?.length !== d))) {
-      throw new Error(`${this.name}: saved state does not match the schema`);
-    }
+    checkSavedColumns(this.name, { values: s.values, count: s.count, mean: s.mean }, d);
+    if (needsMean && (!s.count || !s.mean)) throw new Error(`${this.name}: saved state has no count and mean, which its numeric columns need`);
     if (s.count) this.count = Float64Array.from(s.count);
     if (s.mean) this.mean = Float64Array.from(s.mean);
     this.values = s.values.map((pairs) => new Map(pairs));

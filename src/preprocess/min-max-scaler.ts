@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Matrix } from '../core/types.js';
 import type { Json } from '../core/state.js';
 import { numbers, parseState } from '../core/state.js';
-import { checkWidth, scaledColumns, type Columns, type Transformer } from './contract.js';
+import { checkSavedColumns, checkWidth, scaledColumns, type Columns, type Transformer } from './contract.js';
 
 export type MinMaxScalerParams = {
   /** 'on': values outside the range learned so far are clipped into [0, 1]; 'off': they extrapolate. */
@@ -94,9 +94,7 @@ export class MinMaxScaler implements Transformer {
     const s = parseState('min-max-scaler', stateSchema, json);
     const scaler = new MinMaxScaler(input, params);
     const d = scaler.nFeatures;
-    if (s.count.length !== d || s.min.length !== d || s.max.length !== d) {
-      throw new Error('min-max-scaler: saved state does not match the schema');
-    }
+    checkSavedColumns('min-max-scaler', { count: s.count, min: s.min, max: s.max }, d);
     scaler.count = Float64Array.from(s.count);
     scaler.min = Float64Array.from(s.min);
     scaler.max = Float64Array.from(s.max);

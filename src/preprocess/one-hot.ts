@@ -3,7 +3,7 @@ import type { Matrix } from '../core/types.js';
 import type { Json } from '../core/state.js';
 import { parseState } from '../core/state.js';
 import type { Params } from '../learners/contract.js';
-import { checkWidth, isCategorical, toColumns, type Columns, type Transformer } from './contract.js';
+import { checkSavedColumns, checkWidth, isCategorical, toColumns, type Columns, type Transformer } from './contract.js';
 
 const stateSchema = z.object({ sizes: z.array(z.number().int().min(0).nullable()) });
 
@@ -96,7 +96,7 @@ export class OneHotEncoder implements Transformer {
   static restore(input: Columns | number, json: Json): OneHotEncoder {
     const s = parseState('one-hot', stateSchema, json);
     const columns = toColumns(input);
-    if (s.sizes.length !== columns.names.length) throw new Error('one-hot: saved state does not match the schema');
+    checkSavedColumns('one-hot', { sizes: s.sizes }, columns.names.length);
     s.sizes.forEach((size, j) => {
       if (size !== null && !isCategorical(columns, j)) throw new Error(`one-hot: saved state encodes "${columns.names[j]}", which the schema does not list as categorical`);
       if (size !== null && size > columns.categories[j]!.length) throw new Error(`one-hot: saved state knows more categories of "${columns.names[j]}" than the schema`);

@@ -3,7 +3,7 @@ import type { Matrix } from '../core/types.js';
 import type { Json } from '../core/state.js';
 import { numbers, parseState } from '../core/state.js';
 import type { Params } from '../learners/contract.js';
-import { checkWidth, scaledColumns, type Columns, type Transformer } from './contract.js';
+import { checkSavedColumns, checkWidth, scaledColumns, type Columns, type Transformer } from './contract.js';
 
 // `counts` is written only once a missing value made a feature's count differ
 // from the row count, so states saved before missing values existed still load.
@@ -89,9 +89,7 @@ export class StandardScaler implements Transformer {
     const s = parseState('standard-scaler', stateSchema, json);
     const scaler = new StandardScaler(input);
     const d = scaler.nFeatures;
-    if (s.mean.length !== d || s.m2.length !== d || (s.counts && s.counts.length !== d)) {
-      throw new Error('standard-scaler: saved state does not match the schema');
-    }
+    checkSavedColumns('standard-scaler', { mean: s.mean, m2: s.m2, counts: s.counts }, d);
     scaler.count = s.count;
     scaler.mean = Float64Array.from(s.mean);
     scaler.m2 = Float64Array.from(s.m2);

@@ -1,9 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isErrno } from '../data/input.js';
 import type { Model } from '../learners/model.js';
 import { MANIFEST_FILE, readManifest, saveModel, type Manifest } from '../persist/model-dir.js';
+import { MAX_MANIFEST_BYTES, readModelFile } from '../persist/model-file.js';
+import { removeDeadLeftovers } from '../persist/atomic.js';
 
 /**
  * Which saved model a directory holds: the SHA-256 of its manifest.json. The
@@ -13,12 +15,9 @@ import { MANIFEST_FILE, readManifest, saveModel, type Manifest } from '../persis
  * Null while there is no manifest (no model, or a save between its renames).
  */
 export async function modelIdentity(dir: string): Promise<string | null> {
-  try {
-    return createHash('sha256').update(await readFile(join(dir, MANIFEST_FILE))).digest('hex');
-  } catch (err) {
-    if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return null;
-    throw err;
-  }
+  // Read as the loader reads it: a regular file, not through a link, bounded.
+  const manifest = await readModelFile(dir, MANIFEST_FILE, MAX_MANIFEST_BYTES);
+  return manifest === null ? null : createHash('sha256').update(manifest).digest('hex');
 }
 
 /** Flushes a directory's entries (a rename or a new file in it) to disk. */
@@ -130,6 +129,7 @@ export async function saveCheckpoint(model: Model, dir: string, ours: string): P
     // In place: what follows only tidies up, and its failure must not make the caller think the save undone.
     await syncDir(parent).catch(() => undefined);
     await rm(aside, { recursive: true, force: true }).catch(() => undefined);
+    await removeDeadLeftovers(target);
     return { identity, manifest };
   } finally {
     // Gone once renamed into place; otherwise the unused checkpoint.

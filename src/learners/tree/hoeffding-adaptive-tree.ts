@@ -3,7 +3,7 @@ import { parseState, rngState } from '../../core/state.js';
 import type { Batch, Matrix } from '../../core/types.js';
 import { ADWIN } from '../../drift/adwin.js';
 import { errorRose } from '../../drift/error-rise.js';
-import type { LearnerContext, LearnerState } from '../contract.js';
+import { checkSavedFeatures, type LearnerContext, type LearnerState } from '../contract.js';
 import { argmax, type Landing, type Split, type TreeJSON, type TreeNode } from './hoeffding-tree.js';
 import { classesNeeded } from '../contract.js';
 import { copyRow, HoeffdingTreeClassifier, hoeffdingTreeDefaults, predictRows, type HoeffdingTreeParams } from './hoeffding-tree-classifier.js';
@@ -149,7 +149,7 @@ export class HoeffdingAdaptiveTreeClassifier extends HoeffdingTreeClassifier {
 
   static override restore(ctx: LearnerContext, params: Partial<HoeffdingAdaptiveTreeParams>, state: LearnerState): HoeffdingAdaptiveTreeClassifier {
     const s = parseState('hoeffding-adaptive-tree', stateSchema, state.json);
-    if (s.nFeatures !== ctx.nFeatures) throw new Error('hoeffding-adaptive-tree: saved state does not match the schema');
+    checkSavedFeatures('hoeffding-adaptive-tree', 'nFeatures', s.nFeatures, ctx);
     const model = new HoeffdingAdaptiveTreeClassifier(ctx, params);
     model.tree.restore(s.tree as TreeJSON, model.params.adwinDelta);
     model.rng.setState(s.rng);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Random } from '../../core/random.js';
 import { parseState, rngState } from '../../core/state.js';
 import type { Batch, Matrix } from '../../core/types.js';
-import { classesNeeded, type Classifier, type LearnerContext, type LearnerState } from '../contract.js';
+import { checkSavedFeatures, classesNeeded, type Classifier, type LearnerContext, type LearnerState } from '../contract.js';
 import { HoeffdingTree, type SplitSettings, type TreeJSON, type TreeOptions } from './hoeffding-tree.js';
 
 export interface HoeffdingTreeParams extends SplitSettings {
@@ -123,7 +123,7 @@ export class HoeffdingTreeClassifier implements Classifier {
 
   static restore(ctx: LearnerContext, params: Partial<HoeffdingTreeParams>, state: LearnerState): HoeffdingTreeClassifier {
     const s = parseState('hoeffding-tree', treeStateSchema, state.json);
-    if (s.nFeatures !== ctx.nFeatures) throw new Error('hoeffding-tree: saved state does not match the schema');
+    checkSavedFeatures('hoeffding-tree', 'nFeatures', s.nFeatures, ctx);
     const model = new HoeffdingTreeClassifier(ctx, params);
     model.tree.restore(s.tree as TreeJSON);
     model.rng.setState(s.rng);
