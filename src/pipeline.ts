@@ -17,10 +17,10 @@ import { tee } from './stream/tee.js';
 import type { ConfidenceInterval, MetricsSummary } from './eval/classification-metrics.js';
 import type { ParamValue, Params } from './learners/contract.js';
 import { defaultSteps, Model } from './learners/model.js';
-import { learnerDefinition } from './learners/registry.js';
+import { learnerDefinition, learnerDefinitions, type LearnerDefinition } from './learners/registry.js';
 export type { ModelSizePoint };
 import { resolveParams } from './core/params.js';
-import { resolveStepParams, transformerDefinition, transformerNames, type StepSpec } from './preprocess/registry.js';
+import { resolveStepParams, transformerDefinition, transformerDefinitions, transformerNames, type StepSpec } from './preprocess/registry.js';
 import { savedModelBytes } from './persist/model-dir.js';
 import { openBrokerSource, settleSource, type JetStreamSourceOptions } from './broker/source.js';
 import { assertModelOutWritable, saveModelTo } from './broker/registry.js';
@@ -31,6 +31,14 @@ import { shuffle, shuffleBuffer } from './stream/shuffle.js';
 export const DEFAULT_LEARNER = 'gaussian-nb';
 export const DEFAULT_DATASET = 'iris';
 export const DEFAULTS = { seed: 42, batchSize: 16, testSize: 0.2, synthRows: 100_000, holdoutRows: 1000, holdoutEvery: 1000, sizeEvery: 100_000 } as const;
+/**
+ * The largest values of the settings that size what is held in memory, the
+ * command-line flags' ranges too: a batch's and the held-out rows' arrays
+ * are allocated whole, the window's outcomes too, and a shuffle buffer holds
+ * its rows. Counts of rows (curveEvery, holdoutEvery, sizeEvery, rows) and
+ * the seed go up to Number.MAX_SAFE_INTEGER.
+ */
+export const LIMITS = { batchSize: 1_000_000, holdoutRows: 1_000_000, window: 100_000_000, shuffleBuffer: 100_000_000 } as const;
 export type Protocol = 'batch-split' | 'prequential' | 'holdout';
 export const protocols: readonly Protocol[] = ['batch-split', 'prequential', 'holdout'];
 /** `--data synth:SPEC` names a generated stream (see src/data/synth). */
@@ -111,6 +119,8 @@ export interface TrainOptions {
   readonly onBadRow?: BadRowPolicy;
   /** Called for each bad row skipped (onBadRow 'skip'), with the message it would have failed with. */
   readonly onSkip?: (row: SkippedRow) => void;
+  /** A data file only: the most bytes a line may hold (default 16 MiB, at most 256 MiB); a longer one fails naming the file and line. */
+  readonly maxLineBytes?: number;
   /** The preprocessing steps in order, replacing the default ones (see defaultSteps); [] for none. */
   readonly preprocess?: readonly (string | StepSpec)[];
   /** Parameters of preprocessing steps by step name, e.g. { 'min-max-scaler': { clip: 'off' } }; the step must be in the pipeline. */
@@ -193,10 +203,17 @@ export function checkSettings(
   const { seed, batchSize, testSize } = settings;
   if (!Number.isSafeInteger(seed) || seed < 0) fail(`${names.seed} must be a non-negative integer, got ${seed}`);
   if (!Number.isInteger(batchSize) || batchSize < 1) fail(`${names.batchSize} must be an integer of at least 1, got ${batchSize}`);
+  if (batchSize > LIMITS.batchSize) fail(`${names.batchSize} must be at most ${LIMITS.batchSize}, got ${batchSize}`);
   if (batchSize < 2) {
     fail(`${names.batchSize} ${batchSize} leaves no row to test: a batch needs one row to learn and one to score; use 2 or more`);
   }
   if (!(testSize > 0 && testSize < 1)) fail(`${names.testSize} must be strictly between 0 and 1, got ${testSize}`);
+}
+
+/** Checks a count setting: an integer from 1 to `max`; `name` says how the caller spells it. */
+function checkCount(value: number, max: number, name: string): void {
+  if (!(Number.isInteger(value) && value >= 1)) fail(`${name} must be an integer of at least 1, got ${value}`);
+  if (value > max) fail(`${name} must be at most ${max}, got ${value}`);
 }
 
 /** The learning-curve options: valid values, and only with the protocol that draws a curve. */
@@ -206,9 +223,9 @@ function checkCurveOptions(options: TrainOptions, protocol: Protocol): void {
   if (given.length > 0 && protocol !== 'prequential') {
     fail(`${flag[given[0]]} (${given[0]}) applies to --protocol prequential only`);
   }
-  for (const key of ['curveEvery', 'window'] as const) {
+  for (const [key, max] of [['curveEvery', Number.MAX_SAFE_INTEGER], ['window', LIMITS.window]] as const) {
     const v = options[key];
-    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) fail(`${flag[key]} (${key}) must be an integer of at least 1, got ${v}`);
+    if (v !== undefined) checkCount(v, max, `${flag[key]} (${key})`);
   }
   const alpha = options.fading;
   if (alpha !== undefined && !(alpha > 0 && alpha <= 1)) fail(`--fading (fading) must be in (0, 1], got ${alpha}`);
@@ -229,8 +246,8 @@ async function openSource(options: TrainOptions, seed: number): Promise<Source> 
       return synthSource(options.data.slice(SYNTH_PREFIX.length), { seed, rows: options.rows ?? DEFAULTS.synthRows });
     }
     if (!options.label) fail('a data file needs its label column (--label COLUMN)');
-    const { label, classes, categorical, missing, inputFormat: format, delimiter, quote, features, exclude, onBadRow, onSkip } = options;
-    return fileSource(options.data, { label, classes, categorical, missing, format, delimiter, quote, features, exclude, onBadRow, onSkip });
+    const { label, classes, categorical, missing, inputFormat: format, delimiter, quote, features, exclude, onBadRow, onSkip, maxLineBytes } = options;
+    return fileSource(options.data, { label, classes, categorical, missing, format, delimiter, quote, features, exclude, onBadRow, onSkip, maxLineBytes });
   }
   return datasetSource(options.dataset ?? DEFAULT_DATASET);
 }
@@ -253,6 +270,7 @@ function checkSourceOptions(options: TrainOptions): void {
     ['--features', options.features],
     ['--exclude', options.exclude],
     ['--on-bad-row skip', options.onBadRow === 'skip' ? true : undefined],
+    ['--max-line-bytes', options.maxLineBytes],
   ];
   const given = fileOnly.find(([, value]) => value !== undefined);
   if (!file && given) fail(`${given[0]} applies to a data file (--data FILE), not to a bundled data set, a synth: stream or a DataFrame`);
@@ -284,6 +302,31 @@ function withStepParams(steps: readonly StepSpec[], extra: TrainOptions['preproc
     resolveStepParams(transformerDefinition(s.name), params);
     return { name: s.name, params };
   });
+}
+
+/** Whether a learner with these parameters takes missing values (NaN) itself (LearnerDefinition.missingNative). */
+function takesMissing(def: LearnerDefinition, params: Params): boolean {
+  const native = def.missingNative ?? false;
+  return typeof native === 'function' ? native(params) : native;
+}
+
+/**
+ * Refuses, before anything is learned, a run whose data may hold missing
+ * values (NaN) when no step imputes them and the learner cannot take them:
+ * it would learn NaN into its state (knn and softmax-regression then saved
+ * models that could not be loaded; gaussian-nb behind one-hot crashed).
+ * The other steps keep NaN as NaN, so an imputer anywhere in the list will do.
+ */
+function checkMissingSteps(learner: { name: string; params: Params }, steps: readonly StepSpec[]): void {
+  const def = learnerDefinition(learner.name);
+  if (takesMissing(def, learner.params)) return;
+  if (steps.some((s) => transformerDefinitions.find((t) => t.name === s.name)?.imputes)) return;
+  const imputers = transformerDefinitions.filter((t) => t.imputes).map((t) => t.name);
+  const native = learnerDefinitions.filter((d) => d.missingNative === true).map((d) => d.name);
+  fail(
+    `--missing allow needs an imputer in --preprocess (add ${imputers.join(' or ')}): ${learner.name} does not take missing values ` +
+      `(learners that do: ${native.join(', ')}, and online-bagging or leveraging-bagging of those)`,
+  );
 }
 
 /** One learner of a run: its name and parameters. */
@@ -357,7 +400,7 @@ function holdoutSettings(options: TrainOptions, protocol: Protocol): HoldoutSett
   const rows = options.holdoutRows ?? DEFAULTS.holdoutRows;
   const every = options.holdoutEvery ?? DEFAULTS.holdoutEvery;
   for (const [key, v] of [['holdoutRows', rows], ['holdoutEvery', every], ['holdoutSampleFrom', options.holdoutSampleFrom]] as const) {
-    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) fail(`${flags[key]} (${key}) must be an integer of at least 1, got ${v}`);
+    if (v !== undefined) checkCount(v, key === 'holdoutRows' ? LIMITS.holdoutRows : Number.MAX_SAFE_INTEGER, `${flags[key]} (${key})`);
   }
   const from = options.holdoutSampleFrom;
   if (from !== undefined && from < rows) fail(`--holdout-sample-from (holdoutSampleFrom) ${from} must be at least --holdout-rows (${rows})`);
@@ -381,21 +424,25 @@ async function runLearners(
   checkCurveOptions(options, protocol);
   const holdout = holdoutSettings(options, protocol);
   const sizeEvery = options.sizeEvery ?? DEFAULTS.sizeEvery;
-  if (!(Number.isInteger(sizeEvery) && sizeEvery >= 1)) fail(`--size-every (sizeEvery) must be an integer of at least 1, got ${sizeEvery}`);
+  checkCount(sizeEvery, Number.MAX_SAFE_INTEGER, '--size-every (sizeEvery)');
   const detectors = resolved.map(() => (options.drift ? createDetector(options.drift, options.driftParams) : undefined));
   checkSourceOptions(options);
   const given = options.preprocess ? givenSteps(options.preprocess) : null;
   if (given) withStepParams(given, options.preprocessParams);
+  // The default steps impute whenever missing values are allowed; given ones are checked before the data is opened.
+  if (given && options.missing === 'allow') resolved.forEach((l) => checkMissingSteps(l, given));
 
   const started = performance.now();
   const source = await openSource(options, seed);
   // The schema (categorical columns, missing values) is known once the source is open, before training (auto has read ahead).
   const steps = resolved.map((l) => withStepParams(given ?? defaultSteps(l.name, source.schema, l.params), options.preprocessParams));
+  // A stream's schema may allow missing values that no option said (a published stream's record).
+  if (source.schema.missing) resolved.forEach((l, i) => checkMissingSteps(l, steps[i]));
   const outDir = out === null ? null : out === 'default' ? join('models', `${source.name}-${resolved[0].name}`) : out;
   if (outDir !== null) await assertModelOutWritable(outDir);
   const synthetic = options.data?.startsWith(SYNTH_PREFIX) ?? false;
   const buffer = options.shuffleBuffer ?? null;
-  if (buffer !== null && !(Number.isInteger(buffer) && buffer >= 1)) fail(`shuffleBuffer (--shuffle-buffer) must be an integer of at least 1, got ${buffer}`);
+  if (buffer !== null) checkCount(buffer, LIMITS.shuffleBuffer, 'shuffleBuffer (--shuffle-buffer)');
   if (buffer !== null && options.shuffle === false) fail('--shuffle-buffer and --no-shuffle (shuffleBuffer and shuffle: false) contradict each other: give one');
   const shuffled = buffer !== null || (options.shuffle ?? (protocol === 'batch-split' && !synthetic));
 

@@ -60,9 +60,9 @@ describe('streamlearn train: bad input', () => {
     ['empty file', (d) => ['--data', csvIn(d, ''), '--label', 'y'], /data\.csv: the file is empty \(expected a header row\)$/],
     ['header only', (d) => ['--data', csvIn(d, 'a,y\n'), '--label', 'y'], /data\.csv: no data rows after the header$/],
     ['missing file', (d) => ['--data', join(d, 'nope.csv'), '--label', 'y'], /nope\.csv: no such file$/],
-    ['batch size 0', () => ['--batch-size', '0'], /^streamlearn: --batch-size must be an integer of at least 1, got 0$/],
+    ['batch size 0', () => ['--batch-size', '0'], /--batch-size <n>' argument '0' is invalid\. expected an integer from 1 to 1000000\.$/],
     ['batch size 1', () => ['--batch-size', '1'], /^streamlearn: --batch-size 1 leaves no row to test/],
-    ['batch size not a number', () => ['--batch-size', 'many'], /--batch-size <n>' argument 'many' is invalid\. expected an integer\.$/],
+    ['batch size not a number', () => ['--batch-size', 'many'], /--batch-size <n>' argument 'many' is invalid\. expected an integer from 1 to 1000000\.$/],
     ['test size 0', () => ['--test-size', '0'], /^streamlearn: --test-size must be strictly between 0 and 1, got 0$/],
     ['test size 1.5', () => ['--test-size', '1.5'], /^streamlearn: --test-size must be strictly between 0 and 1, got 1\.5$/],
     ['bad parameter', () => ['--param', 'var-smoothing=-1'], /^streamlearn: --param var-smoothing=-1: must be at least 0$/],
@@ -205,7 +205,7 @@ describe('streamlearn train --shuffle-buffer', () => {
   it('refuses a size under 1, and a buffer with --no-shuffle', () => {
     const zero = runCli(['train', '--shuffle-buffer', '0', '--no-save']);
     expect(zero.status).toBe(1);
-    expect(zero.stderr.trimEnd()).toBe('streamlearn: shuffleBuffer (--shuffle-buffer) must be an integer of at least 1, got 0');
+    expect(zero.stderr.trimEnd()).toBe("error: option '--shuffle-buffer <n>' argument '0' is invalid. expected an integer from 1 to 100000000.");
     const both = runCli(['train', '--shuffle-buffer', '8', '--no-shuffle', '--no-save']);
     expect(both.status).toBe(1);
     expect(both.stderr).toMatch(/--shuffle-buffer and --no-shuffle .* contradict each other/);

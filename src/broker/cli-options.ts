@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { fail } from '../core/errors.js';
-import { integerArg, numberArg } from '../cli/options.js';
+import { integerRange, numberArg } from '../cli/options.js';
 import { DEFAULT_CONNECT_TIMEOUT_S } from './connection.js';
 import { TRAIN_ACK_WAIT_S, type JetStreamSourceOptions } from './source.js';
 
@@ -26,7 +26,7 @@ export function addBrokerTrainOptions(command: Command): Command {
     .option('--subject <filter>', '--source: the subject filter (default: the subject the rows were published on)')
     .option('--durable <name>', '--source: read through this durable consumer (continuing where it stopped); its messages are acknowledged once the model is saved')
     .option('--idle-timeout <s>', '--source: wait this long for more rows once none is pending (default 0: stop at once)', numberArg)
-    .option('--ack-wait <s>', `--source --durable: ack wait of the consumer if it is made now (default ${TRAIN_ACK_WAIT_S})`, integerArg);
+    .option('--ack-wait <s>', `--source --durable: ack wait of the consumer if it is made now (default ${TRAIN_ACK_WAIT_S})`, integerRange(1, 2_147_483));
   return connectTimeoutOption(command);
 }
 

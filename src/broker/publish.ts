@@ -34,6 +34,8 @@ export interface PublishOptions {
   readonly categorical?: readonly string[] | 'auto';
   readonly missing?: 'fail' | 'allow';
   readonly onBadRow?: BadRowPolicy;
+  /** A data file's longest line in bytes (default 16 MiB); a longer one fails naming the file and line. */
+  readonly maxLineBytes?: number;
   /** synth: only: rows to generate (default 100,000) and the generator's seed (default 42). */
   readonly rows?: number;
   readonly seed?: number;
@@ -72,14 +74,14 @@ export interface PublishResult {
 
 async function openRows(input: string, options: PublishOptions): Promise<Source> {
   if (input.startsWith(SYNTH)) {
-    const fileOnly = (['label', 'inputFormat', 'delimiter', 'quote', 'features', 'exclude', 'categorical'] as const).find((k) => options[k] !== undefined);
+    const fileOnly = (['label', 'inputFormat', 'delimiter', 'quote', 'features', 'exclude', 'categorical', 'maxLineBytes'] as const).find((k) => options[k] !== undefined);
     if (fileOnly) fail(`--${fileOnly.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to a data file, not to a synth: stream`);
     return synthSource(input.slice(SYNTH.length), { seed: options.seed ?? 42, rows: options.rows ?? DEFAULT_SYNTH_ROWS });
   }
   if (options.rows !== undefined) fail('--rows applies to a synth: stream, not to a data file (every row of the file is published)');
   if (!options.label) fail('a data file needs its label column (--label COLUMN)');
-  const { label, classes, categorical, missing, inputFormat: format, delimiter, quote, features, exclude, onBadRow } = options;
-  return fileSource(input, { label, classes, categorical, missing, format, delimiter, quote, features, exclude, onBadRow });
+  const { label, classes, categorical, missing, inputFormat: format, delimiter, quote, features, exclude, onBadRow, maxLineBytes } = options;
+  return fileSource(input, { label, classes, categorical, missing, format, delimiter, quote, features, exclude, onBadRow, maxLineBytes });
 }
 
 /** Whether a subject is matched by a stream's subject filter (`*` one token, `>` the rest). */

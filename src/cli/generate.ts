@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import { synthSource } from '../data/synth/registry.js';
 import { writeOut } from './format.js';
-import { choiceArg, integerArg, paramArg } from './options.js';
+import { choiceArg, integerRange, MAX_COUNT, paramArg, seedArg } from './options.js';
 
 interface GenerateFlags {
   rows?: number;
@@ -19,8 +19,8 @@ export function registerGenerate(program: Command): void {
     .command('generate')
     .argument('<spec>', 'a synthetic stream: NAME, NAME(key=value,...), or A>B@POSITION/WIDTH (see "streamlearn generators")')
     .description('write a synthetic stream (MOA\'s generators) to stdout as CSV or JSON lines')
-    .option('--rows <n>', 'rows to write (default: until the reader stops)', integerArg)
-    .option('--seed <n>', 'seed of the generator', integerArg, 42)
+    .option('--rows <n>', 'rows to write (default: until the reader stops)', integerRange(0, MAX_COUNT))
+    .option('--seed <n>', 'seed of the generator', seedArg, 42)
     .option('--format <format>', 'csv or jsonl', choiceArg(['csv', 'jsonl'] as const), 'csv')
     .option('--param <key=value>', 'a generator parameter for every stream in the spec, repeatable', paramArg)
     .action(async (spec: string, flags: GenerateFlags) => {

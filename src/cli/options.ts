@@ -1,11 +1,33 @@
 import { InvalidArgumentError } from 'commander';
 
-/** Commander argument parsers: a bad value fails naming the flag, in commander's one-line form. */
-export function integerArg(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n)) throw new InvalidArgumentError('expected an integer.');
-  return n;
+/** The largest integer a double holds exactly: counts of rows and seeds go up to it. */
+export const MAX_COUNT = Number.MAX_SAFE_INTEGER;
+
+/**
+ * A commander parser of an integer flag from `min` to `max`, inclusive.
+ * Only decimal digits (with an optional sign) are taken: `1e20`, `1.5`,
+ * `0x10` and `abc` fail, as does a value outside the range, in commander's
+ * one-line form naming the flag and the range.
+ */
+export function integerRange(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const text = value.trim();
+    const n = Number(text);
+    if (!/^[+-]?\d+$/.test(text) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}.`);
+    }
+    return n;
+  };
 }
+
+/** Integer flags that count rows, messages or steps: 1 to 2^53 - 1. */
+export const countArg = integerRange(1, MAX_COUNT);
+
+/** Seeds: 0 to 2^53 - 1. */
+export const seedArg = integerRange(0, MAX_COUNT);
+
+/** Any safe integer, for flags whose command checks the range itself (prefer integerRange). */
+export const integerArg = integerRange(-MAX_COUNT, MAX_COUNT);
 
 export function numberArg(value: string): number {
   const n = Number(value);

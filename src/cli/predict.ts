@@ -7,6 +7,7 @@ import type { Model } from '../learners/model.js';
 import { loadModelFrom } from '../broker/registry.js';
 import { writeOut } from './format.js';
 import { choiceArg } from './options.js';
+import { MAX_LINE_BYTES_HELP, maxLineBytesArg } from './run-options.js';
 
 type OutputFormat = 'csv' | 'jsonl';
 
@@ -15,6 +16,7 @@ interface PredictFlags {
   input: string;
   inputFormat?: InputFormat;
   format: OutputFormat;
+  maxLineBytes?: number;
 }
 
 /** Rows predicted together: large enough to amortise the call, small enough to stream. */
@@ -28,12 +30,13 @@ export function registerPredict(program: Command): void {
     .requiredOption('--input <file>', 'rows to predict: CSV or JSON lines (.gz is unzipped; - reads stdin)')
     .option('--input-format <format>', 'csv or jsonl (default: from the file name, else csv)', choiceArg(inputFormats))
     .option('--format <format>', 'output: csv or jsonl', choiceArg(['csv', 'jsonl'] as const), 'csv')
+    .option('--max-line-bytes <n>', MAX_LINE_BYTES_HELP, maxLineBytesArg)
     .action(async (flags: PredictFlags) => {
       const model = await loadModelFrom(flags.model);
       const inputFormat = inputFormatOf(flags.input, flags.inputFormat);
       const features = model.schema.features;
       // Category names map to the model's codes; empty cells are missing values when the model imputes them.
-      const read = { categories: model.schema.categories, missing: model.acceptsMissing };
+      const read = { categories: model.schema.categories, missing: model.acceptsMissing, maxLineBytes: flags.maxLineBytes };
       const rows = inputFormat === 'jsonl' ? jsonlFeatureRows(flags.input, features, read) : csvFeatureRows(flags.input, features, read);
       const classes = model.schema.classes;
       // The header waits for the first rows, so input that fails at once prints nothing.

@@ -5,7 +5,8 @@ import { DEFAULT_SYNTH_ROWS, publishRows, type PublishResult } from '../broker/p
 import { rowEncodings, type RowEncoding } from '../broker/stream-format.js';
 import { inputFormats, type InputFormat } from '../data/file-source.js';
 import { formatCount } from './format.js';
-import { choiceArg, integerArg } from './options.js';
+import { choiceArg, countArg, integerRange, seedArg } from './options.js';
+import { MAX_LINE_BYTES_HELP, maxLineBytesArg } from './run-options.js';
 
 interface PublishFlags {
   to: string;
@@ -19,6 +20,7 @@ interface PublishFlags {
   categorical?: string[] | 'auto';
   missing?: 'fail' | 'allow';
   onBadRow?: 'fail' | 'skip';
+  maxLineBytes?: number;
   rows?: number;
   seed?: number;
   subject?: string;
@@ -27,6 +29,9 @@ interface PublishFlags {
   connectTimeout?: number;
   format: 'text' | 'json';
 }
+
+/** Rows in one message: NATS refuses messages over its max_payload (1 MiB by default) long before this many. */
+const MAX_LINES_PER_MESSAGE = 1_000_000;
 
 function list(value: string): string[] {
   const items = value.split(',').map((c) => c.trim());
@@ -50,11 +55,12 @@ export function registerPublish(program: Command): void {
     .option('--categorical <columns>', 'columns read as categories, or auto', (v: string) => (v.trim() === 'auto' ? 'auto' : list(v)))
     .option('--missing <mode>', 'an empty cell: fail, or allow it as a missing value', choiceArg(['fail', 'allow'] as const))
     .option('--on-bad-row <mode>', 'a bad row: fail, or skip it', choiceArg(['fail', 'skip'] as const))
-    .option('--rows <n>', `synth: rows to generate (default ${DEFAULT_SYNTH_ROWS})`, integerArg)
-    .option('--seed <n>', 'synth: seed of the generator (default 42)', integerArg)
+    .option('--max-line-bytes <n>', MAX_LINE_BYTES_HELP, maxLineBytesArg)
+    .option('--rows <n>', `synth: rows to generate (default ${DEFAULT_SYNTH_ROWS})`, countArg)
+    .option('--seed <n>', 'synth: seed of the generator (default 42)', seedArg)
     .option('--subject <subject>', 'the subject to publish on (default: the stream\'s recorded one, else STREAM.rows)')
     .option('--encoding <encoding>', 'how rows are written in messages: csv or jsonl (default: jsonl for a JSON lines file, else csv)', choiceArg(rowEncodings))
-    .option('--lines-per-message <n>', 'rows per message (default 1)', integerArg)
+    .option('--lines-per-message <n>', `rows per message (default 1, at most ${MAX_LINES_PER_MESSAGE})`, integerRange(1, MAX_LINES_PER_MESSAGE))
     .option('--format <format>', 'the final report: text or json', choiceArg(['text', 'json'] as const), 'text');
   connectTimeoutOption(command).action(async (file: string, flags: PublishFlags) => {
     let progress: ReturnType<typeof createProgress> | undefined;
@@ -71,6 +77,7 @@ export function registerPublish(program: Command): void {
         categorical: flags.categorical,
         missing: flags.missing,
         onBadRow: flags.onBadRow,
+        maxLineBytes: flags.maxLineBytes,
         rows: flags.rows,
         seed: flags.seed,
         subject: flags.subject,

@@ -1,8 +1,13 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { detectorNames } from '../drift/registry.js';
 import { transformerNames } from '../preprocess/registry.js';
-import { DEFAULT_DATASET, DEFAULTS, protocols, type Protocol, type TrainOptions } from '../pipeline.js';
-import { choiceArg, integerArg, numberArg, paramArg } from './options.js';
+import { DEFAULT_MAX_LINE_BYTES, MAX_LINE_BYTES_LIMIT } from '../data/input.js';
+import { DEFAULT_DATASET, DEFAULTS, LIMITS, protocols, type Protocol, type TrainOptions } from '../pipeline.js';
+import { choiceArg, countArg, integerRange, numberArg, paramArg, seedArg } from './options.js';
+
+/** `--max-line-bytes N`, for every command that reads data files. */
+export const maxLineBytesArg = integerRange(1, MAX_LINE_BYTES_LIMIT);
+export const MAX_LINE_BYTES_HELP = `the longest line a data file may have, in bytes (default ${DEFAULT_MAX_LINE_BYTES}, 16 MiB; at most ${MAX_LINE_BYTES_LIMIT}); a longer one is an error naming the file and line`;
 
 /** `--categorical a,b` or `--categorical auto`. */
 function categoricalArg(value: string): string[] | 'auto' {
@@ -71,6 +76,7 @@ export interface RunFlags {
   features?: string[];
   exclude?: string[];
   onBadRow: 'fail' | 'skip';
+  maxLineBytes?: number;
   preprocess?: string[];
   preprocessParam?: Record<string, Record<string, string>>;
 }
@@ -82,7 +88,7 @@ export function addDataOptions(command: Command): Command {
     .option('--data <file>', 'a CSV or JSON lines file instead (gzip is unzipped; - reads stdin; needs --label), or synth:SPEC for a generated stream')
     .option('--label <column>', 'the label column of --data')
     .option('--classes <a,b,...>', 'the label\'s classes in their canonical order (default: order of first appearance)', (v: string) => v.split(',').map((c) => c.trim()))
-    .option('--rows <n>', `rows to generate for --data synth:SPEC (default ${DEFAULTS.synthRows})`, integerArg);
+    .option('--rows <n>', `rows to generate for --data synth:SPEC (default ${DEFAULTS.synthRows})`, countArg);
 }
 
 export function addStreamOptions(command: Command): Command {
@@ -95,23 +101,24 @@ export function addStreamOptions(command: Command): Command {
     .option('--features <columns>', 'only these columns are features, in this order, comma-separated', namesArg)
     .option('--exclude <columns>', 'every column but these (and the label) is a feature, comma-separated', namesArg)
     .option('--on-bad-row <mode>', 'a bad row (wrong number of fields, not a number, empty label): fail, or skip it and count it', choiceArg(['fail', 'skip'] as const), 'fail')
+    .option('--max-line-bytes <n>', MAX_LINE_BYTES_HELP, maxLineBytesArg)
     .option('--preprocess <steps>', `preprocessing steps in order, replacing the default ones: ${transformerNames.join(', ')}; or none`, stepsArg)
     .option('--preprocess-param <step.key=value>', 'a preprocessing step parameter, repeatable, e.g. min-max-scaler.clip=off', scopedParamArg('--preprocess-param min-max-scaler.clip=off'))
     .option('--protocol <name>', 'batch-split (learn each batch\'s train part, score its test part), prequential (test-then-train, row by row) or holdout (score held-out rows periodically)', choiceArg(protocols), 'batch-split')
     .option('--shuffle', 'shuffle the rows exactly before batching (default for batch-split over a file or data set)')
     .option('--no-shuffle', 'keep the rows in stream order (default for prequential, holdout and synth: streams)')
-    .option('--shuffle-buffer <n>', 'shuffle through a seeded buffer of n rows: approximate, in bounded memory, for unbounded or large input', integerArg)
-    .option('--curve-every <n>', 'prequential: a learning-curve point every n rows (default 1000)', integerArg)
-    .option('--window <n>', 'prequential: also report accuracy over the last n rows on the curve', integerArg)
+    .option('--shuffle-buffer <n>', 'shuffle through a seeded buffer of n rows: approximate, in bounded memory, for unbounded or large input', integerRange(1, LIMITS.shuffleBuffer))
+    .option('--curve-every <n>', 'prequential: a learning-curve point every n rows (default 1000)', countArg)
+    .option('--window <n>', 'prequential: also report accuracy over the last n rows on the curve', integerRange(1, LIMITS.window))
     .option('--fading <alpha>', 'prequential: also report accuracy faded by alpha in (0, 1] on the curve', numberArg)
-    .option('--holdout-rows <n>', `holdout: rows held out, never learned (default ${DEFAULTS.holdoutRows}; the first ones)`, integerArg)
-    .option('--holdout-every <n>', `holdout: score the held-out rows every n training rows (default ${DEFAULTS.holdoutEvery})`, integerArg)
-    .option('--holdout-sample-from <n>', 'holdout: draw the held-out rows as a seeded sample of the first n rows, instead of the first ones', integerArg)
-    .option('--size-every <n>', `measure the model's size every n rows (default ${DEFAULTS.sizeEvery}) and at the end`, integerArg)
+    .option('--holdout-rows <n>', `holdout: rows held out, never learned (default ${DEFAULTS.holdoutRows}; the first ones)`, integerRange(1, LIMITS.holdoutRows))
+    .option('--holdout-every <n>', `holdout: score the held-out rows every n training rows (default ${DEFAULTS.holdoutEvery})`, countArg)
+    .option('--holdout-sample-from <n>', 'holdout: draw the held-out rows as a seeded sample of the first n rows, instead of the first ones', countArg)
+    .option('--size-every <n>', `measure the model's size every n rows (default ${DEFAULTS.sizeEvery}) and at the end`, countArg)
     .option('--drift <detector>', `watch the errors with a drift detector: ${detectorNames.join(', ')}`)
     .option('--drift-param <key=value>', 'a drift detector parameter, repeatable', paramArg)
-    .option('--seed <n>', 'seed of the shuffle, the splits, the generator and the learner', integerArg, DEFAULTS.seed)
-    .option('--batch-size <n>', 'rows per batch', integerArg, DEFAULTS.batchSize)
+    .option('--seed <n>', 'seed of the shuffle, the splits, the generator and the learner', seedArg, DEFAULTS.seed)
+    .option('--batch-size <n>', `rows per batch (2 to ${LIMITS.batchSize})`, integerRange(1, LIMITS.batchSize), DEFAULTS.batchSize)
     .option('--test-size <fraction>', 'share of each batch held out for scoring, in (0, 1)', numberArg, DEFAULTS.testSize)
     .option('--format <format>', 'table, json (one object on stdout) or markdown (a report document)', choiceArg(['table', 'json', 'markdown'] as const), 'table')
     .option('--report <file>', 'also write the report to a file: .html (charts, opens offline), .md or .json; written whole or not at all')
@@ -149,6 +156,7 @@ export function runOptions(flags: RunFlags): TrainOptions {
     features: flags.features,
     exclude: flags.exclude,
     onBadRow: flags.onBadRow,
+    maxLineBytes: flags.maxLineBytes,
     preprocess: flags.preprocess,
     preprocessParams: flags.preprocessParam,
   };

@@ -56,7 +56,10 @@ export function resolveParams(def: Parameterised, given: Readonly<Record<string,
     }
     const value = typeof rawValue === 'number' ? rawValue : Number(String(rawValue).trim() === '' ? NaN : rawValue);
     if (!Number.isFinite(value)) fail(`${flag}: expected a number`);
-    if (spec.type === 'integer' && !Number.isInteger(value)) fail(`${flag}: expected an integer`);
+    if (spec.type === 'integer' && !Number.isSafeInteger(value)) {
+      // 1e20 is an integer to JavaScript, but not one a count can be: past 2^53 doubles skip integers.
+      fail(`${flag}: expected an integer from ${spec.min ?? -Number.MAX_SAFE_INTEGER} to ${spec.max ?? Number.MAX_SAFE_INTEGER}`);
+    }
     if (spec.min !== undefined && (spec.exclusiveMin ? value <= spec.min : value < spec.min)) {
       fail(`${flag}: must be ${spec.exclusiveMin ? 'greater than' : 'at least'} ${spec.min}`);
     }

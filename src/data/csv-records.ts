@@ -2,7 +2,7 @@ import { parse, CsvError } from 'csv-parse';
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { fail, StreamlearnError } from '../core/errors.js';
-import { displayName, inputError, openInput } from './input.js';
+import { displayName, inputError, lineTooLong, longerThan, openInput, PendingLine, resolveMaxLineBytes, type LineLimit } from './input.js';
 
 /** How a CSV file is written: its field delimiter and quote character. */
 export interface CsvDialect {
@@ -11,6 +11,9 @@ export interface CsvDialect {
   /** Around a field that holds the delimiter, a quote or a line break: one character, default '"'; doubled inside to stand for itself. */
   readonly quote?: string;
 }
+
+/** How a CSV file is read: its dialect and the longest line it may have. */
+export interface CsvReadOptions extends CsvDialect, LineLimit {}
 
 /** Records read together, in file order: each one's fields, trimmed, and the line it ends on. */
 export interface CsvBatch {
@@ -63,10 +66,11 @@ export function resolveDialect(dialect: CsvDialect = {}): { delimiter: string; q
  * Records are not checked against the header's length here: a record of
  * the wrong length is the caller's to fail or skip.
  */
-export async function openCsvTable(path: string | Readable, dialect: CsvDialect = {}, name = displayName(path)): Promise<CsvTable> {
-  const { delimiter, quote } = resolveDialect(dialect);
+export async function openCsvTable(path: string | Readable, options: CsvReadOptions = {}, name = displayName(path)): Promise<CsvTable> {
+  const { delimiter, quote } = resolveDialect(options);
+  const maxLineBytes = resolveMaxLineBytes(options.maxLineBytes);
   const input = await openInput(path);
-  const all = csvBatches(input, name, { delimiter, quote });
+  const all = csvBatches(input, name, { delimiter, quote, maxLineBytes });
   const close = async (): Promise<void> => {
     await all.return(undefined);
     input.destroy();
@@ -181,8 +185,9 @@ const FEED_CHARS = 1 << 16;
  * as the file had lines before it, so csv-parse's line numbers, in records
  * and in its messages, are the file's.
  */
-export async function* csvBatches(input: Readable, name: string, dialect: CsvDialect = {}): AsyncGenerator<CsvBatch> {
-  const { delimiter, quote } = resolveDialect(dialect);
+export async function* csvBatches(input: Readable, name: string, options: CsvReadOptions = {}): AsyncGenerator<CsvBatch> {
+  const { delimiter, quote } = resolveDialect(options);
+  const limit = resolveMaxLineBytes(options.maxLineBytes);
   const it = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const pull = async (): Promise<Buffer | null> => {
     try {
@@ -195,7 +200,10 @@ export async function* csvBatches(input: Readable, name: string, dialect: CsvDia
   const decoder = new StringDecoder('utf8');
   // The bytes read while no line has been split off yet, for a hand-over at the start.
   const head: Buffer[] = [];
-  let rest = '';
+  // The line not yet ended; only each chunk's new text is searched and split, so a long line is read in linear time.
+  const pending = new PendingLine(limit, name);
+  // A \r that ended the last chunk: held back, so that a \r\n split between chunks is seen whole.
+  let carry = '';
   let line = 0;
   let newline: '\n' | '\r\n' | null = null;
   let handOver: { text: string } | null = null;
@@ -210,52 +218,61 @@ export async function* csvBatches(input: Readable, name: string, dialect: CsvDia
         handOver = { text: '' };
         break;
       }
-      let text = rest + (final ? decoder.end() : decoder.write(chunk));
+      let text = carry + (final ? decoder.end() : decoder.write(chunk));
+      carry = '';
       if (leading && text.length > 0) {
         if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
         leading = false;
       }
+      if (!final && text.charCodeAt(text.length - 1) === CR) {
+        carry = '\r';
+        text = text.slice(0, -1);
+      }
       if (text.includes(quote)) {
-        handOver = { text };
+        handOver = { text: pending.take(text) + carry };
         break;
       }
       if (newline === null) {
         const at = text.search(/[\r\n]/);
-        if (at < 0 || (text[at] === '\r' && at === text.length - 1)) {
+        if (at < 0) {
           if (final) {
             // One line and no line break: csv-parse decides, as ever.
-            handOver = { text };
+            handOver = { text: pending.take(text) };
             break;
           }
-          rest = text;
+          pending.add(text, 1);
           continue;
         }
         if (text[at] === '\n') newline = '\n';
         else if (text[at + 1] === '\n') newline = '\r\n';
         else {
-          handOver = { text };
+          handOver = { text: pending.take(text) + carry };
           break;
         }
       }
       if (newline === '\n' && text.includes('\r')) {
-        handOver = { text };
+        handOver = { text: pending.take(text) + carry };
         break;
       }
       const pieces = text.split(newline);
-      rest = final ? '' : (pieces.pop() as string);
+      // The pending line's earlier pieces passed this check as they came.
       if (newline === '\r\n' && pieces.some((p) => p.includes('\r') || p.includes('\n'))) {
-        handOver = { text };
+        handOver = { text: pending.take(text) + carry };
         break;
       }
+      const tail = final ? '' : (pieces.pop() as string);
+      if (pieces.length > 0) pieces[0] = pending.take(pieces[0]);
       const records: string[][] = [];
       const lines: number[] = [];
       for (let i = 0; i < pieces.length; i++) {
         const piece = pieces[i];
         line++;
+        if (piece.length * 3 > limit && longerThan(piece, limit)) throw lineTooLong(name, line, limit);
         if (isBlank(piece, delimiter)) continue;
         records.push(splitFields(piece, delimiter));
         lines.push(line);
       }
+      pending.add(tail, line + 1);
       head.length = 0;
       if (records.length > 0) yield { records, lines };
       if (final) return;
@@ -271,6 +288,8 @@ export async function* csvBatches(input: Readable, name: string, dialect: CsvDia
         trim: true,
         bom: atStart,
         relax_column_count: true,
+        // csv-parse counts a record's characters (a quoted field may span lines); it fails as soon as they pass the limit.
+        max_record_size: limit,
         ...(atStart || newline === null ? {} : { record_delimiter: newline }),
       });
       const text = handOver.text;
@@ -298,7 +317,7 @@ export async function* csvBatches(input: Readable, name: string, dialect: CsvDia
           try {
             next = await records.next();
           } catch (err) {
-            throw csvError(name, err);
+            throw csvError(name, err, limit);
           }
           if (next.done) break;
           yield { records: [next.value.record], lines: [next.value.info.lines] };
@@ -313,9 +332,10 @@ export async function* csvBatches(input: Readable, name: string, dialect: CsvDia
   }
 }
 
-function csvError(name: string, err: unknown): Error {
+function csvError(name: string, err: unknown, limit: number): Error {
   if (err instanceof CsvError) {
     const e = err as CsvError & { lines?: number };
+    if (e.code === 'CSV_MAX_RECORD_SIZE') return lineTooLong(name, e.lines ?? 0, limit);
     return new StreamlearnError(`${name}: line ${e.lines ?? '?'}: ${e.message}`);
   }
   return inputError(name, err);

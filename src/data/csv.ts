@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { fail } from '../core/errors.js';
 import { openCsvTable, type CsvDialect } from './csv-records.js';
-import { displayName, featureCellParser, type FeatureReadOptions } from './input.js';
+import { displayName, featureCellParser, type FeatureReadOptions, type LineLimit } from './input.js';
 import { checkFileOptions, tableSource, type FileSourceOptions, type Source } from './source.js';
 
 export { AUTO_CATEGORICAL_ROWS, categoryCoder, isNumeric, type BadRowPolicy, type FileSourceOptions, type SkippedRow, type Source } from './source.js';
@@ -51,8 +51,8 @@ export interface FeatureRow {
   readonly line: number;
 }
 
-/** How csvFeatureRows reads a model's features: its categories, whether it imputes, and the dialect. */
-export interface CsvFeatureOptions extends FeatureReadOptions, CsvDialect {}
+/** How csvFeatureRows reads a model's features: its categories, whether it imputes, the dialect and the line limit. */
+export interface CsvFeatureOptions extends FeatureReadOptions, CsvDialect, LineLimit {}
 
 /**
  * Reads the named feature columns from a CSV file for inference; other

@@ -108,6 +108,85 @@ export function inputError(name: string, err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
+/** How long a line of a data file may be: the default of `maxLineBytes`, 16 MiB. */
+export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The largest `maxLineBytes` taken: 256 MiB. A line is joined into one
+ * string, and V8's strings stop short of 512 Mi characters.
+ */
+export const MAX_LINE_BYTES_LIMIT = 256 * 1024 * 1024;
+
+/** How long a line of a data file may be. */
+export interface LineLimit {
+  /**
+   * The most bytes of UTF-8 a line may hold, its line break not counted
+   * (default 16 MiB, at most 256 MiB). A longer line fails naming the file
+   * and line as soon as the reader is past the limit, so a file of one
+   * endless line is never held whole.
+   */
+  readonly maxLineBytes?: number;
+}
+
+/** The line limit a caller asked for, checked; a bad one fails naming the flag. */
+export function resolveMaxLineBytes(limit: number | undefined): number {
+  if (limit === undefined) return DEFAULT_MAX_LINE_BYTES;
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LINE_BYTES_LIMIT) {
+    fail(`--max-line-bytes (maxLineBytes) must be an integer from 1 to ${MAX_LINE_BYTES_LIMIT}, got ${limit}`);
+  }
+  return limit;
+}
+
+/** The error of a line longer than the limit. */
+export function lineTooLong(name: string, line: number, limit: number): StreamlearnError {
+  return new StreamlearnError(`${name}: line ${line}: longer than ${limit} bytes (--max-line-bytes)`);
+}
+
+/** Whether a line (as text) holds more than `limit` bytes of UTF-8; counted only when it may. */
+export function longerThan(text: string, limit: number): boolean {
+  // A UTF-16 code unit is at most 3 bytes of UTF-8 (a surrogate pair, 2 units, is 4).
+  return text.length > limit || (text.length * 3 > limit && Buffer.byteLength(text) > limit);
+}
+
+/**
+ * The line a reader is in the middle of, as the pieces read so far: joined
+ * once, when the line ends, so a line costs its length and not its length
+ * squared (appending each chunk to one string and splitting it again was
+ * quadratic: a 20 MB line took seconds, a 200 MB one minutes). Its bytes are
+ * counted as the pieces come, and `add` fails as soon as they pass the
+ * limit, allowing one byte more for a \r that the line break may drop.
+ */
+export class PendingLine {
+  private pieces: string[] = [];
+  private bytes = 0;
+
+  constructor(
+    private readonly limit: number,
+    private readonly name: string,
+  ) {}
+
+  get empty(): boolean {
+    return this.pieces.length === 0;
+  }
+
+  /** Adds text that holds no line break; fails, naming `line`, when the line is now too long. */
+  add(text: string, line: number): void {
+    if (text.length === 0) return;
+    this.pieces.push(text);
+    this.bytes += text.length > this.limit ? text.length : Buffer.byteLength(text);
+    if (this.bytes > this.limit + 1) throw lineTooLong(this.name, line, this.limit);
+  }
+
+  /** The pending text followed by `end`, and the pending line emptied. */
+  take(end = ''): string {
+    if (this.pieces.length === 0) return end;
+    const text = this.pieces.length === 1 ? this.pieces[0] + end : this.pieces.join('') + end;
+    this.pieces = [];
+    this.bytes = 0;
+    return text;
+  }
+}
+
 /** Lines of text read from a byte stream, in batches: `first` is the 1-based line number of `lines[0]`. */
 export interface LineBatch {
   readonly lines: readonly string[];
@@ -118,12 +197,15 @@ export interface LineBatch {
  * Splits a byte stream (UTF-8) into lines, one batch per chunk read: a line
  * ends at \n, and a \r before it is dropped. The last line needs no \n. A
  * byte-order mark at the start is dropped. The stream is read as the batches
- * are, so at most one chunk's lines are held; errors of the stream come out
- * as one-line messages naming the file (see inputError).
+ * are, so at most one chunk's lines are held, and a line longer than
+ * `maxLineBytes` (see LineLimit) fails naming the file and line; errors of
+ * the stream come out as one-line messages naming the file (see inputError).
+ * Only the new text of each chunk is searched for line breaks.
  */
-export async function* lineBatches(input: Readable, name: string): AsyncGenerator<LineBatch> {
+export async function* lineBatches(input: Readable, name: string, options: LineLimit = {}): AsyncGenerator<LineBatch> {
+  const limit = resolveMaxLineBytes(options.maxLineBytes);
   const decoder = new StringDecoder('utf8');
-  let rest = '';
+  const pending = new PendingLine(limit, name);
   let line = 1;
   let start = true;
   const batch = (text: string, final: boolean): LineBatch | null => {
@@ -133,11 +215,18 @@ export async function* lineBatches(input: Readable, name: string): AsyncGenerato
       start = false;
     }
     const lines = text.split('\n');
-    rest = final ? '' : (lines.pop() ?? '');
-    if (final && lines.length === 1 && lines[0] === '') return null;
+    const tail = lines.pop() as string;
+    if (lines.length > 0) lines[0] = pending.take(lines[0]);
+    if (final) {
+      const last = pending.take(tail);
+      if (last.length > 0) lines.push(last);
+    } else {
+      pending.add(tail, line + lines.length);
+    }
     for (let i = 0; i < lines.length; i++) {
-      const l = lines[i];
-      if (l.charCodeAt(l.length - 1) === 13) lines[i] = l.slice(0, -1);
+      let l = lines[i];
+      if (l.charCodeAt(l.length - 1) === 13) lines[i] = l = l.slice(0, -1);
+      if (l.length * 3 > limit && longerThan(l, limit)) throw lineTooLong(name, line + i, limit);
     }
     const out = { lines, first: line };
     line += lines.length;
@@ -145,7 +234,7 @@ export async function* lineBatches(input: Readable, name: string): AsyncGenerato
   };
   try {
     for await (const chunk of input) {
-      const out = batch(rest + decoder.write(chunk as Buffer), false);
+      const out = batch(decoder.write(chunk as Buffer), false);
       if (out && out.lines.length > 0) yield out;
     }
   } catch (err) {
@@ -153,12 +242,31 @@ export async function* lineBatches(input: Readable, name: string): AsyncGenerato
   } finally {
     input.destroy();
   }
-  const out = batch(rest + decoder.end(), true);
+  const out = batch(decoder.end(), true);
   if (out && out.lines.length > 0) yield out;
 }
 
 export function isErrno(err: unknown, code: string): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
+}
+
+/** Text for a message, cut to its first 60 characters: a cell may be megabytes long. */
+export function clip(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/**
+ * A cell's value for a message, short and on one line: a string quoted
+ * (cut to 60 characters), a number or boolean as is, an array or object by
+ * its kind alone. Never JSON.stringify of a container: JSON.parse reads
+ * arrays nested 100,000 deep, and stringify's recursion overflows the stack on them.
+ */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return value.length === 0 ? 'an empty array' : 'an array';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string') return JSON.stringify(clip(value));
+  return String(value);
 }
 
 /** Parses one cell as a finite number, or fails naming the place. */
@@ -167,11 +275,11 @@ export function parseNumber(cell: unknown, where: () => string): number {
     if (Number.isFinite(cell)) return cell;
     fail(`${where()}: ${String(cell)} is not a finite number`);
   }
-  if (typeof cell !== 'string') fail(`${where()}: expected a number, got ${JSON.stringify(cell)}`);
+  if (typeof cell !== 'string') fail(`${where()}: expected a number, got ${describeValue(cell)}`);
   const text = cell.trim();
   if (text === '') fail(`${where()}: empty value (missing values are not supported by this reader)`);
   const value = Number(text);
-  if (!Number.isFinite(value)) fail(`${where()}: "${cell}" is not a number`);
+  if (!Number.isFinite(value)) fail(`${where()}: "${clip(cell)}" is not a number`);
   return value;
 }
 
@@ -210,7 +318,7 @@ export function featureCellParser(options: FeatureReadOptions = {}): (cell: unkn
     const codes = known[j];
     if (!codes) return parseNumber(cell, where);
     if (typeof cell !== 'string' && typeof cell !== 'number' && typeof cell !== 'boolean') {
-      fail(`${where()}: expected a category, got ${JSON.stringify(cell)}`);
+      fail(`${where()}: expected a category, got ${describeValue(cell)}`);
     }
     const name = String(cell).trim();
     const code = codes.get(name);

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { fail } from '../core/errors.js';
 import { baseName, type FeatureRow } from './csv.js';
-import { displayName, featureCellParser, lineBatches, openInput, type FeatureReadOptions } from './input.js';
+import { displayName, featureCellParser, lineBatches, openInput, type FeatureReadOptions, type LineLimit } from './input.js';
 import { checkFileOptions, tableSource, type FileSourceOptions, type RecordBatch, type RecordTable, type Source } from './source.js';
 
 /** Options of a JSON lines source: those of every file source (see FileSourceOptions). */
@@ -32,9 +32,9 @@ function parseLine(text: string): Record<string, unknown> | string {
  * is a record that says so, for the source to fail or skip, except the
  * first, which must be one.
  */
-export async function openJsonlTable(path: string | Readable, name = displayName(path)): Promise<RecordTable> {
+export async function openJsonlTable(path: string | Readable, name = displayName(path), options: LineLimit = {}): Promise<RecordTable> {
   const input = await openInput(path);
-  const lines = lineBatches(input, name);
+  const lines = lineBatches(input, name, options);
   const close = async (): Promise<void> => {
     await lines.return(undefined);
     input.destroy();
@@ -103,7 +103,7 @@ export async function openJsonlTable(path: string | Readable, name = displayName
 export async function jsonlSource(path: string | Readable, options: JsonlSourceOptions): Promise<Source> {
   checkFileOptions(options);
   const file = displayName(path, options.name);
-  const table = await openJsonlTable(path, file);
+  const table = await openJsonlTable(path, file, options);
   return tableSource(
     table,
     {
@@ -127,12 +127,12 @@ export async function jsonlSource(path: string | Readable, options: JsonlSourceO
 export async function* jsonlFeatureRows(
   path: string,
   features: readonly string[],
-  options: FeatureReadOptions = {},
+  options: FeatureReadOptions & LineLimit = {},
 ): AsyncGenerator<FeatureRow> {
   const name = displayName(path);
   const parse = featureCellParser(options);
   let count = 0;
-  for await (const { lines, first } of lineBatches(await openInput(path), name)) {
+  for await (const { lines, first } of lineBatches(await openInput(path), name, options)) {
     for (let i = 0; i < lines.length; i++) {
       const text = lines[i];
       const lineNo = first + i;
@@ -144,7 +144,7 @@ export async function* jsonlFeatureRows(
       const x = new Float64Array(features.length);
       for (let j = 0; j < features.length; j++) {
         const feature = features[j];
-        if (!(feature in value)) fail(`${name}: line ${lineNo}: missing feature "${feature}" that the model needs`);
+        if (!Object.hasOwn(value, feature)) fail(`${name}: line ${lineNo}: missing feature "${feature}" that the model needs`);
         x[j] = parse(value[feature], j, () => `${name}: line ${lineNo}, field "${feature}"`);
       }
       count++;

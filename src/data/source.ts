@@ -1,7 +1,7 @@
 import { fail, StreamlearnError } from '../core/errors.js';
 import type { Row, Schema } from '../core/types.js';
 import type { ReadyRows } from '../stream/batch.js';
-import { parseNumber } from './input.js';
+import { clip, describeValue, parseNumber, resolveMaxLineBytes, type LineLimit } from './input.js';
 
 /** How many data rows `categorical: 'auto'` looks at to decide which columns are categorical. */
 export const AUTO_CATEGORICAL_ROWS = 1000;
@@ -31,7 +31,7 @@ export interface SkippedRow {
 }
 
 /** What a labelled file source (CSV or JSON lines) reads, and how. */
-export interface FileSourceOptions {
+export interface FileSourceOptions extends LineLimit {
   /** The label column (a JSON lines field), by name. */
   label: string;
   /** Known class labels in their canonical order; labels not listed are added as they appear. */
@@ -144,6 +144,7 @@ export function checkFileOptions(options: FileSourceOptions): void {
   const { missing = 'fail', onBadRow = 'fail', features, exclude } = options;
   if (missing !== 'fail' && missing !== 'allow') fail(`--missing must be fail or allow, got ${JSON.stringify(missing)}`);
   if (!badRowPolicies.includes(onBadRow)) fail(`--on-bad-row must be fail or skip, got ${JSON.stringify(onBadRow)}`);
+  resolveMaxLineBytes(options.maxLineBytes);
   if (features !== undefined && exclude !== undefined) fail('--features and --exclude: give one or the other, not both');
   if (features !== undefined && features.length === 0) fail('--features names no columns');
   for (const [flag, list] of [['--features', features], ['--exclude', exclude]] as const) {
@@ -302,7 +303,7 @@ export async function tableSource(table: RecordTable, terms: TableTerms, options
     }
     if (coders[j]) {
       if (typeof cell !== 'string' && typeof cell !== 'number' && typeof cell !== 'boolean') {
-        fail(`${where()}: expected a category (a string or a number), got ${JSON.stringify(cell)}`);
+        fail(`${where()}: expected a category (a string or a number), got ${describeValue(cell)}`);
       }
       // Coded once the whole row is known to be good, so a skipped row adds no category.
       pending[j] = String(cell).trim();
@@ -310,7 +311,7 @@ export async function tableSource(table: RecordTable, terms: TableTerms, options
     }
     if (auto && typeof cell === 'string' && !isNumeric(cell)) {
       fail(
-        `${where()}: "${cell}" is not a number (the column was inferred numeric from the first ${AUTO_CATEGORICAL_ROWS} data rows; list it with --categorical to read it as categories)`,
+        `${where()}: "${clip(cell)}" is not a number (the column was inferred numeric from the first ${AUTO_CATEGORICAL_ROWS} data rows; list it with --categorical to read it as categories)`,
       );
     }
     return parseNumber(cell, where);
@@ -346,7 +347,7 @@ export async function tableSource(table: RecordTable, terms: TableTerms, options
     else if (typeof raw === 'number' || typeof raw === 'boolean') label = String(raw);
     else if (raw === undefined) fail(`${file}: line ${line}: no ${unit} "${labelName}"`);
     else if (raw === null) label = '';
-    else fail(`${file}: line ${line}, ${unit} "${labelName}": expected a label (a string or a number), got ${JSON.stringify(raw)}`);
+    else fail(`${file}: line ${line}, ${unit} "${labelName}": expected a label (a string or a number), got ${describeValue(raw)}`);
     if (label === '') fail(`${file}: line ${line}, ${unit} "${labelName}": empty label`);
     if (anyCategorical) {
       for (let j = 0; j < d; j++) {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Batch, Matrix } from '../core/types.js';
 import { parseState } from '../core/state.js';
 import {
+  checkSavedClasses,
   classesNeeded,
   toNumbers,
   type Classifier,
@@ -64,6 +65,7 @@ export class MajorityClass implements Classifier {
   // Takes no parameters; `params` keeps the signature every learner's restore has.
   static restore(ctx: LearnerContext, _params: Params, state: LearnerState): MajorityClass {
     const s = parseState('majority-class', majorityStateSchema, state.json);
+    checkSavedClasses('majority-class', 'counts.length', s.counts.length, ctx);
     const model = new MajorityClass({ ...ctx, nClasses: s.counts.length });
     model.counts = Float64Array.from(s.counts);
     model.total = s.counts.reduce((a, b) => a + b, 0);
@@ -117,7 +119,8 @@ export class NoChange implements Classifier {
 
   static restore(ctx: LearnerContext, _params: Params, state: LearnerState): NoChange {
     const s = parseState('no-change', noChangeStateSchema, state.json);
-    if (s.last !== null && s.last >= s.nClasses) throw new Error('no-change: saved state does not match the schema');
+    checkSavedClasses('no-change', 'nClasses', s.nClasses, ctx);
+    if (s.last !== null && s.last >= s.nClasses) throw new Error(`no-change: saved state's last is ${s.last}, not one of its ${s.nClasses} classes`);
     const model = new NoChange({ ...ctx, nClasses: s.nClasses });
     model.last = s.last;
     return model;
@@ -130,6 +133,8 @@ export const majorityClassDefinition: LearnerDefinition = {
   reference: 'Bifet, Read, Žliobaitė, Pfahringer & Holmes 2013',
   params: {},
   scaleInputs: false,
+  // Never reads the features.
+  missingNative: true,
   create: async (ctx) => new MajorityClass(ctx),
   restore: async (ctx, p, s) => MajorityClass.restore(ctx, p, s),
 };
@@ -140,6 +145,8 @@ export const noChangeDefinition: LearnerDefinition = {
   reference: 'Bifet, Read, Žliobaitė, Pfahringer & Holmes 2013',
   params: {},
   scaleInputs: false,
+  // Never reads the features.
+  missingNative: true,
   create: async (ctx) => new NoChange(ctx),
   restore: async (ctx, p, s) => NoChange.restore(ctx, p, s),
 };

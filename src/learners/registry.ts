@@ -29,6 +29,13 @@ export interface LearnerDefinition {
    * whether its base does). Absent: false.
    */
   readonly nominalNative?: boolean | ((params: Params) => boolean);
+  /**
+   * Whether the learner takes missing values (NaN) as such, so that it may
+   * learn rows with them without an imputer in front (for an ensemble:
+   * whether its base does). Absent: false, and train() refuses missing
+   * values allowed with no imputer among the steps.
+   */
+  readonly missingNative?: boolean | ((params: Params) => boolean);
   create(ctx: LearnerContext, params: Params): Promise<Classifier>;
   restore(ctx: LearnerContext, params: Params, state: LearnerState): Promise<Classifier>;
 }
@@ -74,6 +81,10 @@ const baseParam: ParamSpec = { type: 'choice', default: onlineBaggingDefaults.ba
 const baseWantsScaling = (p: Params): boolean => {
   const scale = learnerDefinition(String(p.base)).scaleInputs;
   return typeof scale === 'function' ? scale(p) : scale;
+};
+const baseTakesMissing = (p: Params): boolean => {
+  const native = learnerDefinition(String(p.base)).missingNative ?? false;
+  return typeof native === 'function' ? native(p) : native;
 };
 const baseIsNominalNative = (p: Params): boolean => {
   const native = learnerDefinition(String(p.base)).nominalNative ?? false;
@@ -143,6 +154,8 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
     params: { ...treeParams(hoeffdingTreeDefaults), ...memoryParams },
     scaleInputs: false,
     nominalNative: true,
+    // Observers skip NaN when learning; a NaN at a split follows the heaviest branch.
+    missingNative: true,
     create: async (ctx, p) => new HoeffdingTreeClassifier(ctx, as(p)),
     restore: async (ctx, p, s) => HoeffdingTreeClassifier.restore(ctx, as(p), s),
   },
@@ -160,6 +173,8 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
     },
     scaleInputs: false,
     nominalNative: true,
+    // Observers skip NaN when learning; a NaN at a split follows the heaviest branch.
+    missingNative: true,
     create: async (ctx, p) => new HoeffdingAdaptiveTreeClassifier(ctx, as(p)),
     restore: async (ctx, p, s) => HoeffdingAdaptiveTreeClassifier.restore(ctx, as(p), s),
   },
@@ -179,6 +194,8 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
     },
     scaleInputs: false,
     nominalNative: true,
+    // Observers skip NaN when learning; a NaN at a split follows the heaviest branch.
+    missingNative: true,
     create: async (ctx, p) => new AdaptiveRandomForest(ctx, as(p)),
     restore: async (ctx, p, s) => AdaptiveRandomForest.restore(ctx, as(p), s),
   },
@@ -192,6 +209,7 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
     },
     scaleInputs: baseWantsScaling,
     nominalNative: baseIsNominalNative,
+    missingNative: baseTakesMissing,
     create: async (ctx, p) => OnlineBagging.create(ctx, as(p)),
     restore: async (ctx, p, s) => OnlineBagging.restore(ctx, as(p), s),
   },
@@ -207,6 +225,7 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
     },
     scaleInputs: baseWantsScaling,
     nominalNative: baseIsNominalNative,
+    missingNative: baseTakesMissing,
     create: async (ctx, p) => LeveragingBagging.create(ctx, as(p)),
     restore: async (ctx, p, s) => LeveragingBagging.restore(ctx, as(p), s),
   },
