@@ -404,9 +404,9 @@ describe('streamlearn serve (child process)', () => {
     const dir = modelCopy();
     const cases: [string[], RegExp][] = [
       [['--model', join(dir, 'nope')], /nope: no manifest\.json; not a streamlearn model directory$/],
-      [['--model', dir, '--port', '70000'], /^streamlearn: port \(--port\) must be an integer from 0 to 65535 \(0: any free port\), got 70000$/],
-      [['--model', dir, '--max-rows', '0'], /^streamlearn: maxRows \(--max-rows\) must be an integer of at least 1, got 0$/],
-      [['--model', dir, '--checkpoint-every', 'often'], /--checkpoint-every <n>' argument 'often' is invalid\. expected an integer\.$/],
+      [['--model', dir, '--port', '70000'], /--port <n>' argument '70000' is invalid\. expected an integer from 0 to 65535\.$/],
+      [['--model', dir, '--max-rows', '0'], /--max-rows <n>' argument '0' is invalid\. expected an integer from 1 to 1000000\.$/],
+      [['--model', dir, '--checkpoint-every', 'often'], /--checkpoint-every <n>' argument 'often' is invalid\. expected an integer\b/],
     ];
     for (const [args, message] of cases) {
       const r = runCli(['serve', ...args]);

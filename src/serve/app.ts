@@ -5,11 +5,33 @@ import { isErrno } from '../data/input.js';
 import type { Prediction } from '../learners/model.js';
 import { CheckpointScheduler } from './checkpoints.js';
 import { ModelHost, type LearnResult } from './host.js';
-import { errorHandler, RequestError } from './http-errors.js';
+import { bearerGuard } from './auth.js';
+import { clientErrorHandler, errorHandler, RequestError } from './http-errors.js';
+import { acceptJsonOnly } from './json-body.js';
 import type { RecordRow } from './learn-log.js';
-import { checkPort, resolveServeOptions, SERVE_DEFAULTS, type ServeOptions } from './options.js';
+import { checkPort, resolveServeOptions, SERVE_DEFAULTS, type ResolvedServeOptions, type ServeOptions } from './options.js';
 import { ModelReloader } from './reload.js';
 import { RowsBody, rowsValidatorCompiler } from './schemas.js';
+
+/**
+ * Fastify's and node's limits on a connection, so that a slow or silent
+ * client cannot hold one for ever: headers and the whole request must
+ * arrive in time (else 408 and the connection closed), an idle keep-alive
+ * connection is closed. Node checks the first two every
+ * connectionsCheckingInterval (30 s by default), which would make a 1 s
+ * limit 30 s: it checks here a few times per limit.
+ */
+function connectionLimits(settings: ResolvedServeOptions) {
+  const headersTimeout = settings.headersTimeoutSeconds * 1000;
+  const requestTimeout = settings.requestTimeoutSeconds * 1000;
+  const keepAliveTimeout = settings.keepAliveTimeoutSeconds * 1000;
+  const connectionsCheckingInterval = Math.min(30_000, Math.max(10, Math.round(headersTimeout / 4)));
+  return {
+    requestTimeout,
+    keepAliveTimeout,
+    http: { headersTimeout, requestTimeout, keepAliveTimeout, connectionsCheckingInterval },
+  };
+}
 
 /** What GET /health answers. */
 export interface HealthBody {
@@ -52,7 +74,14 @@ export async function createServer(options: ServeOptions): Promise<ModelServer> 
   const reloader = new ModelReloader(host, settings.model, settings.reloadIntervalSeconds, settings.log);
   const started = Date.now();
 
-  const app = Fastify({ bodyLimit: settings.maxBodyBytes, logger: false });
+  const app = Fastify({
+    bodyLimit: settings.maxBodyBytes,
+    logger: false,
+    ...connectionLimits(settings),
+    clientErrorHandler: clientErrorHandler(settings),
+  });
+  app.server.maxConnections = settings.maxConnections;
+  acceptJsonOnly(app);
   app.setValidatorCompiler(rowsValidatorCompiler);
   app.setErrorHandler(errorHandler(settings, (err) => settings.log(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)));
   const routes = 'POST /predict, POST /learn, GET /health, GET /model';
@@ -63,16 +92,19 @@ export async function createServer(options: ServeOptions): Promise<ModelServer> 
     return { predictions: await host.predict(request.body) };
   });
   if (settings.learn) {
-    app.post<{ Body: RecordRow[] }>('/learn', { schema: { body } }, async (request): Promise<LearnResult> => {
+    // Checked before the body is read: a client without the token costs no parsing.
+    const onRequest = settings.learnToken === null ? [] : [bearerGuard(settings.learnToken, 'POST /learn')];
+    app.post<{ Body: RecordRow[] }>('/learn', { schema: { body }, onRequest }, async (request): Promise<LearnResult> => {
       const result = await host.learn(request.body);
       scheduler.learned();
       return result;
     });
   } else {
-    // Refused before the body is read for validation: whatever is sent, learning is off.
-    app.post('/learn', async () => {
+    // Refused before the body is read: whatever is sent, learning is off.
+    const off = async (): Promise<never> => {
       throw new RequestError(403, 'learning is off: start the server with --learn to accept POST /learn');
-    });
+    };
+    app.post('/learn', { onRequest: off }, off);
   }
   app.get('/health', async (): Promise<HealthBody> => ({
     status: 'ok',

@@ -86,7 +86,7 @@ export class ModelHost {
 
   /** Loads the directory (finishing a cut-off save, replaying the learn log) and, with learning on, opens the log. */
   static async open(options: ResolvedServeOptions): Promise<ModelHost> {
-    const recovered = await recoverModel(options.model);
+    const recovered = await recoverModel(options.model, { learnLogRecovery: options.learnLogRecovery });
     if (recovered.finishedSave) options.log(`${options.model}: finished a save cut off by a crash`);
     const host = new ModelHost(options, ModelHost.loaded(recovered));
     await host.adopt(recovered);
@@ -102,7 +102,13 @@ export class ModelHost {
     const { rows } = r.replayed;
     this.counts = { sinceLoad: rows, sinceCheckpoint: rows, replayed: rows };
     if (r.replayed.stale) this.options.log(`${this.options.model}: ignored a learn log written for another save (of a model this save replaced)`);
-    if (rows > 0) this.options.log(`${this.options.model}: replayed ${count(r.replayed.requests, 'learn request')} (${count(rows, 'row')}) from the learn log`);
+    const aside = r.replayed.setAside;
+    if (aside) {
+      this.options.log(
+        `${this.options.model}: learn log line ${aside.fromLine}: ${aside.reason}; set aside ${count(aside.lines, 'line')} (line ${aside.fromLine} and after, not replayed) to ${aside.path}`,
+      );
+    }
+    if (rows > 0 || aside) this.options.log(`${this.options.model}: replayed ${count(r.replayed.requests, 'learn request')} (${count(rows, 'row')}) from the learn log`);
     if (!this.options.learn) return;
     // Replayed rows are in the old log only: a checkpoint makes them part of the save before that log is replaced.
     if (rows > 0) await this.checkpointLocked();

@@ -1,11 +1,12 @@
 import { closeSync, createReadStream, fdatasync, openSync, writeSync } from 'node:fs';
-import { open, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { lstat, open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { fail } from '../core/errors.js';
+import { fail, StreamlearnError } from '../core/errors.js';
 import { isErrno } from '../data/input.js';
+import { RequestError } from './http-errors.js';
 import { syncDir } from './model-files.js';
+import { checkRow } from './schemas.js';
 
 /** The write-ahead log of acknowledged learn requests, inside the model directory. */
 export const LEARN_LOG_FILE = 'learn-log.jsonl';
@@ -128,6 +129,18 @@ export class LearnLog {
   }
 }
 
+/** Records moved out of a learn log (--learn-log-recovery keep-prefix). */
+export interface SetAside {
+  /** The file they were moved to, beside the model directory. */
+  readonly path: string;
+  /** The log line of the first (the bad record). */
+  readonly fromLine: number;
+  /** How many lines were moved: the bad record and every one after it. */
+  readonly lines: number;
+  /** Why the first could not be replayed. */
+  readonly reason: string;
+}
+
 /** What replaying a model directory's learn log did. */
 export interface LogReplay {
   /** Requests replayed. */
@@ -136,55 +149,173 @@ export interface LogReplay {
   readonly rows: number;
   /** The log followed another save than the directory's (it was replaced): nothing was replayed. */
   readonly stale: boolean;
+  /** With recovery 'keep-prefix': the records that could not be replayed, moved aside; absent when all could. */
+  readonly setAside?: SetAside;
+}
+
+/** What replayLearnLog does with a record it cannot replay. */
+export interface ReplayOptions {
+  /**
+   * 'refuse' (default): fail, naming the log and line. 'keep-prefix': keep
+   * the records replayed before it, move it and every later line (order
+   * matters: they were learned after it) to a file beside the model
+   * directory, and cut the log there, so the next start replays the same.
+   */
+  readonly recovery?: 'refuse' | 'keep-prefix';
+}
+
+/** A line of a file, with the byte offset it starts at; `ended`: whether a newline ends it. */
+interface Line {
+  readonly text: string;
+  readonly start: number;
+  readonly ended: boolean;
+}
+
+/** The lines of a file, read in chunks: linear in its size, however long a line. */
+async function* fileLines(path: string): AsyncGenerator<Line> {
+  let parts: Buffer[] = [];
+  let start = 0;
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    let from = 0;
+    for (let nl = chunk.indexOf(0x0a, from); nl !== -1; nl = chunk.indexOf(0x0a, from)) {
+      parts.push(chunk.subarray(from, nl));
+      const bytes = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+      parts = [];
+      yield { text: bytes.toString('utf8'), start, ended: true };
+      start += bytes.length + 1;
+      from = nl + 1;
+    }
+    if (from < chunk.length) parts.push(chunk.subarray(from));
+  }
+  if (parts.length > 0) yield { text: Buffer.concat(parts).toString('utf8'), start, ended: false };
 }
 
 /**
  * Replays the learn log in `dir`, request by request in order, through
  * `apply`, when its header names the save `modelId`. No log, an empty one,
  * or one of another save replays nothing. A last line without its newline
- * is a write cut off by a crash, never acknowledged, and is skipped; any
- * other line that does not parse fails naming the file and line.
+ * is a write cut off by a crash, never acknowledged, and is skipped. A
+ * record that does not parse, whose rows are not rows, or that `apply`
+ * refuses (a StreamlearnError: the model's checks) is bad: by default the
+ * replay fails naming the log's path and line and how to start anyway;
+ * with `recovery: 'keep-prefix'` it and the rest of the log are set aside
+ * (see ReplayOptions) and reported in `setAside`. The log must be a regular
+ * file, not a link.
  */
-export async function replayLearnLog(dir: string, modelId: string, apply: (rows: RecordRow[]) => Promise<void>): Promise<LogReplay> {
+export async function replayLearnLog(
+  dir: string,
+  modelId: string,
+  apply: (rows: RecordRow[]) => Promise<void>,
+  options: ReplayOptions = {},
+): Promise<LogReplay> {
   const path = join(dir, LEARN_LOG_FILE);
-  let size: number;
+  let info;
   try {
-    size = (await stat(path)).size;
+    info = await lstat(path);
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return { requests: 0, rows: 0, stale: false };
     throw err;
   }
-  if (size === 0) return { requests: 0, rows: 0, stale: false };
-  const torn = (await lastByte(path, size)) !== 0x0a;
-  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
-  let lineNo = 0;
-  let pending: string | null = null;
+  if (!info.isFile()) fail(`${path}: not a regular file; a learn log is one (a link or a FIFO is refused)`);
   let requests = 0;
   let rows = 0;
-  const take = async (line: string, no: number): Promise<boolean> => {
+  let bad: { line: Line; no: number; reason: string } | null = null;
+  let no = 0;
+  for await (const line of fileLines(path)) {
+    no++;
     if (no === 1) {
-      const header = parseJson(line) as { format?: unknown; model?: unknown } | undefined;
-      if (!header || header.format !== LOG_FORMAT) fail(`${path}: line 1: not a streamlearn learn log`);
-      return header.model === modelId;
+      const header = parseJson(line.text) as { format?: unknown; model?: unknown } | undefined;
+      if (!line.ended || !isPlainObject(header) || header.format !== LOG_FORMAT) {
+        bad = { line, no, reason: 'not a streamlearn learn log header' };
+        break;
+      }
+      if (header.model !== modelId) return { requests: 0, rows: 0, stale: true };
+      continue;
     }
-    const record = parseJson(line) as { rows?: unknown } | undefined;
-    if (!record || !Array.isArray(record.rows)) fail(`${path}: line ${no}: not a valid log record; the learn log is corrupt`);
-    await apply(record.rows as RecordRow[]);
+    // Cut off by a crash before its newline: never acknowledged.
+    if (!line.ended) break;
+    const reason = await replayRecord(line.text, apply);
+    if (typeof reason === 'string') {
+      bad = { line, no, reason };
+      break;
+    }
     requests++;
-    rows += record.rows.length;
-    return true;
-  };
-  // Each line is handled when the next one arrives, so the last is known to be last (and maybe torn).
-  for await (const line of lines) {
-    lineNo++;
-    if (pending !== null && !(await take(pending, lineNo - 1))) {
-      lines.close();
-      return { requests: 0, rows: 0, stale: true };
-    }
-    pending = line;
+    rows += reason;
   }
-  if (pending !== null && !torn && !(await take(pending, lineNo))) return { requests: 0, rows: 0, stale: true };
-  return { requests, rows, stale: false };
+  if (bad === null) return { requests, rows, stale: false };
+  const where = `${path}: line ${bad.no}`;
+  if (options.recovery !== 'keep-prefix') {
+    fail(
+      `${where}: ${bad.reason}; not starting, so that no acknowledged update is dropped: ` +
+        `--learn-log-recovery keep-prefix starts with the ${requests} request${requests === 1 ? '' : 's'} before line ${bad.no} and moves line ${bad.no} and the rest of the log to a file beside ${dir}`,
+    );
+  }
+  const moved = await setAside(dir, path, bad.line.start);
+  return { requests, rows, stale: false, setAside: { path: moved.path, fromLine: bad.no, lines: moved.lines, reason: bad.reason } };
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Replays one log record: its row count, or why it cannot be replayed. */
+async function replayRecord(text: string, apply: (rows: RecordRow[]) => Promise<void>): Promise<number | string> {
+  const record = parseJson(text);
+  if (record === undefined) return 'not a valid log record (not JSON)';
+  if (!isPlainObject(record) || !Array.isArray(record.rows)) return 'not a valid log record (no "rows" array)';
+  let rows: RecordRow[];
+  try {
+    rows = record.rows.map(checkRow);
+    // The model's checks refuse the whole request, having learned none of it.
+    await apply(rows);
+  } catch (err) {
+    if (err instanceof RequestError || err instanceof StreamlearnError) return `a record the model refuses: ${err.message}`;
+    throw err;
+  }
+  return rows.length;
+}
+
+/**
+ * Moves the log's bytes from `offset` on to a new file beside the model
+ * directory, `<dir>.learn-log.rejected-<time>.jsonl` (not inside it: a
+ * checkpoint replaces the directory), durably, and only then cuts the log
+ * there: a crash in between leaves both, so nothing is lost.
+ */
+async function setAside(dir: string, path: string, offset: number): Promise<{ path: string; lines: number }> {
+  const target = resolve(dir);
+  const parent = dirname(target);
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const out = join(parent, `${basename(target)}.learn-log.rejected-${stamp}.jsonl`);
+  const partial = `${out}.partial-${process.pid}`;
+  let lines = 0;
+  let last = 0x0a;
+  try {
+    const rest = createReadStream(path, { start: offset });
+    const file = await open(partial, 'wx');
+    try {
+      for await (const chunk of rest as AsyncIterable<Buffer>) {
+        for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) lines++;
+        if (chunk.length > 0) last = chunk[chunk.length - 1];
+        await file.write(chunk);
+      }
+      await file.datasync();
+    } finally {
+      await file.close();
+    }
+    if (last !== 0x0a) lines++;
+    await rename(partial, out);
+    await syncDir(parent);
+    const log = await open(path, 'r+');
+    try {
+      await log.truncate(offset);
+      await log.datasync();
+    } finally {
+      await log.close();
+    }
+  } catch (err) {
+    await rm(partial, { force: true });
+    if (err instanceof StreamlearnError) throw err;
+    fail(`${path}: cannot move the records it cannot replay aside to ${out}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return { path: out, lines };
 }
 
 function parseJson(line: string): unknown {
@@ -192,16 +323,5 @@ function parseJson(line: string): unknown {
     return JSON.parse(line) as unknown;
   } catch {
     return undefined;
-  }
-}
-
-async function lastByte(path: string, size: number): Promise<number> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(1);
-    await handle.read(buffer, 0, 1, size - 1);
-    return buffer[0];
-  } finally {
-    await handle.close();
   }
 }

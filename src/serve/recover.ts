@@ -24,6 +24,13 @@ export interface RecoverOptions {
    * another process's save in progress, not a crash.
    */
   readonly finishInterruptedSave?: boolean;
+  /**
+   * A learn log record that cannot be replayed (see replayLearnLog):
+   * 'refuse' (default) fails naming the log and line; 'keep-prefix' keeps
+   * the requests before it and moves the rest of the log aside, as
+   * `replayed.setAside` reports.
+   */
+  readonly learnLogRecovery?: 'refuse' | 'keep-prefix';
 }
 
 /** How often a load that raced a save into the same directory is tried again. */
@@ -55,9 +62,14 @@ export async function recoverModel(dir: string, options: RecoverOptions = {}): P
     }
     let replayed: LogReplay;
     try {
-      replayed = await replayLearnLog(dir, before, async (rows) => {
-        await model.learnRecords(rows);
-      });
+      replayed = await replayLearnLog(
+        dir,
+        before,
+        async (rows) => {
+          await model.learnRecords(rows);
+        },
+        { recovery: options.learnLogRecovery ?? 'refuse' },
+      );
     } catch (err) {
       model.dispose();
       throw err;
