@@ -37,6 +37,10 @@ export interface Broker {
   readonly jsm: JetStreamManager;
   /** Connection losses and reconnections since connecting. */
   readonly stats: { disconnects: number; reconnects: number };
+  /** Whether the client holds a connection now (false from a loss until the reconnection). */
+  connected(): boolean;
+  /** Calls `listener` after every reconnection; the returned function stops that. */
+  onReconnect(listener: () => void): () => void;
   /** Flushes what was published (acknowledgements included), then closes. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -67,8 +71,11 @@ function describe(err: unknown): string {
  * with backoff for `connectTimeout` seconds (quietly: the failure, if it
  * comes, is one line naming the flag and the server). Once connected, the
  * client reconnects by itself, forever, with the same backoff, and every
- * loss and reconnection is reported; publishes made meanwhile are buffered
- * by the client and sent on reconnection.
+ * loss and reconnection is reported. Publishes made while the connection is
+ * down are NOT sent later: the client (nats.js 3) empties its outbound
+ * buffer on every reconnection attempt, so what must arrive (a consumer's
+ * acknowledgements) is confirmed with a round trip and sent again after
+ * `onReconnect`.
  */
 export async function connectBroker(server: NatsServer, options: BrokerConnectOptions): Promise<Broker> {
   const { flag, display } = options;
@@ -108,17 +115,22 @@ export async function connectBroker(server: NatsServer, options: BrokerConnectOp
   }
   const stats = { disconnects: 0, reconnects: 0 };
   let lostAt = 0;
+  let up = true;
+  const reconnectListeners = new Set<() => void>();
   // Reported as they come; the loop ends when the connection closes.
   void (async () => {
     for await (const s of nc.status()) {
       if (s.type === 'disconnect') {
         stats.disconnects++;
+        up = false;
         lostAt = Date.now();
         report(`${display}: lost the connection to the NATS server; reconnecting with backoff`);
       } else if (s.type === 'reconnect') {
         stats.reconnects++;
+        up = true;
         reconnectAttempt = 0;
         report(`${display}: reconnected after ${((Date.now() - lostAt) / 1000).toFixed(1)} s`);
+        for (const listener of reconnectListeners) listener();
       } else if (s.type === 'ldm') {
         report(`${display}: the server is shutting down (lame duck mode); will reconnect`);
       } else if (s.type === 'error') {
@@ -145,11 +157,17 @@ export async function connectBroker(server: NatsServer, options: BrokerConnectOp
     js,
     jsm,
     stats,
+    connected: () => up && !conn.isClosed(),
+    onReconnect: (listener) => {
+      reconnectListeners.add(listener);
+      return () => reconnectListeners.delete(listener);
+    },
     close: () =>
       (closing ??= (async () => {
         if (conn.isClosed()) return;
-        // Acknowledgements are plain publishes: flush so none is lost with the socket.
-        await conn.flush().catch(() => undefined);
+        // Acknowledgements are plain publishes: flush so none is lost with the socket. While the connection is
+        // down there is nothing to flush (the client drops what it buffered), and the flush would wait for it.
+        if (up) await conn.flush().catch(() => undefined);
         await conn.close().catch(() => undefined);
       })()),
   };

@@ -282,3 +282,44 @@ export async function fetchMessages(consumer: Consumer, max: number, expiresMs: 
   for await (const m of iter) out.push(m);
   return out;
 }
+
+const ACK = new TextEncoder().encode('+ACK');
+
+/**
+ * Acknowledges messages and confirms that the server has the
+ * acknowledgements: a round trip (PING/PONG) after them on the same
+ * connection, which the client fails when the connection is lost meanwhile
+ * (nats.js drops what it had buffered, so an acknowledgement sent while the
+ * connection is down never arrives). `again` acknowledges handles that were
+ * acknowledged before (JsMsg.ack() sends once per handle) by publishing to
+ * their reply subject. Resolves true when confirmed within `timeoutMs`; a
+ * failed confirmation may still have delivered some: acknowledging twice
+ * is harmless.
+ */
+export async function acknowledgeConfirmed(broker: Broker, msgs: readonly JsMsg[], timeoutMs: number, again = false): Promise<boolean> {
+  if (msgs.length === 0) return true;
+  if (!broker.connected()) return false;
+  const disconnects = broker.stats.disconnects;
+  for (const m of msgs) {
+    if (!again) m.ack();
+    else {
+      // JsMsgImpl's reply subject ($JS.ACK...), which the JsMsg interface does not name.
+      const reply = (m as unknown as { reply?: unknown }).reply;
+      if (typeof reply === 'string' && reply !== '') broker.nc.publish(reply, ACK);
+    }
+  }
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      broker.nc.flush(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
+      }),
+    ]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+  return broker.stats.disconnects === disconnects && broker.connected();
+}

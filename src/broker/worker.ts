@@ -13,7 +13,8 @@ import { MANIFEST_FILE } from '../persist/model-dir.js';
 import { writeFileSynced } from '../persist/atomic.js';
 import { resolveParams } from '../core/params.js';
 import { backoffMs, connectBroker, isTransient, retrying, sleep, stderrReporter, type Broker, type Reporter } from './connection.js';
-import { decodeMessages, ensureDurable, fetchMessages, nanos, resolveReadFormat, rowSource, streamSubjects, type ReadFormat } from './reader.js';
+import { formatCount } from '../cli/format.js';
+import { acknowledgeConfirmed, decodeMessages, ensureDurable, fetchMessages, nanos, resolveReadFormat, rowSource, streamSubjects, type ReadFormat } from './reader.js';
 import { assertModelOutWritable, loadModelFrom, loadReplicas, putReplica, saveModelTo } from './registry.js';
 import { isNatsUrl, parseModelRef, parseStreamUrl } from './url.js';
 
@@ -105,6 +106,15 @@ export interface WorkerSummary {
   readonly redelivered: number;
   /** Redelivered messages this worker had checkpointed and acknowledged already (the acknowledgement was lost): acknowledged again, not learned again. */
   readonly reacknowledged: number;
+  /**
+   * Acknowledgements sent again because the server had not confirmed them
+   * (the connection was down when they were sent, and the client drops what
+   * it sends then): each is retried after the reconnection, before the ack
+   * wait hands its message to another worker.
+   */
+  readonly acksResent: number;
+  /** Acknowledgements still unconfirmed when the worker stopped: the server redelivers those messages after the ack wait, and whoever takes them learns them again. */
+  readonly unconfirmedAcks: number;
   /** Bad rows left out (and their messages acknowledged), with the first one's message. */
   readonly skippedRows: number;
   readonly firstSkipped: string | null;
@@ -193,6 +203,15 @@ function inRanges(ranges: readonly [number, number][], seq: number): boolean {
 const TICK = Symbol('tick');
 
 /**
+ * A checkpoint lists the stream sequences it learned (for `merge` to report
+ * those learned by more than one replica) up to this many ranges; a longer
+ * list is left out of the model rather than let the manifest grow without
+ * bound (two workers taking turns in batches of 500 make about one range
+ * per 1,000 rows).
+ */
+export const MAX_SEQUENCE_RANGES = 100_000;
+
+/**
  * A worker: learns the rows of a stream that it shares with other workers
  * through one durable pull consumer (JetStream hands each message to one of
  * them), and acknowledges a message only after the batch holding it has
@@ -274,6 +293,9 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     let ackedCount = 0;
     let redelivered = 0;
     let reacknowledged = 0;
+    // Acknowledgements sent and not confirmed by the server, by sequence: sent again once the connection is back.
+    const unconfirmed = new Map<number, JsMsg>();
+    let acksResent = 0;
     let skippedRows = 0;
     let firstSkipped: string | null = null;
     let stopped: 'idle' | 'signal' | null = null;
@@ -308,6 +330,8 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
         // killed outright may even forget it delivered the message): acknowledge it again, do not learn it twice.
         if (inRanges(ackedRanges, m.seq)) {
           reacknowledged++;
+          // This delivery's acknowledgement, with the next checkpoint, replaces one still unconfirmed.
+          unconfirmed.delete(m.seq);
           complete.push(m);
           continue;
         }
@@ -423,14 +447,16 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       for (const c of s.classes.slice(model.schema.classes.length)) model.schema.classes.push(c);
       learnedRows = model.summary?.rows ?? 0;
       resumedRows = learnedRows;
+      // The checkpoint lists the sequences it learned: a redelivery of one of those is acknowledged, not learned again.
+      if (model.summary?.dataset === url.stream && model.summary.sequences) ackedRanges = toRanges([], model.summary.sequences.map(([a, b]): [number, number] => [a, b]));
       say(`resuming the ${model.learnerName} checkpoint in ${options.out} (${learnedRows} rows learned)`);
       // The last run's summary lists what that checkpoint holds and was acknowledged: a redelivery of one of
       // those (its acknowledgement lost with the connection) is acknowledged again, not learned twice.
       const previous = options.summaryFile ? await readPreviousSummary(options.summaryFile) : null;
       if (previous && previous.worker === name && previous.stream === url.display && previous.consumer === options.durable && previous.out === options.out) {
-        ackedRanges = previous.acked;
-        ackedCount = ackedRanges.reduce((n, [a, b]) => n + b - a + 1, 0);
+        ackedRanges = toRanges([], [...ackedRanges, ...previous.acked]);
       }
+      ackedCount = ackedRanges.reduce((n, [a, b]) => n + b - a + 1, 0);
     } else {
       const learner = options.model ?? WORKER_DEFAULTS.model;
       const def = learnerDefinition(learner);
@@ -453,7 +479,45 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     let lastCheckpoint = Date.now();
     let lastMerge = Date.now();
     let dirty = false;
+    let tooManyRanges = false;
     const cols = source.schema.features.length;
+    // How long a confirmation of acknowledgements may take before they count as lost.
+    const confirmMs = Math.max(1000, Math.min(5000, (ackWait * 1000) / 4));
+    let nextAckRetry = 0;
+    let ackRetryFailures = 0;
+    let confirming: Promise<void> | null = null;
+    /** Sends again the acknowledgements the server has not confirmed, when connected and due (backoff between failures). */
+    const confirmAcks = (): Promise<void> =>
+      (confirming ??= (async () => {
+        if (unconfirmed.size === 0 || !broker.connected() || Date.now() < nextAckRetry) return;
+        const sent = [...unconfirmed.values()];
+        acksResent += sent.length;
+        if (await acknowledgeConfirmed(broker, sent, confirmMs, true)) {
+          // Only those sent: a checkpoint may have added others meanwhile.
+          for (const m of sent) if (unconfirmed.get(m.seq) === m) unconfirmed.delete(m.seq);
+          ackRetryFailures = 0;
+          say(`the server confirmed ${formatCount(sent.length)} acknowledgement${sent.length === 1 ? '' : 's'} sent again after the connection was lost`);
+        } else {
+          nextAckRetry = Date.now() + backoffMs(ackRetryFailures++);
+        }
+      })().finally(() => {
+        confirming = null;
+      }));
+    // The ack wait of what this worker holds is restarted while it lives (a checkpoint or a merge that takes long, a
+    // broker restart), so only a dead worker's messages go to the others. What was sent while the connection was
+    // down is lost: once it is back, restart them at once and send the acknowledgements again.
+    const extendHeld = (): void => {
+      if (!broker.connected()) return;
+      for (const h of held.values()) h.msg.working();
+      for (const m of complete) m.working();
+    };
+    const keepAlive = setInterval(extendHeld, Math.max(250, (ackWait * 1000) / 3));
+    keepAlive.unref();
+    const offReconnect = broker.onReconnect(() => {
+      extendHeld();
+      nextAckRetry = 0;
+      void confirmAcks();
+    });
 
     const summary = (finished: boolean): WorkerSummary => {
       const seconds = (performance.now() - started) / 1000;
@@ -471,6 +535,8 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
         acked: ackedRanges,
         redelivered,
         reacknowledged,
+        acksResent,
+        unconfirmedAcks: unconfirmed.size,
         skippedRows,
         firstSkipped,
         checkpoints,
@@ -518,7 +584,17 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       const toAck = complete;
       complete = [];
       completeSeqs.clear();
+      // The ranges this checkpoint holds: its own sequences, listed in it, and the summary's once it is written.
+      const ranges = toRanges(
+        toAck.map((m) => m.seq),
+        ackedRanges,
+      );
+      if (ranges.length > MAX_SEQUENCE_RANGES && !tooManyRanges) {
+        tooManyRanges = true;
+        say(`the checkpoint no longer lists the stream sequences it learned (more than ${MAX_SEQUENCE_RANGES} ranges); merge cannot report those learned twice`);
+      }
       model.summary = {
+        ...(ranges.length <= MAX_SEQUENCE_RANGES ? { sequences: ranges } : {}),
         dataset: url.stream,
         protocol: 'prequential',
         rows: learnedRows,
@@ -552,15 +628,15 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       }
       checkpoints++;
       dirty = false;
-      ackedRanges = toRanges(
-        toAck.map((m) => m.seq),
-        ackedRanges,
-      );
+      ackedRanges = ranges;
       ackedCount = ackedRanges.reduce((n, [a, b]) => n + b - a + 1, 0);
       await writeSummary(false);
-      for (const m of toAck) m.ack();
-      // Acknowledgements are publications: buffered by the client while disconnected, sent on reconnection.
-      await broker.nc.flush().catch(() => undefined);
+      // Sent while the connection is down (a checkpoint needs no broker), they would be dropped by the client and
+      // their messages redelivered after the ack wait, perhaps to another worker, which would learn them again.
+      if (!(await acknowledgeConfirmed(broker, toAck, confirmMs))) {
+        for (const m of toAck) unconfirmed.set(m.seq, m);
+        nextAckRetry = 0;
+      }
       lastCheckpoint = Date.now();
       options.onCheckpoint?.(summary(false));
     };
@@ -577,7 +653,11 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
         merged.model.dispose();
         merges++;
         mergedVersion = saved.location;
-        say(`merged ${replicas.length} replica${replicas.length === 1 ? '' : 's'} into ${saved.location}`);
+        const twice = merged.overlaps.reduce((n, o) => n + o.last - o.first + 1, 0);
+        say(
+          `merged ${replicas.length} replica${replicas.length === 1 ? '' : 's'} into ${saved.location}` +
+            (twice > 0 ? ` (${formatCount(twice)} messages were learned by more than one replica)` : ''),
+        );
       } catch (err) {
         say(`the periodic merge into ${into} failed: ${(err as Error).message}`);
       }
@@ -609,17 +689,32 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
           rows = [];
         }
         if (due()) await checkpoint();
+        if (unconfirmed.size > 0) await confirmAcks();
         if (options.mergeInto && Date.now() - lastMerge >= mergeEvery * 1000 && checkpoints > 0) await mergeNow();
       }
       await learn(rows);
       rows = [];
       if (complete.length > 0 || dirty) await checkpoint();
+      // Stopping with acknowledgements unconfirmed (the broker is away): wait a while for it, then say what follows.
+      const deadline = Date.now() + Math.min(ackWait, 10) * 1000;
+      while (unconfirmed.size > 0 && Date.now() < deadline) {
+        await confirmAcks();
+        if (unconfirmed.size > 0) await sleep(250);
+      }
+      if (unconfirmed.size > 0) {
+        say(
+          `${formatCount(unconfirmed.size)} acknowledgement${unconfirmed.size === 1 ? ' was' : 's were'} not confirmed by the server; ` +
+            `it redelivers those messages after the ack wait, and the worker that takes them learns them again (they are in ${options.out})`,
+        );
+      }
       if (options.mergeInto) await mergeNow();
     } catch (err) {
       // What was learned and is complete can still be kept: checkpoint it before failing (best effort).
       if (complete.length > 0) await checkpoint().catch(() => undefined);
       throw err;
     } finally {
+      clearInterval(keepAlive);
+      offReconnect();
       // The iterator waits on a fetch at most a second; the tick timer is short too.
       await it.return?.().catch(() => undefined);
     }

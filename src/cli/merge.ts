@@ -2,9 +2,32 @@ import type { Command } from 'commander';
 import { connectTimeoutOption } from '../broker/cli-options.js';
 import { assertModelOutWritable, loadModelFrom, loadReplicas, saveModelTo } from '../broker/registry.js';
 import { fail } from '../core/errors.js';
-import { mergeModels, type MergeInput } from '../learners/merge.js';
+import { stderrReporter } from '../broker/connection.js';
+import { mergeModels, type MergeInput, type SequenceOverlap } from '../learners/merge.js';
 import { formatCount } from './format.js';
 import { choiceArg } from './options.js';
+
+/** Runs of overlapping sequences spelled out on stderr; the rest are counted (the JSON report lists all). */
+const OVERLAPS_SHOWN = 5;
+
+/**
+ * The warning lines for stream sequences learned by more than one replica
+ * (workers sharing a consumer learn a message twice when its acknowledgement
+ * is lost: see the README's Workers section). The merge goes on: those rows
+ * simply count twice.
+ */
+export function overlapWarnings(overlaps: readonly SequenceOverlap[]): string[] {
+  const lines = overlaps.slice(0, OVERLAPS_SHOWN).map(({ first, last, replicas }) => {
+    const n = last - first + 1;
+    const which = first === last ? `sequence ${first} (1 message) was` : `sequences ${first}-${last} (${formatCount(n)} messages) were`;
+    return `merge: ${which} learned by more than one replica (${replicas.join(', ')})`;
+  });
+  if (overlaps.length > OVERLAPS_SHOWN) {
+    const total = overlaps.reduce((sum, o) => sum + o.last - o.first + 1, 0);
+    lines.push(`merge: and ${formatCount(overlaps.length - OVERLAPS_SHOWN)} more runs; ${formatCount(total)} messages in all were learned by more than one replica (--format json lists them)`);
+  }
+  return lines;
+}
 
 interface MergeFlags {
   out: string;
@@ -34,6 +57,7 @@ export function registerMerge(program: Command): void {
       const outcome = await mergeModels(inputs);
       const saved = await saveModelTo(outcome.model, flags.out, { ...options, flag: '--out' });
       outcome.model.dispose();
+      for (const line of overlapWarnings(outcome.overlaps)) stderrReporter(line);
       const report = {
         learner: outcome.learner,
         kind: outcome.kind,
@@ -41,6 +65,8 @@ export function registerMerge(program: Command): void {
         rows: outcome.rows,
         totalRows: outcome.rows.reduce((s, r) => s + r, 0),
         notes: outcome.notes,
+        // Stream sequences learned by more than one replica (workers' replicas list what they learned).
+        overlaps: outcome.overlaps.map((o) => ({ ...o, messages: o.last - o.first + 1 })),
         out: saved.location,
       };
       if (flags.format === 'json') {

@@ -5,7 +5,7 @@ import { createProgress } from '../broker/progress.js';
 import { runWorker, WORKER_DEFAULTS, type WorkerSummary } from '../broker/worker.js';
 import { learnerNames } from '../learners/registry.js';
 import { formatCount } from './format.js';
-import { choiceArg, integerArg, numberArg, paramArg } from './options.js';
+import { choiceArg, countArg, integerRange, numberArg, paramArg, seedArg } from './options.js';
 
 interface WorkerFlags {
   source: string;
@@ -41,13 +41,13 @@ export function registerWorker(program: Command): void {
     .option('--subject <filter>', 'subject filter of a consumer made now (default: the subject the rows were published on)')
     .option('--model <name>', `the learner (default ${WORKER_DEFAULTS.model}): ${learnerNames.join(', ')}`)
     .option('--param <key=value>', 'a learner parameter, repeatable', paramArg)
-    .option('--seed <n>', `seed of the learner (default ${WORKER_DEFAULTS.seed}; ensembles derive one per worker from it)`, integerArg)
+    .option('--seed <n>', `seed of the learner (default ${WORKER_DEFAULTS.seed}; ensembles derive one per worker from it)`, seedArg)
     .option('--name <id>', 'this worker\'s name in reports and replicas (default HOST-PID)')
-    .option('--batch-size <n>', `rows learned, and messages pulled, at a time (default ${WORKER_DEFAULTS.batchSize})`, integerArg)
-    .option('--checkpoint-every <n>', `checkpoint at least every n completed messages (default ${WORKER_DEFAULTS.checkpointMessages})`, integerArg)
+    .option('--batch-size <n>', `rows learned, and messages pulled, at a time (default ${WORKER_DEFAULTS.batchSize})`, integerRange(1, 1_000_000))
+    .option('--checkpoint-every <n>', `checkpoint at least every n completed messages (default ${WORKER_DEFAULTS.checkpointMessages})`, countArg)
     .option('--checkpoint-seconds <s>', `... and every s seconds while messages await one (default ${WORKER_DEFAULTS.checkpointSeconds}, or a third of the ack wait if shorter)`, numberArg)
     .option('--ack-wait <s>', `ack wait of a consumer made now: unacknowledged messages of a dead worker come back after it (default ${WORKER_DEFAULTS.ackWait})`, numberArg)
-    .option('--max-ack-pending <n>', `max ack pending of a consumer made now (default ${WORKER_DEFAULTS.maxAckPending})`, integerArg)
+    .option('--max-ack-pending <n>', `max ack pending of a consumer made now (default ${WORKER_DEFAULTS.maxAckPending})`, integerRange(1, 2_147_483_647))
     .option('--idle-timeout <s>', `stop when nothing has been pending or in flight for s seconds (default ${WORKER_DEFAULTS.idleTimeout}; 0: run until SIGTERM)`, numberArg)
     .option('--summary <file>', 'rewrite this JSON file at every checkpoint: rows, acknowledged stream sequences, redeliveries')
     .option('--merge-into <ref>', 'periodic merge: store this worker\'s model as a replica of nats://HOST:PORT/BUCKET/NAME and merge all replicas into its next version')
@@ -113,7 +113,13 @@ export function registerWorker(program: Command): void {
       `model        ${s.learner} in ${s.out}`,
     ];
     if (s.skippedRows > 0) lines.push(`skipped      ${formatCount(s.skippedRows)} bad rows; the first: ${s.firstSkipped}`);
-    if (s.disconnects > 0) lines.push(`connection   lost ${s.disconnects} time${s.disconnects === 1 ? '' : 's'}, reconnected ${s.reconnects}`);
+    if (s.disconnects > 0) {
+      lines.push(
+        `connection   lost ${s.disconnects} time${s.disconnects === 1 ? '' : 's'}, reconnected ${s.reconnects}` +
+          (s.acksResent > 0 ? `; ${formatCount(s.acksResent)} acknowledgements sent again (the first were sent while it was down)` : '') +
+          (s.unconfirmedAcks > 0 ? `; ${formatCount(s.unconfirmedAcks)} never confirmed (redelivered after the ack wait)` : ''),
+      );
+    }
     if (s.mergedVersion) lines.push(`merged       ${s.merges} time${s.merges === 1 ? '' : 's'}; last: ${s.mergedVersion}`);
     process.stdout.write(`${lines.join('\n')}\n`);
   });

@@ -61,6 +61,48 @@ export interface MergeOutcome {
   readonly rows: number[];
   /** What was done, one phrase per learner and step. */
   readonly notes: string[];
+  /** Stream sequences that more than one replica learned (from the sequences their summaries list), in order. */
+  readonly overlaps: SequenceOverlap[];
+}
+
+/** A run of stream sequences learned by more than one replica: each of its messages counts that many times in the merge. */
+export interface SequenceOverlap {
+  readonly first: number;
+  readonly last: number;
+  /** The labels of the replicas that learned them, in input order. */
+  readonly replicas: string[];
+}
+
+/**
+ * The stream sequences found in more than one replica's list, as maximal runs
+ * learned by the same replicas. Replicas of different streams (their
+ * summaries' datasets differ) share no sequences; replicas without a list
+ * take no part. A sweep over the ranges' ends: O(R log R) for R ranges.
+ */
+export function sequenceOverlaps(inputs: readonly { readonly label: string; readonly dataset: string; readonly ranges: readonly (readonly [number, number])[] }[]): SequenceOverlap[] {
+  const out: SequenceOverlap[] = [];
+  for (const dataset of new Set(inputs.map((i) => i.dataset))) {
+    const group = inputs.map((input, index) => ({ ...input, index })).filter((i) => i.dataset === dataset);
+    if (group.length < 2) continue;
+    // +1 where a replica's range starts, -1 after it ends; ranges read from disk are not trusted to be sorted or disjoint.
+    const events: { at: number; index: number; delta: number }[] = [];
+    for (const { index, ranges } of group) {
+      for (const [a, b] of ranges) if (Number.isSafeInteger(a) && Number.isSafeInteger(b) && a <= b) events.push({ at: a, index, delta: 1 }, { at: b + 1, index, delta: -1 });
+    }
+    events.sort((x, y) => x.at - y.at);
+    const depth = new Map<number, number>();
+    let open: { first: number; key: string; replicas: string[] } | null = null;
+    for (let e = 0; e < events.length; ) {
+      const at = events[e].at;
+      for (; e < events.length && events[e].at === at; e++) depth.set(events[e].index, (depth.get(events[e].index) ?? 0) + events[e].delta);
+      const holders = [...depth].filter(([, d]) => d > 0).map(([i]) => i).sort((x, y) => x - y);
+      const key = holders.join(',');
+      if (open && open.key === key) continue;
+      if (open) out.push({ first: open.first, last: at - 1, replicas: open.replicas });
+      open = holders.length >= 2 ? { first: at, key, replicas: holders.map((i) => inputs[i].label) } : null;
+    }
+  }
+  return out.sort((x, y) => x.first - y.first);
 }
 
 /** How each learner merges, for `streamlearn merge` and the documentation; null: it cannot. */
@@ -517,7 +559,22 @@ function mergeSummaries(inputs: readonly MergeInput[], rows: readonly number[]):
     batchSize: all[0].batchSize,
     testSize: all[0].testSize,
     trainedAt: new Date().toISOString(),
+    // Kept when every replica lists the sequences of one stream, so a later merge with this model reports overlaps too.
+    ...(all.every((x) => x.sequences && x.dataset === all[0].dataset) ? { sequences: unionRanges(all.flatMap((x) => x.sequences ?? [])) } : {}),
   };
+}
+
+/** Sorted, merged inclusive ranges. */
+function unionRanges(ranges: readonly (readonly [number, number])[]): [number, number][] {
+  const sorted = ranges.filter(([a, b]) => Number.isSafeInteger(a) && Number.isSafeInteger(b) && a <= b).map(([a, b]): [number, number] => [a, b]);
+  sorted.sort((x, y) => x[0] - y[0]);
+  const out: [number, number][] = [];
+  for (const [a, b] of sorted) {
+    const last = out[out.length - 1];
+    if (last && a <= last[1] + 1) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
+  }
+  return out;
 }
 
 /**
@@ -603,5 +660,8 @@ export async function mergeModels(inputs: readonly MergeInput[]): Promise<MergeO
   }
   const model = new Model(name, params, first.seed, schema, restored, learner);
   model.summary = mergeSummaries(inputs, rows);
-  return { model, learner: name, kind, rows, notes };
+  const overlaps = sequenceOverlaps(
+    inputs.flatMap(({ model: m, label }) => (m.summary?.sequences ? [{ label, dataset: m.summary.dataset, ranges: m.summary.sequences }] : [])),
+  );
+  return { model, learner: name, kind, rows, notes, overlaps };
 }

@@ -23,6 +23,8 @@ export interface TrainingSummary {
   readonly batchSize: number;
   readonly testSize: number;
   readonly trainedAt: string;
+  /** A model learned from a JetStream stream by `worker`: the stream sequences it learned, as sorted inclusive ranges (merge reports those learned by more than one replica). */
+  readonly sequences?: [number, number][];
 }
 
 /** One prediction for one row, labels by name. */
@@ -218,7 +220,7 @@ export class Model {
     const missing = this.acceptsMissing;
     records.forEach((record, r) => {
       features.forEach((f, j) => {
-        const v = record[f];
+        const v = Object.hasOwn(record, f) ? record[f] : undefined;
         if (v === undefined) fail(`row ${r}: feature "${f}" is missing`);
         const plainNumber = typeof v === 'number' && Number.isFinite(v);
         const takes = plainNumber || (categorical[j] && typeof v === 'string') || (missing && (v === null || Number.isNaN(v)));
@@ -267,7 +269,7 @@ export class Model {
     const addedCategories = categorical.map((names) => (names ? new Map<string, number>() : null));
     records.forEach((record, r) => {
       features.forEach((f, j) => {
-        const v = record[f];
+        const v = Object.hasOwn(record, f) ? record[f] : undefined;
         if (v === undefined) fail(`row ${r}: feature "${f}" is missing`);
         const names = categorical[j];
         const isMissing = v === null || (typeof v === 'number' && Number.isNaN(v)) || (names !== null && names !== undefined && typeof v === 'string' && v.trim() === '');
@@ -291,7 +293,7 @@ export class Model {
         if (typeof v !== 'number' || !Number.isFinite(v)) fail(`row ${r}: feature "${f}" must be a finite number${missing ? ' or null' : ''}`);
         data[r * d + j] = v;
       });
-      const raw = record[label];
+      const raw = Object.hasOwn(record, label) ? record[label] : undefined;
       if (raw === undefined || raw === null) fail(`row ${r}: label "${label}" is missing`);
       if (typeof raw !== 'string' && !(typeof raw === 'number' && Number.isFinite(raw))) fail(`row ${r}: label "${label}" must be a class name (a string)`);
       const name = String(raw).trim();
