@@ -2,6 +2,7 @@
 // Same stream, same seed, 1 and 2 workers, chunks of rows learned test-then-train;
 // prints rows per second, the speed-up, and checks that the probabilities are identical.
 //   npm run build && node bench/arf-workers.mjs [--rows N] [--chunk N] [--stream SPEC]
+import '../dist/node/index.js';
 import { AdaptiveRandomForest, synthSource } from '../dist/index.js';
 
 const args = process.argv.slice(2);

@@ -3,7 +3,7 @@
 // train() from the build, nothing saved (out: null), then the model saved to a temporary directory
 // to measure its size. Prints one JSON line like prequential-case.mjs: rows, accuracy (the mean
 // per-batch accuracy, as the README's small-set figures), CPU and wall seconds of train(), peak RSS.
-import { train, saveModel } from '../dist/index.js';
+import { train, saveModel } from '../dist/node/index.js';
 import { mkdtempSync, readdirSync, statSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

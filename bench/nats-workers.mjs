@@ -10,7 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connectBroker, deleteStreamFormat, parseStreamUrl, publishRows, silentReporter } from '../dist/index.js';
+import { connectBroker, deleteStreamFormat, parseStreamUrl, publishRows } from '../dist/node/broker/index.js';
+import { silentReporter } from '../dist/node/broker/connection.js';
 
 const args = process.argv.slice(2);
 const flag = (name, fallback) => {

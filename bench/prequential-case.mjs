@@ -9,7 +9,8 @@
 //                  interleaves the two row by row, so they are one figure)
 //   scoreSeconds   the rest of prequential(): metrics, learning curve
 // The timers are read once per batch of 1,024 rows, which costs nothing measurable.
-import { synthSource, Model, prequential, batches, saveModel } from '../dist/index.js';
+import { synthSource, Model, prequential, batches } from '../dist/index.js';
+import { saveModel } from '../dist/node/index.js';
 import { mkdtempSync, readdirSync, statSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -28,7 +28,7 @@ import { createGzip } from 'node:zlib';
 import { writeSeaCsv } from './sea-csv.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
-const DIST = new URL('../dist/index.js', import.meta.url).href;
+const DIST = new URL('../dist/node/index.js', import.meta.url).href;
 const LEARNERS = ['gaussian-nb', 'hoeffding-tree'];
 const TARGET_PARSE_ROWS_PER_SECOND = 1_000_000;
 const TARGET_PEAK_RSS_MB = 200;

@@ -3,7 +3,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { train, loadModel } from 'streamlearn';
+import { train, loadModel } from 'streamlearn/node';
 
 const out = join(mkdtempSync(join(tmpdir(), 'streamlearn-')), 'iris-nb');
 const { report } = await train({ dataset: 'iris', model: 'gaussian-nb', seed: 42, batchSize: 16, testSize: 0.2, out });

@@ -183,7 +183,7 @@ describe('module loading', () => {
     'drift/registry.js',
     'data/synth/registry.js',
     'preprocess/registry.js',
-    'persist/model-dir.js',
+    'node/persist/model-dir.js',
   ])('dist/%s loads first, on its own', (module) => {
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(`./dist/${module}`)});`], { cwd: ROOT, encoding: 'utf8' });
     expect(r.stderr).toBe('');

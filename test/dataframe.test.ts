@@ -3,12 +3,12 @@ import { cpSync, existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync 
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DataFrame } from 'danfojs-node';
-import { csvSource, type Source } from '../src/data/csv.js';
+import { csvSource, type Source } from '../src/node/files/csv.js';
 import { StreamlearnError } from '../src/core/errors.js';
-import { dataFrameSource, reportToDataFrame, type DataFrameLike } from '../src/data/dataframe.js';
-import { DATA_DIR } from '../src/data/datasets.js';
+import { dataFrameSource, reportToDataFrame, type DataFrameLike } from '../src/dataframe/dataframe.js';
+import { DATA_DIR } from '../src/node/files/datasets.js';
 import type { Row } from '../src/core/types.js';
-import { train, type TrainReport } from '../src/pipeline.js';
+import { train, type TrainReport } from '../src/node/pipeline.js';
 import { ROOT, tempDir } from './helpers.js';
 
 // The test itself uses danfo to build frames (imported once: it takes over a second).
@@ -246,7 +246,7 @@ describe('danfojs-node stays optional and lazy (fresh Node processes on the buil
   };
 
   beforeAll(() => {
-    expect(existsSync(join(ROOT, 'dist', 'data', 'dataframe.js')), 'dist/ is not built (npm test builds it; or npx tsc -p .)').toBe(true);
+    expect(existsSync(join(ROOT, 'dist', 'dataframe', 'dataframe.js')), 'dist/ is not built (npm test builds it; or npx tsc -p .)').toBe(true);
   });
 
   it('importing dist/index.js does not load danfojs-node; reportToDataFrame does', () => {
@@ -257,8 +257,9 @@ describe('danfojs-node stays optional and lazy (fresh Node processes on the buil
       const cache = createRequire(import.meta.url).cache;
       const loaded = () => Object.keys(cache).some((k) => k.includes('/node_modules/danfojs-node/'));
       await import('./dist/index.js');
+      await import('./dist/node/index.js');
       const afterIndex = loaded();
-      const { reportToDataFrame } = await import('./dist/data/dataframe.js');
+      const { reportToDataFrame } = await import('./dist/dataframe/dataframe.js');
       const afterImport = loaded();
       const df = await reportToDataFrame({ batches: [] });
       console.log(JSON.stringify({ afterIndex, afterImport, afterCall: loaded(), shape: df.shape }));`,
@@ -277,8 +278,8 @@ describe('danfojs-node stays optional and lazy (fresh Node processes on the buil
       if (entry !== 'danfojs-node') symlinkSync(join(ROOT, 'node_modules', entry), join(dir, 'node_modules', entry));
     }
     const out = node(
-      `const { train } = await import('./dist/index.js');
-      const { reportToDataFrame } = await import('./dist/data/dataframe.js');
+      `const { train } = await import('./dist/node/index.js');
+      const { reportToDataFrame } = await import('./dist/dataframe/dataframe.js');
       const cols = { a: [1, 2, 3, 4, 5, 6], y: ['p', 'q', 'p', 'q', 'p', 'q'] };
       const like = { columns: ['a', 'y'], shape: [6, 2], index: [0, 1, 2, 3, 4, 5], column: (c) => ({ values: cols[c] }) };
       const { report } = await train({ dataFrame: like, label: 'y', batchSize: 3, out: null });

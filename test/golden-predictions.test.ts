@@ -18,7 +18,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Batch, Row, Schema } from '../src/core/types.js';
 import { rowsToBatch } from '../src/core/types.js';
-import { datasetSource } from '../src/data/datasets.js';
+import { datasetSource } from '../src/node/files/datasets.js';
 import { synthSource } from '../src/data/synth/registry.js';
 import { prequential } from '../src/eval/prequential.js';
 import { argmaxRows, type Classifier } from '../src/learners/contract.js';

@@ -16,11 +16,11 @@ import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { StreamlearnError } from '../src/core/errors.js';
-import { csvSource } from '../src/data/csv.js';
-import { jsonlSource } from '../src/data/jsonl.js';
-import { loadModel, manifestChecksum, saveModel } from '../src/persist/model-dir.js';
-import { train } from '../src/pipeline.js';
-import { createServer, type ModelServer } from '../src/serve/app.js';
+import { csvSource } from '../src/node/files/csv.js';
+import { jsonlSource } from '../src/node/files/jsonl.js';
+import { loadModel, manifestChecksum, saveModel } from '../src/node/persist/model-dir.js';
+import { train } from '../src/node/pipeline.js';
+import { createServer, type ModelServer } from '../src/node/serve/app.js';
 
 // Every path the code under test hands to node:fs while `recording` is on: the loader's
 // reads are checked against the model directory. The wrappers pass every call through.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../src/core/random.js';
 import type { Batch, Matrix, Row } from '../src/core/types.js';
-import { datasetSource } from '../src/data/datasets.js';
+import { datasetSource } from '../src/node/files/datasets.js';
 import { evaluateBatchSplit, type IncrementalModel } from '../src/eval/batch-split.js';
 import { MajorityClass, NoChange, majorityClassDefinition, noChangeDefinition } from '../src/learners/baseline.js';
 import { argmaxRows, type Classifier, type ParamValue } from '../src/learners/contract.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveParams } from '../src/core/params.js';
 import { learnerDefinition, learnerNames } from '../src/learners/registry.js';
 import { GaussianNB } from '../src/learners/naive-bayes.js';
-import { train } from '../src/pipeline.js';
+import { train } from '../src/node/pipeline.js';
 import { batchOf } from './helpers.js';
 
 // Mean per-batch accuracy, seed 42, batch size 16, test size 0.2 (the defaults).

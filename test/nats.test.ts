@@ -5,16 +5,16 @@ import { delimiter } from 'node:path';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectBroker, silentReporter, type Broker } from '../src/broker/connection.js';
-import { loadModelFrom, loadModelVersion, saveModelTo, watchRegistry, type RegistryVersion } from '../src/broker/registry.js';
-import { deleteStreamFormat, readStreamFormat } from '../src/broker/stream-format.js';
-import { parseModelRef, parseStreamUrl } from '../src/broker/url.js';
-import type { WorkerSummary } from '../src/broker/worker.js';
+import { connectBroker, silentReporter, type Broker } from '../src/node/broker/connection.js';
+import { loadModelFrom, loadModelVersion, saveModelTo, watchRegistry, type RegistryVersion } from '../src/node/broker/registry.js';
+import { deleteStreamFormat, readStreamFormat } from '../src/node/broker/stream-format.js';
+import { parseModelRef, parseStreamUrl } from '../src/node/broker/url.js';
+import type { WorkerSummary } from '../src/node/broker/worker.js';
 import { synthSource } from '../src/data/synth/registry.js';
 import { rowsToBatch, type Batch, type Row } from '../src/core/types.js';
 import type { Model } from '../src/learners/model.js';
-import { loadModel } from '../src/persist/model-dir.js';
-import { train } from '../src/pipeline.js';
+import { loadModel } from '../src/node/persist/model-dir.js';
+import { train } from '../src/node/pipeline.js';
 import { ROOT, runCli, tempDir } from './helpers.js';
 
 /**

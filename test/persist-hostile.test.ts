@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StreamlearnError } from '../src/core/errors.js';
 import { rowsToBatch, type Batch, type Schema } from '../src/core/types.js';
-import { datasetSource } from '../src/data/datasets.js';
+import { datasetSource } from '../src/node/files/datasets.js';
 import { Model } from '../src/learners/model.js';
 import { learnerNames } from '../src/learners/registry.js';
-import { loadModel, manifestChecksum, readManifest, saveModel } from '../src/persist/model-dir.js';
-import { MAX_JSON_STATE_BYTES, MAX_MANIFEST_BYTES } from '../src/persist/model-file.js';
-import { train } from '../src/pipeline.js';
-import { modelIdentity } from '../src/serve/model-files.js';
+import { loadModel, manifestChecksum, readManifest, saveModel } from '../src/node/persist/model-dir.js';
+import { MAX_JSON_STATE_BYTES, MAX_MANIFEST_BYTES } from '../src/node/persist/model-file.js';
+import { train } from '../src/node/pipeline.js';
+import { modelIdentity } from '../src/node/serve/model-files.js';
 import { runCli, tempDir } from './helpers.js';
 
 type Manifest = {

@@ -1,11 +1,11 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { datasetSource } from '../src/data/datasets.js';
+import { datasetSource } from '../src/node/files/datasets.js';
 import { learnerNames } from '../src/learners/registry.js';
-import { loadModel, saveModel } from '../src/persist/model-dir.js';
-import { replaceDirAtomic } from '../src/persist/atomic.js';
-import { train } from '../src/pipeline.js';
+import { loadModel, saveModel } from '../src/node/persist/model-dir.js';
+import { replaceDirAtomic } from '../src/node/persist/atomic.js';
+import { train } from '../src/node/pipeline.js';
 import type { Batch } from '../src/core/types.js';
 import { rowsToBatch } from '../src/core/types.js';
 import { tempDir } from './helpers.js';

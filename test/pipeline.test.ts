@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { train, type TrainReport } from '../src/pipeline.js';
+import { train, type TrainReport } from '../src/node/pipeline.js';
 import { evaluateBatchSplit } from '../src/eval/batch-split.js';
 import { GaussianNB } from '../src/learners/naive-bayes.js';
 import { argmaxRows } from '../src/learners/contract.js';

@@ -7,12 +7,12 @@ import { gzipSync } from 'node:zlib';
 import { parse } from 'csv-parse';
 import { describe, expect, it } from 'vitest';
 import type { Row } from '../src/core/types.js';
-import { csvSource, type CsvSourceOptions } from '../src/data/csv.js';
-import { csvBatches, type CsvDialect } from '../src/data/csv-records.js';
-import { jsonlSource } from '../src/data/jsonl.js';
+import { csvSource, type CsvSourceOptions } from '../src/node/files/csv.js';
+import { csvBatches, type CsvDialect } from '../src/node/files/csv-records.js';
+import { jsonlSource } from '../src/node/files/jsonl.js';
 import type { SkippedRow, Source } from '../src/data/source.js';
 import { synthSource } from '../src/data/synth/registry.js';
-import { train, type TrainReport } from '../src/pipeline.js';
+import { train, type TrainReport } from '../src/node/pipeline.js';
 import { ROOT, tempDir } from './helpers.js';
 
 const BIN = join(ROOT, 'bin', 'streamlearn.js');

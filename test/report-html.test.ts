@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { train, type TrainReport } from '../src/pipeline.js';
+import { train, type TrainReport } from '../src/node/pipeline.js';
 import { batchOfScoredRow, reportToHtml } from '../src/eval/report-html.js';
 import { niceTicks } from '../src/eval/svg.js';
 import { tempDir } from './helpers.js';

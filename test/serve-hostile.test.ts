@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadModel } from '../src/persist/model-dir.js';
-import { train } from '../src/pipeline.js';
-import { createServer, type ModelServer } from '../src/serve/app.js';
-import { LEARN_LOG_FILE, type RecordRow } from '../src/serve/learn-log.js';
+import { loadModel } from '../src/node/persist/model-dir.js';
+import { train } from '../src/node/pipeline.js';
+import { createServer, type ModelServer } from '../src/node/serve/app.js';
+import { LEARN_LOG_FILE, type RecordRow } from '../src/node/serve/learn-log.js';
 import { ROOT } from './helpers.js';
 
 const BIN = join(ROOT, 'bin', 'streamlearn.js');
@@ -251,7 +251,7 @@ describe('serve: features named like Object.prototype properties', () => {
       // Learned with such a row, logged, and replayed the same after a crash.
       expect((await post(`${url}/learn`, '{"constructor": 2, "__proto__": 6, "toString": 4, "kind": "hi"}')).status).toBe(200);
       const after = (await post(`${url}/predict`, row)).json;
-      const { recoverModel } = await import('../src/serve/recover.js');
+      const { recoverModel } = await import('../src/node/serve/recover.js');
       const recovered = await recoverModel(dir);
       expect(recovered.replayed.rows).toBe(1);
       expect({ predictions: await recovered.model.predictRecords([JSON.parse(row) as RecordRow]) }).toEqual(after);

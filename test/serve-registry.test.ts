@@ -2,9 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { connectBroker, silentReporter } from '../src/broker/connection.js';
-import { parseModelRef } from '../src/broker/url.js';
-import { train } from '../src/pipeline.js';
+import { connectBroker, silentReporter } from '../src/node/broker/connection.js';
+import { parseModelRef } from '../src/node/broker/url.js';
+import { train } from '../src/node/pipeline.js';
 import { ROOT, runCli } from './helpers.js';
 
 /**

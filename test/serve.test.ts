@@ -3,12 +3,12 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadModel, saveModel } from '../src/persist/model-dir.js';
-import { train } from '../src/pipeline.js';
-import { createServer, type ModelServer } from '../src/serve/app.js';
-import { LEARN_LOG_FILE, type RecordRow } from '../src/serve/learn-log.js';
-import { ReadWriteLock } from '../src/serve/lock.js';
-import { recoverModel } from '../src/serve/recover.js';
+import { loadModel, saveModel } from '../src/node/persist/model-dir.js';
+import { train } from '../src/node/pipeline.js';
+import { createServer, type ModelServer } from '../src/node/serve/app.js';
+import { LEARN_LOG_FILE, type RecordRow } from '../src/node/serve/learn-log.js';
+import { ReadWriteLock } from '../src/node/serve/lock.js';
+import { recoverModel } from '../src/node/serve/recover.js';
 import type { Model } from '../src/learners/model.js';
 import { ROOT, runCli } from './helpers.js';
 

@@ -4,7 +4,7 @@ import type { Row } from '../src/core/types.js';
 import { batches } from '../src/stream/batch.js';
 import { shuffle, shuffleBuffer } from '../src/stream/shuffle.js';
 import { splitBatch } from '../src/stream/split.js';
-import { datasetSource } from '../src/data/datasets.js';
+import { datasetSource } from '../src/node/files/datasets.js';
 import { batchOf } from './helpers.js';
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AdaptiveRandomForest } from '../src/learners/forest.js';
 import { synthSource } from '../src/data/synth/registry.js';
 import { rowsToBatch, type Row } from '../src/core/types.js';
-import { train } from '../src/pipeline.js';
+import { train } from '../src/node/pipeline.js';
 
 /** Prequential accuracy (test-then-train, row by row) of a learner on a generated stream, seed 1. */
 async function prequentialAccuracy(data: string, rows: number, model: string, params = {}): Promise<number> {

@@ -1,7 +1,8 @@
 import { fail, StreamlearnError } from '../core/errors.js';
 import type { Row, Schema } from '../core/types.js';
 import type { ReadyRows } from '../stream/batch.js';
-import { clip, describeValue, parseNumber, resolveMaxLineBytes, type LineLimit } from './input.js';
+import { clip, describeValue, parseNumber } from './cells.js';
+import { resolveMaxLineBytes, type LineLimit } from './line-limit.js';
 
 /** How many data rows `categorical: 'auto'` looks at to decide which columns are categorical. */
 export const AUTO_CATEGORICAL_ROWS = 1000;

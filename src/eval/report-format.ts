@@ -2,7 +2,7 @@
  * Wording and number formats shared by the report renderers (Markdown and
  * HTML), so that the two documents name and print every measure the same way.
  */
-import type { TrainReport } from '../pipeline.js';
+import type { TrainReport } from './report.js';
 
 /** A number with fixed decimals, or "-" for a missing or non-finite one (a report never prints NaN). */
 export const fixed = (v: number | null | undefined, digits = 4): string =>

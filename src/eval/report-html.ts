@@ -9,7 +9,7 @@
  * per-class table and confusion matrix.
  */
 import { fail } from '../core/errors.js';
-import type { TrainReport } from '../pipeline.js';
+import type { TrainReport } from './report.js';
 import {
   count,
   describeHoldout,

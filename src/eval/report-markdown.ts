@@ -1,4 +1,4 @@
-import type { TrainReport } from '../pipeline.js';
+import type { TrainReport } from './report.js';
 import { describeParams, describeProtocol, describeShuffle, fixed, formatMetric, metricLines } from './report-format.js';
 
 /** Escapes what would break a Markdown table cell. */

@@ -1,10 +1,9 @@
-import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import { parseState, type Json } from '../core/state.js';
 import type { Batch, Matrix } from '../core/types.js';
 import { checkSavedClasses, checkSavedFeatures, type Classifier, type LearnerContext, type LearnerState } from './contract.js';
 import { ForestMembers, memberStateSchema, type MemberSettings, type MemberState, type Votes } from './forest-members.js';
-import type { WorkerRequest } from './forest-worker.js';
+import { memberThread, type MemberThread } from './member-threads.js';
 import { hoeffdingTreeDefaults } from './tree/hoeffding-tree-classifier.js';
 import type { SplitSettings } from './tree/hoeffding-tree.js';
 
@@ -47,54 +46,6 @@ const stateSchema = z.object({
   members: z.array(memberStateSchema),
 });
 
-// Vitest runs the TypeScript sources, and a worker thread cannot load .ts: it then uses the build.
-const WORKER_URL = import.meta.url.endsWith('.ts')
-  ? new URL('../../dist/learners/forest-worker.js', import.meta.url)
-  : new URL('./forest-worker.js', import.meta.url);
-
-/** One worker thread and its share of the members, one request at a time. */
-class MemberWorker {
-  private readonly worker: Worker;
-  private queue: Promise<unknown> = Promise.resolve();
-
-  constructor() {
-    this.worker = new Worker(WORKER_URL);
-    // Idle workers must not keep the process alive; one at work must.
-    this.worker.unref();
-  }
-
-  request<T>(message: WorkerRequest): Promise<T> {
-    const run = (): Promise<T> =>
-      new Promise<T>((resolve, reject) => {
-        this.worker.ref();
-        const onMessage = (reply: { ok: boolean; error?: string } & T): void => {
-          cleanup();
-          if (reply.ok) resolve(reply);
-          else reject(new Error(`adaptive-random-forest worker: ${reply.error}`));
-        };
-        const onError = (err: Error): void => {
-          cleanup();
-          reject(err);
-        };
-        const cleanup = (): void => {
-          this.worker.off('message', onMessage);
-          this.worker.off('error', onError);
-          this.worker.unref();
-        };
-        this.worker.on('message', onMessage);
-        this.worker.on('error', onError);
-        this.worker.postMessage(message);
-      });
-    const next = this.queue.then(run, run);
-    this.queue = next.catch(() => undefined);
-    return next;
-  }
-
-  terminate(): void {
-    void this.worker.terminate();
-  }
-}
-
 /**
  * Adaptive Random Forest (Gomes, Bifet, Read, Barddal, Enembreck,
  * Pfahringer, Holmes & Abdessalem 2017, "Adaptive random forests for
@@ -121,7 +72,7 @@ export class AdaptiveRandomForest implements Classifier {
   private k: number;
   private readonly settings: MemberSettings;
   private local: ForestMembers | null = null;
-  private pool: MemberWorker[] = [];
+  private pool: MemberThread[] = [];
   private ready: Promise<void> = Promise.resolve();
   /** Members replaced after a drift, and warnings that started a background tree. */
   drifts = 0;
@@ -160,7 +111,7 @@ export class AdaptiveRandomForest implements Classifier {
       if (states) this.k = this.local.k;
       return;
     }
-    this.pool = Array.from({ length: threads }, () => new MemberWorker());
+    this.pool = Array.from({ length: threads }, () => memberThread());
     this.ready = Promise.all(
       this.pool.map((w, t) => {
         const mine = indices.filter((i) => i % threads === t);

@@ -1,7 +1,7 @@
 import type { Matrix, Schema } from '../core/types.js';
 import { fail } from '../core/errors.js';
 import type { Batch } from '../core/types.js';
-import { featureCellParser } from '../data/input.js';
+import { featureCellParser } from '../data/cells.js';
 import { schemaColumns, type Columns, type Transformer } from '../preprocess/contract.js';
 import { createSteps, imputes, type StepSpec } from '../preprocess/registry.js';
 import { argmaxRows, widenRows, type Classifier, type LearnerContext, type ParamValue, type Params } from './contract.js';

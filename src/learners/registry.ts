@@ -12,7 +12,7 @@ import { leafPredictions, type SplitSettings } from './tree/hoeffding-tree.js';
 import { splitCriterionNames } from './tree/split-criterion.js';
 import { passiveAggressiveDefinition, perceptronDefinition, SoftmaxRegression, softmaxRegressionDefaults } from './linear.js';
 import { GaussianNB, gaussianNBDefaults } from './naive-bayes.js';
-import { mlpActivations, mlpDefaults, type MLPParams } from './neural.js';
+import { mlpActivations, mlpDefaults, mlpImplementation, type MLPParams } from './mlp-slot.js';
 import { optimizerNames, type OptimizerName } from './optimizers.js';
 
 /** A learner as the CLI, the pipeline and the model loader know it. */
@@ -129,9 +129,9 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
       epochs: { type: 'integer', default: mlpDefaults.epochs, min: 1, doc: 'passes over each batch' },
     },
     scaleInputs: true,
-    // Imported on use: TensorFlow.js is heavy, and other learners need none of it.
-    create: async (ctx, p) => (await import('./neural.js')).MLPClassifier.create(ctx, as<MLPParams>(p)),
-    restore: async (ctx, p, s) => (await import('./neural.js')).MLPClassifier.restore(ctx, as<MLPParams>(p), s),
+    // Provided by streamlearn/mlp: TensorFlow.js is heavy, and other learners need none of it.
+    create: async (ctx, p) => (await mlpImplementation()).create(ctx, as<MLPParams>(p)),
+    restore: async (ctx, p, s) => (await mlpImplementation()).restore(ctx, as<MLPParams>(p), s),
   },
   {
     name: 'forest-ensemble',

@@ -4,7 +4,7 @@ import type { Row } from '../../core/types.js';
 import type { FillRows, ReadyRows } from '../../stream/batch.js';
 import type { ParamValue, Params } from '../../learners/contract.js';
 import { resolveParams, type Parameterised, type ParamSpec } from '../../core/params.js';
-import type { Source } from '../csv.js';
+import type { Source } from '../source.js';
 import { AgrawalGenerator, agrawalDefaults } from './agrawal.js';
 import { ConceptDriftStream } from './concept-drift.js';
 import { nextRowInto, type Generator } from './generator.js';

@@ -1,0 +1,77 @@
+import type { Params } from '../learners/contract.js';
+import type { BatchResult } from './batch-split.js';
+import type { ConfidenceInterval, MetricsSummary } from './classification-metrics.js';
+import type { ModelSizePoint } from './model-size.js';
+import type { CurvePoint } from './prequential.js';
+
+/** How a run is evaluated: per-batch train/test splits, test-then-train on every row, or a periodic held-out test. */
+export type Protocol = 'batch-split' | 'prequential' | 'holdout';
+export const protocols: readonly Protocol[] = ['batch-split', 'prequential', 'holdout'];
+
+/** The report of a training run; field names are stable (they are the JSON output). */
+export interface TrainReport {
+  readonly dataset: string;
+  readonly model: string;
+  readonly params: Params;
+  /** The preprocessing steps in front of the learner, in order. */
+  readonly preprocessing: string[];
+  readonly backend: string | null;
+  readonly protocol: Protocol;
+  readonly seed: number;
+  readonly shuffled: boolean;
+  /** The shuffle buffer's size when the shuffle was approximate; null for the exact shuffle or none. */
+  readonly shuffleBuffer: number | null;
+  readonly batchSize: number;
+  readonly testSize: number;
+  readonly features: number;
+  readonly classes: string[];
+  readonly rows: number;
+  readonly trainRows: number;
+  readonly testRows: number;
+  /** Rows scored: test rows (batch-split) or every row (prequential). */
+  readonly scoredRows: number;
+  /** Right predictions over all scored rows, pooled. */
+  readonly accuracy: number;
+  /** Per-batch results (batch-split; empty for prequential). */
+  readonly batches: BatchResult[];
+  readonly unscoredBatches: number;
+  /** Mean and sample std of the per-batch accuracies (batch-split; null for prequential). */
+  readonly meanAccuracy: number | null;
+  readonly stdAccuracy: number | null;
+  /** The drift detector watching the errors, and the 1-based scored rows where it signalled. */
+  readonly driftDetector: string | null;
+  readonly drifts: number[];
+  readonly warnings: number[];
+  /** The field's metrics over all scored rows: kappa, kappa-M, kappa-T, balanced accuracy, precision/recall/F1, log loss, confusion matrix. */
+  readonly metrics: MetricsSummary;
+  /** Batch-split: mean, sample std and 95% Student-t interval of the per-batch accuracies; null for prequential. */
+  readonly accuracyInterval: ConfidenceInterval | null;
+  /**
+   * The learning curve (see CurvePoint). Prequential: running accuracy every
+   * `curveEvery` rows. Holdout: accuracy on the held-out rows every
+   * `holdoutEvery` rows learned. Empty for batch-split, whose curve is `batches`.
+   */
+  readonly curve: CurvePoint[];
+  /** Holdout: the held-out rows and how they were chosen; null for the other protocols. */
+  readonly holdout: HoldoutSettings | null;
+  /** The model's size in bytes (its saved state) as it learned: a point every `sizeEvery` rows and one at the end. */
+  readonly modelSize: ModelSizePoint[];
+  readonly wallSeconds: number;
+  readonly rowsPerSecond: number;
+  /** Seconds spent in the model itself (learning and predicting), apart from reading the stream; compare's per-learner speed. */
+  readonly modelSeconds: number;
+  readonly modelPath: string | null;
+  /** Bad rows of a data file left out with onBadRow 'skip' (0 when none were, and for other sources). */
+  readonly skippedRows: number;
+}
+
+/** How the holdout protocol chose its held-out rows (MOA's EvaluatePeriodicHeldOutTest). */
+export interface HoldoutSettings {
+  /** 'first': the stream's first `rows` rows; 'sample': a seeded random sample of `rows` rows from the first `fromRows` rows (reservoir). */
+  readonly mode: 'first' | 'sample';
+  readonly rows: number;
+  /** Sample mode: the prefix the sample was drawn from; equals `rows` in first mode. */
+  readonly fromRows: number;
+  /** The held-out rows are scored every this many training rows. */
+  readonly every: number;
+}

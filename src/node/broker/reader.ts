@@ -1,0 +1,325 @@
+import { AckPolicy, DeliverPolicy, type Consumer, type ConsumerConfig, type ConsumerInfo, type JsMsg } from '@nats-io/jetstream';
+import { fail, StreamlearnError } from '../../core/errors.js';
+import type { Row, Schema } from '../../core/types.js';
+import { tableSource, type BadRowPolicy, type RecordBatch, type SkippedRow, type Source } from '../../data/source.js';
+import { retrying, type Broker, type Reporter } from './connection.js';
+import { firstJsonKeys, messageRecords } from './records.js';
+import { readStreamFormat, type RowEncoding } from './stream-format.js';
+import type { StreamUrl } from './url.js';
+
+/** JetStream durations are nanoseconds. */
+export const nanos = (seconds: number): number => Math.round(seconds * 1e9);
+
+/** How a stream's messages are read into rows: its format record's, or, without one, the flags'. */
+export interface ReadFormat {
+  readonly encoding: RowEncoding;
+  readonly columns: readonly string[];
+  readonly label: string;
+  readonly classes: readonly string[];
+  readonly categorical: readonly string[];
+  readonly categories: Readonly<Record<string, readonly string[]>>;
+  readonly nominal: readonly string[];
+  readonly missing: boolean;
+  /** The subject the rows were published on (the default filter), when recorded. */
+  readonly subject?: string;
+  /** Whether it came from the stream's format record (else from flags and the first message). */
+  readonly recorded: boolean;
+}
+
+/** What a reader needs to know when the stream has no format record. */
+export interface UnrecordedFormatOptions {
+  readonly label?: string;
+  readonly classes?: readonly string[];
+}
+
+/** The stream's configuration, or a one-line failure naming the flag when there is no such stream. */
+export async function streamSubjects(broker: Broker, url: StreamUrl, flag: string, report?: Reporter): Promise<string[]> {
+  try {
+    const info = await retrying(`reading stream ${url.display}`, () => broker.jsm.streams.info(url.stream), { report });
+    return info.config.subjects ?? [];
+  } catch (err) {
+    if (err instanceof Error && err.name === 'StreamNotFoundError') {
+      fail(`${flag} ${url.display}: no stream "${url.stream}" on the server (put rows in it first: streamlearn publish FILE --to ${url.display})`);
+    }
+    throw err;
+  }
+}
+
+/**
+ * The stream's read format: its format record when `streamlearn publish`
+ * wrote one; else JSON lines whose columns are the first message's keys,
+ * with the label and classes from the flags (CSV lines need the record,
+ * which holds their columns).
+ */
+export async function resolveReadFormat(
+  broker: Broker,
+  url: StreamUrl,
+  flag: string,
+  options: UnrecordedFormatOptions,
+  firstPayload: () => Promise<string | null>,
+): Promise<ReadFormat> {
+  const record = await readStreamFormat(broker, url.stream, `${flag} ${url.display}`);
+  if (record) {
+    if (options.label !== undefined && options.label !== record.label) {
+      fail(`--label ${options.label}: the stream's rows are labelled by "${record.label}" (its format record says so); leave --label out`);
+    }
+    const classes = [...record.classes, ...(options.classes ?? []).filter((c) => !record.classes.includes(c))];
+    return {
+      encoding: record.encoding,
+      columns: record.columns,
+      label: record.label,
+      classes,
+      categorical: record.categorical ?? [],
+      categories: record.categories ?? {},
+      nominal: record.nominal ?? [],
+      missing: record.missing ?? false,
+      subject: record.subject,
+      recorded: true,
+    };
+  }
+  if (!options.label) {
+    fail(`${flag} ${url.display}: the stream has no format record (it was not filled by streamlearn publish); give its label field with --label (rows must then be JSON lines)`);
+  }
+  const payload = await firstPayload();
+  if (payload === null) fail(`${flag} ${url.display}: the stream has no format record and no message to take the fields from`);
+  const columns = firstJsonKeys(payload);
+  if (!columns) fail(`${flag} ${url.display}: the stream has no format record and its first message is not a JSON object (CSV rows need the record that streamlearn publish writes)`);
+  if (!columns.includes(options.label)) fail(`--label ${options.label}: no such field in the stream's first message (fields: ${columns.join(', ')})`);
+  return { encoding: 'jsonl', columns, label: options.label, classes: [...(options.classes ?? [])], categorical: [], categories: {}, nominal: [], missing: false, recorded: false };
+}
+
+/** A batch of messages as records: every non-blank line is one, and its "line" is its message's stream sequence. */
+export interface DecodedMessages {
+  readonly batch: RecordBatch;
+  /** Per message, in order: how many records it held. */
+  readonly counts: number[];
+}
+
+export function decodeMessages(msgs: readonly JsMsg[], format: ReadFormat): DecodedMessages {
+  const records: (readonly unknown[] | string)[] = [];
+  const lines: number[] = [];
+  const counts: number[] = [];
+  const decoder = new TextDecoder();
+  for (const msg of msgs) {
+    const recs = messageRecords(decoder.decode(msg.data), format.encoding, format.columns);
+    for (const r of recs) {
+      records.push(r);
+      lines.push(msg.seq);
+    }
+    counts.push(recs.length);
+  }
+  return { batch: { records, lines }, counts };
+}
+
+/** A file source's messages speak of lines; a stream's "lines" are stream sequences. */
+function messageTerms(text: string): string {
+  return text.replace(/: line (\d+)/g, ': message $1');
+}
+
+/** What rowSource reads bad rows with. */
+export interface RowSourceOptions {
+  readonly onBadRow?: BadRowPolicy;
+  readonly onSkip?: (row: SkippedRow) => void;
+}
+
+/**
+ * A Source over a stream's records: tableSource reads them (numbers,
+ * categories, missing values, labels, bad rows), exactly as it reads a
+ * file's, with errors naming the stream and the message's sequence. On
+ * top: classes start from the format's list, categories are coded by the
+ * format's lists (so every worker codes them alike), and nominal code
+ * columns are flagged nominal.
+ */
+export async function rowSource(url: StreamUrl, format: ReadFormat, batches: () => AsyncGenerator<RecordBatch>, close: () => Promise<void>, options: RowSourceOptions = {}): Promise<Source> {
+  let inner: Source;
+  try {
+    inner = await tableSource(
+      { header: format.columns, batches, close },
+      { file: url.display, name: url.stream, unit: 'field', listed: 'fields', missingHint: '(the stream was published without missing values)' },
+      {
+        label: format.label,
+        classes: format.classes,
+        ...(format.categorical.length > 0 ? { categorical: format.categorical } : {}),
+        missing: format.missing ? 'allow' : 'fail',
+        onBadRow: options.onBadRow ?? 'fail',
+        onSkip: options.onSkip ? (row) => options.onSkip!({ line: row.line, message: messageTerms(row.message) }) : undefined,
+      },
+    );
+  } catch (err) {
+    if (err instanceof StreamlearnError) throw new StreamlearnError(messageTerms(err.message));
+    throw err;
+  }
+  const schema0 = inner.schema;
+  const features = schema0.features;
+  const canonical = features.map((f) => (format.categorical.includes(f) ? [...(format.categories[f] ?? [])] : null));
+  const nominalFlags = features.map((f) => format.categorical.includes(f) || format.nominal.includes(f));
+  const remap = canonical.map((names, j) => (names ? { names, index: new Map(names.map((n, i) => [n, i])), local: schema0.categories?.[j] ?? [] } : null));
+  const schema: Schema = {
+    ...schema0,
+    // The same array as the inner schema's: a new class mid-stream shows in both.
+    classes: schema0.classes,
+    ...(nominalFlags.some(Boolean) ? { nominal: nominalFlags } : {}),
+    ...(remap.some(Boolean) ? { categories: canonical } : {}),
+  };
+  const anyRemap = remap.some(Boolean);
+  async function* rows(): AsyncGenerator<Row> {
+    try {
+      for await (const row of inner.rows()) {
+        if (anyRemap) {
+          for (let j = 0; j < remap.length; j++) {
+            const r = remap[j];
+            const code = row.x[j];
+            if (!r || Number.isNaN(code)) continue;
+            const name = r.local[code];
+            let canonicalCode = r.index.get(name);
+            if (canonicalCode === undefined) {
+              canonicalCode = r.names.length;
+              r.names.push(name);
+              r.index.set(name, canonicalCode);
+            }
+            row.x[j] = canonicalCode;
+          }
+        }
+        yield row;
+      }
+    } catch (err) {
+      if (err instanceof StreamlearnError) throw new StreamlearnError(messageTerms(err.message));
+      throw err;
+    }
+  }
+  return {
+    name: inner.name,
+    schema,
+    rows,
+    get skipped() {
+      return inner.skipped;
+    },
+  };
+}
+
+/** The consumer's settings a durable reader asks for when it creates the consumer. */
+export interface DurableSettings {
+  readonly durable: string;
+  readonly filter?: string;
+  /** Seconds the server waits for an acknowledgement before it redelivers the message. */
+  readonly ackWait: number;
+  /** Messages delivered and not yet acknowledged at most, across all readers of the consumer; -1: no limit. */
+  readonly maxAckPending: number;
+}
+
+const CONSUMER_NAME = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * The durable pull consumer, made when absent with explicit acknowledgement,
+ * from the stream's first message, with the given ack wait and limit. One
+ * that exists is used as it is (its settings are the ones that count, and are
+ * returned); its filter must match the one asked for.
+ */
+export async function ensureDurable(broker: Broker, url: StreamUrl, settings: DurableSettings, report?: Reporter): Promise<{ consumer: Consumer; info: ConsumerInfo; created: boolean }> {
+  const { durable } = settings;
+  if (!CONSUMER_NAME.test(durable)) fail(`--durable ${durable}: not a valid consumer name (letters, digits, - and _ only)`);
+  const getInfo = async (): Promise<ConsumerInfo | null> => {
+    try {
+      return await broker.jsm.consumers.info(url.stream, durable);
+    } catch (err) {
+      if (err instanceof Error && err.name === 'ConsumerNotFoundError') return null;
+      throw err;
+    }
+  };
+  let info = await retrying(`reading consumer ${durable}`, getInfo, { report });
+  let created = false;
+  if (!info) {
+    const config: Partial<ConsumerConfig> = {
+      durable_name: durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: nanos(settings.ackWait),
+      max_ack_pending: settings.maxAckPending,
+      max_deliver: -1,
+      ...(settings.filter ? { filter_subject: settings.filter } : {}),
+    };
+    try {
+      info = await broker.jsm.consumers.add(url.stream, config);
+      created = true;
+    } catch (err) {
+      // Another worker made it at the same moment: use theirs.
+      info = await getInfo();
+      if (!info) throw err;
+    }
+  }
+  const filter = info.config.filter_subject ?? '';
+  if ((settings.filter ?? '') !== '' && filter !== settings.filter) {
+    fail(`--subject ${settings.filter}: consumer ${durable} exists with filter "${filter || '(none)'}"; use its filter or another --durable`);
+  }
+  if (info.config.ack_policy !== AckPolicy.Explicit) fail(`--durable ${durable}: the consumer exists without explicit acknowledgement (ack policy ${info.config.ack_policy}); use another name`);
+  const consumer = await broker.js.consumers.get(url.stream, durable);
+  return { consumer, info, created };
+}
+
+/**
+ * An ephemeral consumer that reads the stream without acknowledging
+ * anything: reading leaves the stream and every durable consumer as they
+ * were, as reading a file does. Deleted by the server a minute after its
+ * reader goes away.
+ */
+export async function ephemeralReader(broker: Broker, url: StreamUrl, filter: string | undefined): Promise<Consumer> {
+  const name = `streamlearn-read-${Math.random().toString(36).slice(2, 10)}`;
+  await broker.jsm.consumers.add(url.stream, {
+    name,
+    ack_policy: AckPolicy.None,
+    deliver_policy: DeliverPolicy.All,
+    inactive_threshold: nanos(60),
+    mem_storage: true,
+    ...(filter ? { filter_subject: filter } : {}),
+  });
+  return broker.js.consumers.get(url.stream, name);
+}
+
+/** Pulls up to `max` messages, waiting at most `expiresMs` for them (at least 1 s, the client's minimum). */
+export async function fetchMessages(consumer: Consumer, max: number, expiresMs: number): Promise<JsMsg[]> {
+  const iter = await consumer.fetch({ max_messages: Math.max(1, max), expires: Math.max(1000, expiresMs) });
+  const out: JsMsg[] = [];
+  for await (const m of iter) out.push(m);
+  return out;
+}
+
+const ACK = new TextEncoder().encode('+ACK');
+
+/**
+ * Acknowledges messages and confirms that the server has the
+ * acknowledgements: a round trip (PING/PONG) after them on the same
+ * connection, which the client fails when the connection is lost meanwhile
+ * (nats.js drops what it had buffered, so an acknowledgement sent while the
+ * connection is down never arrives). `again` acknowledges handles that were
+ * acknowledged before (JsMsg.ack() sends once per handle) by publishing to
+ * their reply subject. Resolves true when confirmed within `timeoutMs`; a
+ * failed confirmation may still have delivered some: acknowledging twice
+ * is harmless.
+ */
+export async function acknowledgeConfirmed(broker: Broker, msgs: readonly JsMsg[], timeoutMs: number, again = false): Promise<boolean> {
+  if (msgs.length === 0) return true;
+  if (!broker.connected()) return false;
+  const disconnects = broker.stats.disconnects;
+  for (const m of msgs) {
+    if (!again) m.ack();
+    else {
+      // JsMsgImpl's reply subject ($JS.ACK...), which the JsMsg interface does not name.
+      const reply = (m as unknown as { reply?: unknown }).reply;
+      if (typeof reply === 'string' && reply !== '') broker.nc.publish(reply, ACK);
+    }
+  }
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      broker.nc.flush(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
+      }),
+    ]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+  return broker.stats.disconnects === disconnects && broker.connected();
+}

@@ -1,0 +1,238 @@
+import type { Consumer, JsMsg } from '@nats-io/jetstream';
+import { fail } from '../../core/errors.js';
+import type { RecordBatch, BadRowPolicy, SkippedRow, Source } from '../../data/source.js';
+import { connectBroker, retrying, sleep, type Broker, type Reporter } from './connection.js';
+import { decodeMessages, ensureDurable, ephemeralReader, fetchMessages, resolveReadFormat, rowSource, streamSubjects, type ReadFormat } from './reader.js';
+import { parseStreamUrl } from './url.js';
+
+/** Messages pulled at a time by a single reader. */
+const FETCH = 1000;
+/** A durable consumer made by `train --source --durable` holds its messages until the model is saved: a long ack wait, no limit on pending. */
+export const TRAIN_ACK_WAIT_S = 600;
+
+/** How `train --source nats://HOST:PORT/STREAM` reads. */
+export interface JetStreamSourceOptions {
+  /** The subject filter; default: the subject the rows were published on (from the format record), else the whole stream. */
+  readonly subject?: string;
+  /**
+   * A durable consumer to read through. Without one the stream is read from
+   * its first message by an ephemeral consumer that acknowledges nothing (the
+   * stream is read as a file is, and can be read again). With one, reading
+   * continues where that consumer stopped, and its messages are acknowledged
+   * once the model that learned them has been saved (see settle).
+   */
+  readonly durable?: string;
+  /** Seconds to wait for more messages once none is pending; 0 (the default) stops as soon as none is. */
+  readonly idleTimeout?: number;
+  /** Seconds of ack wait for a durable consumer this call creates (default 600). */
+  readonly ackWait?: number;
+  /** For a stream without a format record (JSON lines published by other producers): the label field and the classes. */
+  readonly label?: string;
+  readonly classes?: readonly string[];
+  readonly onBadRow?: BadRowPolicy;
+  readonly onSkip?: (row: SkippedRow) => void;
+  readonly connectTimeout?: number;
+  readonly report?: Reporter;
+}
+
+/** A Source over a JetStream stream: what train() reads from `--source`. */
+export interface JetStreamSource extends Source {
+  /**
+   * Called once the run is over: with `saved` true, the model that learned
+   * every row read has been written, and a durable consumer's messages are
+   * acknowledged; otherwise they are handed back (nak) for redelivery.
+   * Nothing to do for an ephemeral read.
+   */
+  settle(saved: boolean): Promise<void>;
+  /** Messages read, and those among them that had been delivered before (a durable consumer's redeliveries). */
+  readonly messages: number;
+  readonly redelivered: number;
+}
+
+/**
+ * Opens `nats://HOST:PORT/STREAM` as a bounded Source: it reads until its
+ * consumer has nothing pending (or, with idleTimeout, until nothing has
+ * come for that long), then closes its connection. The schema comes from
+ * the stream's format record (see publishRows).
+ */
+export async function jetStreamSource(urlText: string, options: JetStreamSourceOptions = {}): Promise<JetStreamSource> {
+  const flag = '--source';
+  const url = parseStreamUrl(urlText, flag);
+  const idle = options.idleTimeout ?? 0;
+  if (!(idle >= 0)) fail(`--idle-timeout must be a number of seconds of at least 0, got ${idle}`);
+  const ackWait = options.ackWait ?? TRAIN_ACK_WAIT_S;
+  if (!(ackWait >= 1)) fail(`--ack-wait must be at least 1 second, got ${ackWait}`);
+  const report = options.report;
+  const connect = (): Promise<Broker> => connectBroker(url, { flag, display: url.display, connectTimeout: options.connectTimeout, report, name: 'streamlearn train' });
+  // The set-up connection is closed before returning, and rows() opens its own: a run that fails between
+  // the two (a bad --out) leaves no socket holding the process open.
+  const setup = await connect();
+  let format: ReadFormat;
+  let consumerName = '';
+  let pending = 0;
+  let redeliverable = 0;
+  const first: JsMsg[] = [];
+  try {
+    await streamSubjects(setup, url, flag, report);
+    let opened: Consumer | undefined;
+    const open = async (filter: string | undefined): Promise<Consumer> => {
+      if (options.durable) {
+        const made = await ensureDurable(setup, url, { durable: options.durable, filter, ackWait, maxAckPending: -1 }, report);
+        pending = made.info.num_pending;
+        redeliverable = made.info.num_ack_pending;
+        consumerName = options.durable;
+        return made.consumer;
+      }
+      const consumer = await ephemeralReader(setup, url, filter);
+      const info = await consumer.info();
+      pending = info.num_pending;
+      consumerName = info.name;
+      return consumer;
+    };
+    format = await resolveReadFormat(setup, url, flag, options, async () => {
+      opened = await open(options.subject);
+      if (pending > 0) first.push(...(await fetchMessages(opened, Math.min(FETCH, pending), 2000)));
+      return first.length > 0 ? new TextDecoder().decode(first[0].data) : null;
+    });
+    // Rows published through `streamlearn publish` are on the recorded subject: read that one unless told otherwise.
+    if (!opened) await open(options.subject ?? format.subject);
+  } finally {
+    await setup.close();
+  }
+  const held: JsMsg[] = [];
+  const seen = new Set<number>();
+  let messages = 0;
+  let redelivered = 0;
+  let ended = false;
+  let reader: Broker | undefined;
+  const close = async (): Promise<void> => {
+    await reader?.close();
+  };
+  const take = (msgs: JsMsg[]): RecordBatch | null => {
+    const fresh = msgs.filter((m) => {
+      // A durable consumer may redeliver to us what we hold (its ack wait ran out): it is learned once.
+      if (seen.has(m.seq)) return false;
+      seen.add(m.seq);
+      return true;
+    });
+    messages += fresh.length;
+    redelivered += fresh.filter((m) => m.info.deliveryCount > 1).length;
+    if (options.durable) held.push(...fresh);
+    return fresh.length > 0 ? decodeMessages(fresh, format).batch : null;
+  };
+  async function* batches(): AsyncGenerator<RecordBatch> {
+    try {
+      let left = pending;
+      // A durable consumer may hold messages handed back (nak) by an earlier run, which come at once but
+      // are not "pending": probe for them with one pull before deciding that nothing is left.
+      let probe = options.durable !== undefined && redeliverable > 0;
+      let lastSeen = Date.now();
+      if (first.length > 0) {
+        left = first[first.length - 1].info.pending;
+        const start = take(first.splice(0));
+        if (start) yield start;
+      }
+      if (left === 0 && !probe && idle === 0) {
+        ended = true;
+        return;
+      }
+      reader = await connect();
+      const consumer = await retrying(`reading ${url.display}`, () => reader!.js.consumers.get(url.stream, consumerName), { report });
+      for (;;) {
+        if (left === 0 && !probe && idle === 0) {
+          ended = true;
+          return;
+        }
+        const msgs = await retrying(`reading ${url.display}`, () => fetchMessages(consumer, left > 0 ? Math.min(FETCH, left) : FETCH, 1000), { report });
+        if (msgs.length === 0) {
+          probe = false;
+          left = (await retrying(`reading ${url.display}`, () => consumer.info(), { report })).num_pending;
+          if (left > 0) continue;
+          if (Date.now() - lastSeen >= idle * 1000) {
+            ended = true;
+            return;
+          }
+          await sleep(Math.min(250, idle * 1000));
+          continue;
+        }
+        lastSeen = Date.now();
+        left = msgs[msgs.length - 1].info.pending;
+        // Redeliveries may come in more pulls than one.
+        probe = msgs.some((m) => m.info.deliveryCount > 1);
+        const batch = take(msgs);
+        if (batch) yield batch;
+      }
+    } finally {
+      // Stopped by a failure (not by reaching the end): hand a durable consumer's messages back at once.
+      if (!ended && reader && !reader.nc.isClosed()) {
+        const nak = new TextEncoder().encode('-NAK');
+        for (const m of held.splice(0)) reader.nc.publish(replySubject(m), nak);
+      }
+      await close();
+    }
+  }
+  const source = await rowSource(url, format, batches, close, { onBadRow: options.onBadRow, onSkip: options.onSkip });
+  return Object.assign(source, {
+    get messages() {
+      return messages;
+    },
+    get redelivered() {
+      return redelivered;
+    },
+    async settle(saved: boolean): Promise<void> {
+      await close();
+      if (!options.durable || held.length === 0) return;
+      // The reading connection is gone (it closes when the rows end, so that a failure later never leaves
+      // it holding the process open): acknowledge over a new one. An acknowledgement is a plain
+      // publication to the message's reply subject, valid from any connection of the account.
+      const acker = await connectBroker(url, { flag, display: url.display, connectTimeout: options.connectTimeout, report, name: 'streamlearn train (ack)' });
+      try {
+        const payload = new TextEncoder().encode(saved ? '+ACK' : '-NAK');
+        for (const msg of held.splice(0)) acker.nc.publish(replySubject(msg), payload);
+        await retrying(`acknowledging on ${url.display}`, () => acker.nc.flush(), { report });
+      } finally {
+        await acker.close();
+      }
+    },
+  });
+}
+
+/** The subject a message's acknowledgement goes to (JsMsg keeps it, without typing it). */
+export function replySubject(msg: JsMsg): string {
+  const reply = (msg as unknown as { reply?: unknown }).reply;
+  if (typeof reply !== 'string' || reply === '') throw new Error(`message ${msg.seq} has no reply subject to acknowledge`);
+  return reply;
+}
+
+/** What train() calls once its model is saved (or not): a broker source settles its messages; other sources have nothing to do. */
+export async function settleSource(source: Source, saved: boolean): Promise<void> {
+  const settle = (source as Partial<JetStreamSource>).settle;
+  if (typeof settle === 'function') await settle.call(source, saved);
+}
+
+/** The train() options openBrokerSource reads. */
+export interface BrokerTrainOptions {
+  readonly source?: string;
+  readonly broker?: JetStreamSourceOptions;
+  readonly data?: string;
+  readonly dataset?: string;
+  readonly dataFrame?: unknown;
+  readonly label?: string;
+  readonly classes?: readonly string[];
+  readonly onBadRow?: BadRowPolicy;
+  readonly onSkip?: (row: SkippedRow) => void;
+}
+
+/** train()'s source for `--source nats://...`: one source only, the label and classes of a stream without a format record. */
+export async function openBrokerSource(options: BrokerTrainOptions): Promise<JetStreamSource> {
+  if (options.data !== undefined || options.dataset !== undefined || options.dataFrame !== undefined) {
+    fail(`--source ${options.source}: give one source: --source, --data or --dataset, not more`);
+  }
+  return jetStreamSource(options.source ?? '', {
+    ...options.broker,
+    ...(options.label !== undefined ? { label: options.label } : {}),
+    ...(options.classes !== undefined ? { classes: options.classes } : {}),
+    ...(options.onBadRow !== undefined ? { onBadRow: options.onBadRow } : {}),
+    ...(options.onSkip !== undefined ? { onSkip: options.onSkip } : {}),
+  });
+}

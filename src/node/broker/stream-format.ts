@@ -1,0 +1,139 @@
+import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
+import { z } from 'zod';
+import { fail } from '../../core/errors.js';
+import type { Broker } from './connection.js';
+
+/**
+ * The key-value bucket where `streamlearn publish` records each stream's
+ * format (one key per stream). JetStream 2.9 has no stream metadata, and a
+ * header message inside the stream would go to only one of the workers
+ * sharing a consumer, so the schema lives beside the stream, where every
+ * reader finds it before its first message.
+ */
+export const STREAM_FORMATS_BUCKET = 'streamlearn_streams';
+
+export type RowEncoding = 'csv' | 'jsonl';
+export const rowEncodings: readonly RowEncoding[] = ['csv', 'jsonl'];
+
+const streamFormatSchema = z.object({
+  format: z.literal('streamlearn-stream'),
+  formatVersion: z.literal(1),
+  /** The subject the rows are published on. */
+  subject: z.string().min(1),
+  /** How each line of a message is written: CSV (cells in `columns` order, no header) or a JSON object. */
+  encoding: z.enum(['csv', 'jsonl']),
+  /** Every column of a line, in order: the features, then the label. */
+  columns: z.array(z.string()).min(2),
+  label: z.string(),
+  /**
+   * The label's classes in index order. Every reader starts from this list,
+   * so replicas learned by different workers index classes alike and merge.
+   */
+  classes: z.array(z.string()),
+  /** Feature columns whose values are category names. */
+  categorical: z.array(z.string()).optional(),
+  /**
+   * Each categorical column's category names in code order. Readers code
+   * categories by this list (new ones appended), not by the order they meet
+   * them, so workers agree on the codes and their models merge.
+   */
+  categories: z.record(z.string(), z.array(z.string())).optional(),
+  /** Feature columns of nominal codes without names (a synth: stream's), read as numbers and flagged nominal. */
+  nominal: z.array(z.string()).optional(),
+  /** Whether feature values may be missing (an empty CSV cell, a JSON null). */
+  missing: z.boolean().optional(),
+  /** What was published: a file's name or a synth: spec. */
+  origin: z.string().optional(),
+  updatedAt: z.string(),
+});
+
+/** A stream's format record: what its messages hold and the schema rows are read with. */
+export type StreamFormat = z.infer<typeof streamFormatSchema>;
+
+async function formatsBucket(broker: Broker, create: boolean): Promise<KV | null> {
+  const kvm = new Kvm(broker.nc);
+  if (create) return kvm.create(STREAM_FORMATS_BUCKET, { history: 1 });
+  // Opening a bucket that does not exist succeeds (it is lazy); the stream behind it says whether it does.
+  try {
+    await broker.jsm.streams.info(`KV_${STREAM_FORMATS_BUCKET}`);
+  } catch (err) {
+    if (err instanceof Error && err.name === 'StreamNotFoundError') return null;
+    throw err;
+  }
+  return kvm.open(STREAM_FORMATS_BUCKET);
+}
+
+/** The stream's format record, or null when nothing was recorded for it (rows published by other producers). */
+export async function readStreamFormat(broker: Broker, stream: string, where: string): Promise<StreamFormat | null> {
+  const kv = await formatsBucket(broker, false);
+  if (!kv) return null;
+  return parseEntry(await kv.get(stream), stream, where);
+}
+
+function parseEntry(entry: KvEntry | null, stream: string, where: string): StreamFormat | null {
+  if (!entry || entry.operation !== 'PUT' || entry.length === 0) return null;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(entry.string());
+  } catch {
+    fail(`${where}: the stream's format record (${STREAM_FORMATS_BUCKET}/${stream}) is not valid JSON`);
+  }
+  const parsed = streamFormatSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    fail(`${where}: the stream's format record (${STREAM_FORMATS_BUCKET}/${stream}) is invalid at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/**
+ * Records (or extends) a stream's format. A record already there must
+ * describe the same columns, label and encoding; its classes come first and
+ * classes it lacks are appended, so a class's index never changes once
+ * recorded. Concurrent publishers are serialised by the bucket's revision
+ * check. Returns the record as stored.
+ */
+export async function writeStreamFormat(broker: Broker, stream: string, format: Omit<StreamFormat, 'format' | 'formatVersion' | 'updatedAt'>, where: string): Promise<StreamFormat> {
+  const kv = (await formatsBucket(broker, true))!;
+  for (let attempt = 0; ; attempt++) {
+    const entry = await kv.get(stream);
+    const current = parseEntry(entry, stream, where);
+    let next: StreamFormat;
+    if (current) {
+      const same =
+        current.encoding === format.encoding &&
+        current.label === format.label &&
+        current.columns.length === format.columns.length &&
+        current.columns.every((c, i) => c === format.columns[i]);
+      if (!same) {
+        fail(
+          `${where}: the stream already holds rows of another shape (${current.encoding}, columns ${current.columns.join(', ')}); ` +
+            'publish these rows to a new stream',
+        );
+      }
+      const classes = [...current.classes, ...format.classes.filter((c) => !current.classes.includes(c))];
+      const categories: Record<string, string[]> = { ...current.categories };
+      for (const [column, names] of Object.entries(format.categories ?? {})) {
+        const known = categories[column] ?? [];
+        categories[column] = [...known, ...names.filter((n) => !known.includes(n))];
+      }
+      next = { ...current, classes, ...(Object.keys(categories).length > 0 ? { categories } : {}), updatedAt: new Date().toISOString() };
+    } else {
+      next = { format: 'streamlearn-stream', formatVersion: 1, ...format, updatedAt: new Date().toISOString() };
+    }
+    try {
+      if (entry && entry.operation === 'PUT') await kv.update(stream, JSON.stringify(next), entry.revision);
+      else await kv.create(stream, JSON.stringify(next));
+      return next;
+    } catch (err) {
+      // Another publisher wrote in between: read again and merge again.
+      if (attempt >= 20) throw err;
+    }
+  }
+}
+
+/** Removes a stream's format record (tests and tidy-ups). */
+export async function deleteStreamFormat(broker: Broker, stream: string): Promise<void> {
+  const kv = await formatsBucket(broker, false);
+  if (kv) await kv.purge(stream).catch(() => undefined);
+}

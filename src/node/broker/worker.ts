@@ -1,0 +1,730 @@
+import { readFile, rename, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import type { Consumer, JsMsg } from '@nats-io/jetstream';
+import { fail } from '../../core/errors.js';
+import { deriveSeed } from '../../core/random.js';
+import { rowsToBatch, type Row } from '../../core/types.js';
+import type { RecordBatch } from '../../data/source.js';
+import type { ParamValue } from '../../learners/contract.js';
+import { mergeKinds, mergeModels } from '../../learners/merge.js';
+import { Model } from '../../learners/model.js';
+import { learnerDefinition } from '../../learners/registry.js';
+import { MANIFEST_FILE } from '../persist/model-dir.js';
+import { writeFileSynced } from '../persist/atomic.js';
+import { resolveParams } from '../../core/params.js';
+import { backoffMs, connectBroker, isTransient, retrying, sleep, stderrReporter, type Broker, type Reporter } from './connection.js';
+import { formatCount } from '../cli/format.js';
+import { acknowledgeConfirmed, decodeMessages, ensureDurable, fetchMessages, nanos, resolveReadFormat, rowSource, streamSubjects, type ReadFormat } from './reader.js';
+import { assertModelOutWritable, loadModelFrom, loadReplicas, putReplica, saveModelTo } from './registry.js';
+import { isNatsUrl, parseModelRef, parseStreamUrl } from './url.js';
+
+/** The worker's defaults, chosen together: see WorkerOptions. */
+export const WORKER_DEFAULTS = {
+  model: 'gaussian-nb',
+  seed: 42,
+  batchSize: 500,
+  checkpointMessages: 5000,
+  checkpointSeconds: 5,
+  ackWait: 30,
+  maxAckPending: 20_000,
+  idleTimeout: 10,
+  mergeEvery: 60,
+} as const;
+
+/** What `streamlearn worker` is told. */
+export interface WorkerOptions {
+  /** `nats://HOST:PORT/STREAM`. */
+  readonly source: string;
+  /** The durable pull consumer the workers share; made when absent. */
+  readonly durable: string;
+  /** Where this worker's checkpoints go: its own model directory, or a registry reference. A checkpoint there is resumed. */
+  readonly out: string;
+  /** Subject filter of a consumer this worker makes (default: the subject the rows were published on). */
+  readonly subject?: string;
+  /** The learner (default gaussian-nb; a resumed checkpoint's learner otherwise) and its parameters. */
+  readonly model?: string;
+  readonly params?: Readonly<Record<string, ParamValue>>;
+  /**
+   * Seed of the learner (default 42). Learners merged by averaging use it as
+   * it is, so every worker starts from the same weights; ensembles, whose
+   * members pool, derive a seed per worker from it and the worker's name.
+   */
+  readonly seed?: number;
+  /** This worker's name, in reports, summaries and replica names; default HOST-PID. */
+  readonly name?: string;
+  /** Rows learned at a time, and messages pulled at a time (default 500). */
+  readonly batchSize?: number;
+  /** A checkpoint at least every this many completed messages (default 5,000) ... */
+  readonly checkpointMessages?: number;
+  /** ... and every this many seconds while there is something to acknowledge (default 5, or a third of the ack wait when that is shorter). */
+  readonly checkpointSeconds?: number;
+  /** Ack wait (s) of a consumer this worker makes (default 30); must exceed checkpointSeconds. */
+  readonly ackWait?: number;
+  /** Max ack pending of a consumer this worker makes (default 20,000). */
+  readonly maxAckPending?: number;
+  /** Stop after the consumer has had nothing pending or in flight for this many seconds (default 10); 0: run until stopped. */
+  readonly idleTimeout?: number;
+  /** A JSON file rewritten (atomically) at each checkpoint: the summary, with the stream sequences acknowledged. */
+  readonly summaryFile?: string;
+  /** Periodic merge: this worker's model becomes its replica of this registry reference, and all replicas merged become its next version. */
+  readonly mergeInto?: string;
+  /** Seconds between periodic merges (default 60); one more at the end. */
+  readonly mergeEvery?: number;
+  /** For a stream without a format record (JSON lines from other producers): the label field and classes. */
+  readonly label?: string;
+  readonly classes?: readonly string[];
+  readonly connectTimeout?: number;
+  readonly report?: Reporter;
+  /** Aborting stops the worker cleanly: it learns what it holds, checkpoints, acknowledges and returns. */
+  readonly signal?: AbortSignal;
+  /** Called after each checkpoint with the summary so far. */
+  readonly onCheckpoint?: (summary: WorkerSummary) => void;
+}
+
+/** What a worker did: written to --summary at every checkpoint and returned at the end. */
+export interface WorkerSummary {
+  readonly worker: string;
+  readonly stream: string;
+  readonly consumer: string;
+  readonly learner: string;
+  readonly out: string;
+  /** Rows the model has learned, those of a resumed checkpoint included (all of them in the last checkpoint once finished). */
+  readonly rows: number;
+  /** Rows the resumed checkpoint had learned before this run (0 for a new model). */
+  readonly resumedRows: number;
+  /** Distinct messages (stream sequences) acknowledged: every one was in a checkpoint first. */
+  readonly messages: number;
+  /**
+   * The acknowledged messages' stream sequences, as inclusive ranges [first,
+   * last]. The summary is written after the checkpoint and before the
+   * acknowledgements go out, so every sequence listed is in the checkpoint; a
+   * worker killed between the two lists some whose acknowledgement never
+   * reached the server (another worker then learns them too).
+   */
+  readonly acked: [number, number][];
+  /** Messages that reached this worker with a delivery count above 1 (another worker, or this one, held them before). */
+  readonly redelivered: number;
+  /** Redelivered messages this worker had checkpointed and acknowledged already (the acknowledgement was lost): acknowledged again, not learned again. */
+  readonly reacknowledged: number;
+  /**
+   * Acknowledgements sent again because the server had not confirmed them
+   * (the connection was down when they were sent, and the client drops what
+   * it sends then): each is retried after the reconnection, before the ack
+   * wait hands its message to another worker.
+   */
+  readonly acksResent: number;
+  /** Acknowledgements still unconfirmed when the worker stopped: the server redelivers those messages after the ack wait, and whoever takes them learns them again. */
+  readonly unconfirmedAcks: number;
+  /** Bad rows left out (and their messages acknowledged), with the first one's message. */
+  readonly skippedRows: number;
+  readonly firstSkipped: string | null;
+  readonly checkpoints: number;
+  /** Accuracy of each batch predicted before it was learned, over all batches. */
+  readonly accuracy: number | null;
+  readonly merges: number;
+  /** The registry version the last merge wrote (null: none). */
+  readonly mergedVersion: string | null;
+  readonly disconnects: number;
+  readonly reconnects: number;
+  readonly seconds: number;
+  /** Rows learned in this run per second, until the last of them (the idle wait before stopping left out). */
+  readonly rowsPerSecond: number;
+  /** Why it stopped (null while running): idle, signal. */
+  readonly stopped: 'idle' | 'signal' | null;
+  readonly finished: boolean;
+  /** The consumer's ack wait and max ack pending, as the server has them. */
+  readonly ackWait: number;
+  readonly maxAckPending: number;
+}
+
+function positive(value: number, flag: string, integer: boolean, min = 1): void {
+  if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+    fail(`${flag} must be ${integer ? 'an integer' : 'a number'} of at least ${min}, got ${value}`);
+  }
+}
+
+/** Sorted, merged inclusive ranges of sequence numbers, and of ranges given too. */
+export function toRanges(seqs: Iterable<number>, ranges: readonly [number, number][] = []): [number, number][] {
+  const all: [number, number][] = [...ranges.map(([a, b]): [number, number] => [a, b]), ...[...seqs].map((s): [number, number] => [s, s])];
+  all.sort((a, b) => a[0] - b[0]);
+  const out: [number, number][] = [];
+  for (const [a, b] of all) {
+    const last = out[out.length - 1];
+    if (last && a <= last[1] + 1) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
+  }
+  return out;
+}
+
+async function checkpointExists(out: string, broker: Broker): Promise<boolean> {
+  if (!isNatsUrl(out)) {
+    try {
+      await stat(`${out}/${MANIFEST_FILE}`);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  const ref = parseModelRef(out, '--out');
+  try {
+    await broker.jsm.streams.info(`KV_${ref.bucket}`);
+  } catch {
+    return false;
+  }
+  const { Kvm } = await import('@nats-io/kv');
+  const entry = await (await new Kvm(broker.nc).open(ref.bucket)).get(ref.name);
+  return entry !== null && entry.operation === 'PUT';
+}
+
+/** A summary file left by an earlier run, or null when there is none or it does not parse. */
+async function readPreviousSummary(file: string): Promise<WorkerSummary | null> {
+  try {
+    const raw = JSON.parse(await readFile(file, 'utf8')) as Partial<WorkerSummary>;
+    if (!Array.isArray(raw.acked) || typeof raw.messages !== 'number') return null;
+    return raw as WorkerSummary;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether a sequence lies in sorted inclusive ranges (binary search). */
+function inRanges(ranges: readonly [number, number][], seq: number): boolean {
+  let lo = 0;
+  let hi = ranges.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (seq < ranges[mid][0]) hi = mid - 1;
+    else if (seq > ranges[mid][1]) lo = mid + 1;
+    else return true;
+  }
+  return false;
+}
+
+const TICK = Symbol('tick');
+
+/**
+ * A checkpoint lists the stream sequences it learned (for `merge` to report
+ * those learned by more than one replica) up to this many ranges; a longer
+ * list is left out of the model rather than let the manifest grow without
+ * bound (two workers taking turns in batches of 500 make about one range
+ * per 1,000 rows).
+ */
+export const MAX_SEQUENCE_RANGES = 100_000;
+
+/**
+ * A worker: learns the rows of a stream that it shares with other workers
+ * through one durable pull consumer (JetStream hands each message to one of
+ * them), and acknowledges a message only after the batch holding it has
+ * been learned and a checkpoint holding it has been written (atomically).
+ * A worker killed at any moment loses nothing: what it had not acknowledged
+ * is redelivered to the others after the consumer's ack wait; what it had
+ * acknowledged is in its checkpoint, which a restarted worker resumes and
+ * `streamlearn merge` combines with the others'.
+ *
+ * It stops when the consumer has had nothing pending and nothing
+ * unacknowledged (anywhere) for `idleTimeout` seconds, or when `signal`
+ * aborts (SIGTERM): then it learns what it holds, checkpoints, acknowledges
+ * and returns its summary. Lost connections and broker restarts are
+ * retried with backoff and reported; a message is never acknowledged before
+ * its checkpoint, so a failure at any step means redelivery, not loss.
+ */
+export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> {
+  const url = parseStreamUrl(options.source, '--source');
+  const name = options.name ?? `${hostname()}-${process.pid}`;
+  if (!/^[A-Za-z0-9_.-]+$/.test(name)) fail(`--name ${name}: a worker's name may hold letters, digits, ., - and _ only`);
+  const batchSize = options.batchSize ?? WORKER_DEFAULTS.batchSize;
+  positive(batchSize, '--batch-size', true);
+  const checkpointMessages = options.checkpointMessages ?? WORKER_DEFAULTS.checkpointMessages;
+  positive(checkpointMessages, '--checkpoint-every', true);
+  let checkpointSeconds = options.checkpointSeconds ?? WORKER_DEFAULTS.checkpointSeconds;
+  positive(checkpointSeconds, '--checkpoint-seconds', false, 0.1);
+  const ackWaitAsked = options.ackWait ?? WORKER_DEFAULTS.ackWait;
+  positive(ackWaitAsked, '--ack-wait', false);
+  const maxAckAsked = options.maxAckPending ?? WORKER_DEFAULTS.maxAckPending;
+  positive(maxAckAsked, '--max-ack-pending', true);
+  const idleTimeout = options.idleTimeout ?? WORKER_DEFAULTS.idleTimeout;
+  if (!(idleTimeout >= 0)) fail(`--idle-timeout must be a number of seconds of at least 0, got ${idleTimeout}`);
+  const mergeEvery = options.mergeEvery ?? WORKER_DEFAULTS.mergeEvery;
+  positive(mergeEvery, '--merge-every', false);
+  await assertModelOutWritable(options.out, '--out');
+  if (options.mergeInto) parseModelRef(options.mergeInto, '--merge-into');
+  const report = options.report ?? stderrReporter;
+  const say = (line: string): void => report(`worker ${name}: ${line}`);
+
+  const broker = await connectBroker(url, { flag: '--source', display: url.display, connectTimeout: options.connectTimeout, report, name: `streamlearn worker ${name}` });
+  const started = performance.now();
+  try {
+    await streamSubjects(broker, url, '--source', report);
+    let consumer: Consumer | undefined;
+    let ackWait = ackWaitAsked;
+    let maxAckPending = maxAckAsked;
+    let pendingHint = 0;
+    const open = async (filter: string | undefined): Promise<void> => {
+      const made = await ensureDurable(broker, url, { durable: options.durable, filter, ackWait: ackWaitAsked, maxAckPending: maxAckAsked }, report);
+      consumer = made.consumer;
+      ackWait = (made.info.config.ack_wait ?? nanos(ackWaitAsked)) / 1e9;
+      maxAckPending = made.info.config.max_ack_pending ?? -1;
+      pendingHint = made.info.num_pending;
+    };
+    const first: JsMsg[] = [];
+    const format: ReadFormat = await resolveReadFormat(broker, url, '--source', options, async () => {
+      await open(options.subject);
+      first.push(...(await fetchMessages(consumer!, 1, 2000)));
+      return first.length > 0 ? new TextDecoder().decode(first[0].data) : null;
+    });
+    if (!consumer) await open(options.subject ?? format.subject);
+    const theConsumer = consumer!;
+    // The ack rule holds only if a checkpoint always comes before the server gives up waiting for the acknowledgement.
+    // Unless told otherwise, checkpoints come at least three times per ack wait.
+    if (options.checkpointSeconds === undefined) checkpointSeconds = Math.min(checkpointSeconds, ackWait / 3);
+    if (checkpointSeconds * 2 > ackWait) {
+      fail(`--checkpoint-seconds ${checkpointSeconds} must be at most half the consumer's ack wait (${ackWait} s), or held messages would be redelivered before their checkpoint`);
+    }
+    if (maxAckPending > 0 && checkpointMessages + 2 * batchSize > maxAckPending) {
+      fail(`--checkpoint-every ${checkpointMessages} plus twice --batch-size ${batchSize} (a batch learned, one pulled ahead) exceeds the consumer's max ack pending (${maxAckPending}): the server would stop delivering before a checkpoint`);
+    }
+
+    // Messages delivered to this worker and not all learned yet, by stream sequence; and those learned, awaiting a checkpoint.
+    const held = new Map<number, { msg: JsMsg; left: number }>();
+    let complete: JsMsg[] = [];
+    const completeSeqs = new Set<number>();
+    // Stream sequences acknowledged: merged into ranges at each checkpoint (a worker acknowledges runs of sequences).
+    let ackedRanges: [number, number][] = [];
+    let ackedCount = 0;
+    let redelivered = 0;
+    let reacknowledged = 0;
+    // Acknowledgements sent and not confirmed by the server, by sequence: sent again once the connection is back.
+    const unconfirmed = new Map<number, JsMsg>();
+    let acksResent = 0;
+    let skippedRows = 0;
+    let firstSkipped: string | null = null;
+    let stopped: 'idle' | 'signal' | null = null;
+    let fetcherIdle = false;
+    const stopRequested = (): boolean => options.signal?.aborted === true;
+
+    const finishRow = (seq: number): void => {
+      const h = held.get(seq);
+      if (!h) return;
+      if (--h.left <= 0) {
+        held.delete(seq);
+        complete.push(h.msg);
+        completeSeqs.add(seq);
+      }
+    };
+    const admit = (msgs: JsMsg[]): RecordBatch | null => {
+      const fresh: JsMsg[] = [];
+      for (const m of msgs) {
+        const mine = held.get(m.seq);
+        if (mine) {
+          // Redelivered to this very worker while it still holds it: keep the newer delivery's handle, learn it once.
+          mine.msg = m;
+          continue;
+        }
+        if (completeSeqs.has(m.seq)) {
+          // Learned already, awaiting its checkpoint: acknowledge this delivery too when it comes.
+          complete.push(m);
+          continue;
+        }
+        if (m.info.deliveryCount > 1) redelivered++;
+        // Already in this worker's checkpoint, but its acknowledgement was lost (a broker restart; a server
+        // killed outright may even forget it delivered the message): acknowledge it again, do not learn it twice.
+        if (inRanges(ackedRanges, m.seq)) {
+          reacknowledged++;
+          // This delivery's acknowledgement, with the next checkpoint, replaces one still unconfirmed.
+          unconfirmed.delete(m.seq);
+          complete.push(m);
+          continue;
+        }
+        fresh.push(m);
+      }
+      if (fresh.length === 0) return null;
+      const { batch, counts } = decodeMessages(fresh, format);
+      fresh.forEach((m, i) => {
+        if (counts[i] > 0) held.set(m.seq, { msg: m, left: counts[i] });
+        else {
+          // A message with no row (blank lines): nothing to learn, acknowledged with the next checkpoint.
+          complete.push(m);
+          completeSeqs.add(m.seq);
+        }
+      });
+      return batch.records.length > 0 ? batch : null;
+    };
+
+    async function* batches(): AsyncGenerator<RecordBatch> {
+      const start = admit(first.splice(0));
+      if (start) yield start;
+      let idleSince: number | null = null;
+      let failures = 0;
+      let failingSince: number | null = null;
+      const pull = (): Promise<JsMsg[] | Error> =>
+        fetchMessages(theConsumer, pendingHint > 0 ? Math.min(batchSize, pendingHint) : batchSize, 1000).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+      // One pull ahead: the next batch travels while this one is learned.
+      let ahead: Promise<JsMsg[] | Error> | null = null;
+      while (!stopRequested()) {
+        const got = await (ahead ?? pull());
+        ahead = null;
+        if (got instanceof Error) {
+          if (/consumer (deleted|not found)|ConsumerNotFound/i.test(`${got.name} ${got.message}`)) {
+            fail(`--durable ${options.durable}: the consumer was deleted while the worker ran (${got.message}); what this worker acknowledged is in --out ${options.out}`);
+          }
+          if (/stream (deleted|not found)|StreamNotFound/i.test(`${got.name} ${got.message}`)) fail(`--source ${url.display}: the stream was deleted while the worker ran`);
+          // The broker is away (restarting, unreachable): keep trying, with backoff, until told to stop. An
+          // error of another kind gets a minute of retries, then stops the worker in one line.
+          failingSince ??= Date.now();
+          if (!isTransient(got) && Date.now() - failingSince > 60_000) fail(`--source ${url.display}: pulling messages keeps failing: ${got.message}`);
+          const wait = backoffMs(failures++);
+          say(`pulling messages failed (${got.message}); retrying in ${(wait / 1000).toFixed(1)} s`);
+          await sleep(wait);
+          continue;
+        }
+        failures = 0;
+        failingSince = null;
+        const msgs = got;
+        if (msgs.length === 0) {
+          fetcherIdle = true;
+          pendingHint = 0;
+          if (idleTimeout === 0 || held.size > 0 || complete.length > 0) {
+            idleSince = null;
+            continue;
+          }
+          // Idle only when nothing is left anywhere: no message undelivered, none in flight at another worker
+          // (a dead worker's come back after the ack wait, and this worker must be there to take them).
+          const info = await retrying(`reading consumer ${options.durable}`, () => theConsumer.info(), { report, stopped: stopRequested }).catch(() => null);
+          if (info && info.num_pending === 0 && info.num_ack_pending === 0) {
+            idleSince ??= Date.now();
+            if (Date.now() - idleSince >= idleTimeout * 1000) {
+              stopped = 'idle';
+              return;
+            }
+          } else {
+            idleSince = null;
+            if (info) pendingHint = info.num_pending;
+          }
+          continue;
+        }
+        fetcherIdle = false;
+        idleSince = null;
+        pendingHint = msgs[msgs.length - 1].info.pending;
+        if (!stopRequested()) ahead = pull();
+        const batch = admit(msgs);
+        if (batch) yield batch;
+      }
+      // Stopping: what the pull ahead brings is learned too, rather than left to the ack wait.
+      if (ahead) {
+        const got = await ahead;
+        const batch = Array.isArray(got) ? admit(got) : null;
+        if (batch) yield batch;
+      }
+      stopped = 'signal';
+    }
+
+    const source = await rowSource(url, format, batches, async () => undefined, {
+      onBadRow: 'skip',
+      onSkip: ({ line, message }) => {
+        skippedRows++;
+        firstSkipped ??= message;
+        finishRow(line);
+      },
+    });
+
+    // The model: the checkpoint this worker left (it holds what was acknowledged), else a new one.
+    let model: Model;
+    let learnedRows = 0;
+    let correct = 0;
+    let scored = 0;
+    let batchesLearned = 0;
+    let lastLearned = started;
+    let resumedRows = 0;
+    if (await checkpointExists(options.out, broker)) {
+      model = await loadModelFrom(options.out, { flag: '--out', broker: isNatsUrl(options.out) && parseModelRef(options.out, '--out').servers === url.servers ? broker : undefined, report });
+      if (options.model && options.model !== model.learnerName) {
+        fail(`--model ${options.model}: the checkpoint in --out ${options.out} is a ${model.learnerName} model; leave --model out to resume it, or give another --out`);
+      }
+      const s = source.schema;
+      const same = model.schema.features.length === s.features.length && model.schema.features.every((f, i) => f === s.features[i]) && model.schema.label === s.label;
+      const prefix = model.schema.classes.every((c, i) => s.classes[i] === c);
+      if (!same || !prefix) fail(`--out ${options.out}: the checkpoint there was learned on other data (features, label or classes differ from ${url.display})`);
+      for (const c of s.classes.slice(model.schema.classes.length)) model.schema.classes.push(c);
+      learnedRows = model.summary?.rows ?? 0;
+      resumedRows = learnedRows;
+      // The checkpoint lists the sequences it learned: a redelivery of one of those is acknowledged, not learned again.
+      if (model.summary?.dataset === url.stream && model.summary.sequences) ackedRanges = toRanges([], model.summary.sequences.map(([a, b]): [number, number] => [a, b]));
+      say(`resuming the ${model.learnerName} checkpoint in ${options.out} (${learnedRows} rows learned)`);
+      // The last run's summary lists what that checkpoint holds and was acknowledged: a redelivery of one of
+      // those (its acknowledgement lost with the connection) is acknowledged again, not learned twice.
+      const previous = options.summaryFile ? await readPreviousSummary(options.summaryFile) : null;
+      if (previous && previous.worker === name && previous.stream === url.display && previous.consumer === options.durable && previous.out === options.out) {
+        ackedRanges = toRanges([], [...ackedRanges, ...previous.acked]);
+      }
+      ackedCount = ackedRanges.reduce((n, [a, b]) => n + b - a + 1, 0);
+    } else {
+      const learner = options.model ?? WORKER_DEFAULTS.model;
+      const def = learnerDefinition(learner);
+      const params = resolveParams(def, options.params);
+      const base = options.seed ?? WORKER_DEFAULTS.seed;
+      const seed = mergeKinds[learner] === 'pooled members' ? deriveSeed(base, `worker-${name}`) : base;
+      model = await Model.create(learner, source.schema, { params, seed });
+    }
+    if (options.mergeInto && mergeKinds[model.learnerName] === null) {
+      fail(`--merge-into: ${model.learnerName} models cannot be merged; train an ensemble (adaptive-random-forest, online-bagging or leveraging-bagging) to merge workers' models`);
+    }
+    say(
+      `reading ${url.display} through consumer ${options.durable} (ack wait ${ackWait} s, max ack pending ${maxAckPending < 0 ? 'unlimited' : maxAckPending}); ` +
+        `learning ${model.learnerName}; checkpoints to ${options.out}`,
+    );
+
+    let checkpoints = 0;
+    let merges = 0;
+    let mergedVersion: string | null = null;
+    let lastCheckpoint = Date.now();
+    let lastMerge = Date.now();
+    let dirty = false;
+    let tooManyRanges = false;
+    const cols = source.schema.features.length;
+    // How long a confirmation of acknowledgements may take before they count as lost.
+    const confirmMs = Math.max(1000, Math.min(5000, (ackWait * 1000) / 4));
+    let nextAckRetry = 0;
+    let ackRetryFailures = 0;
+    let confirming: Promise<void> | null = null;
+    /** Sends again the acknowledgements the server has not confirmed, when connected and due (backoff between failures). */
+    const confirmAcks = (): Promise<void> =>
+      (confirming ??= (async () => {
+        if (unconfirmed.size === 0 || !broker.connected() || Date.now() < nextAckRetry) return;
+        const sent = [...unconfirmed.values()];
+        acksResent += sent.length;
+        if (await acknowledgeConfirmed(broker, sent, confirmMs, true)) {
+          // Only those sent: a checkpoint may have added others meanwhile.
+          for (const m of sent) if (unconfirmed.get(m.seq) === m) unconfirmed.delete(m.seq);
+          ackRetryFailures = 0;
+          say(`the server confirmed ${formatCount(sent.length)} acknowledgement${sent.length === 1 ? '' : 's'} sent again after the connection was lost`);
+        } else {
+          nextAckRetry = Date.now() + backoffMs(ackRetryFailures++);
+        }
+      })().finally(() => {
+        confirming = null;
+      }));
+    // The ack wait of what this worker holds is restarted while it lives (a checkpoint or a merge that takes long, a
+    // broker restart), so only a dead worker's messages go to the others. What was sent while the connection was
+    // down is lost: once it is back, restart them at once and send the acknowledgements again.
+    const extendHeld = (): void => {
+      if (!broker.connected()) return;
+      for (const h of held.values()) h.msg.working();
+      for (const m of complete) m.working();
+    };
+    const keepAlive = setInterval(extendHeld, Math.max(250, (ackWait * 1000) / 3));
+    keepAlive.unref();
+    const offReconnect = broker.onReconnect(() => {
+      extendHeld();
+      nextAckRetry = 0;
+      void confirmAcks();
+    });
+
+    const summary = (finished: boolean): WorkerSummary => {
+      const seconds = (performance.now() - started) / 1000;
+      // The rate is over the time spent until the last row was learned, not the idle wait before stopping.
+      const active = (lastLearned - started) / 1000;
+      return {
+        worker: name,
+        stream: url.display,
+        consumer: options.durable,
+        learner: model.learnerName,
+        out: options.out,
+        rows: learnedRows,
+        resumedRows,
+        messages: ackedCount,
+        acked: ackedRanges,
+        redelivered,
+        reacknowledged,
+        acksResent,
+        unconfirmedAcks: unconfirmed.size,
+        skippedRows,
+        firstSkipped,
+        checkpoints,
+        accuracy: scored > 0 ? correct / scored : null,
+        merges,
+        mergedVersion,
+        disconnects: broker.stats.disconnects,
+        reconnects: broker.stats.reconnects,
+        seconds,
+        rowsPerSecond: active > 0 ? (learnedRows - resumedRows) / active : 0,
+        stopped,
+        finished,
+        ackWait,
+        maxAckPending,
+      };
+    };
+    const writeSummary = async (finished: boolean): Promise<void> => {
+      if (!options.summaryFile) return;
+      const tmp = `${options.summaryFile}.tmp-${process.pid}`;
+      await writeFileSynced(tmp, `${JSON.stringify(summary(finished), null, 2)}\n`);
+      await rename(tmp, options.summaryFile);
+    };
+
+    const learn = async (rows: Row[]): Promise<void> => {
+      if (rows.length === 0) return;
+      const batch = rowsToBatch(rows, cols);
+      // Each batch is scored before it is learned: an estimate of the replica's accuracy that costs one prediction.
+      if (model.learner.nClasses > 0) {
+        const predicted = await model.predict(batch.x);
+        for (let i = 0; i < rows.length; i++) if (predicted[i] === batch.y[i]) correct++;
+        scored += rows.length;
+      }
+      await model.learn(batch);
+      learnedRows += rows.length;
+      batchesLearned++;
+      lastLearned = performance.now();
+      dirty = true;
+      for (const row of rows) finishRow(row.line);
+    };
+
+    // The registry shares the stream's connection when it is on the same server.
+    const registryBroker = options.mergeInto && parseModelRef(options.mergeInto, '--merge-into').servers === url.servers ? broker : undefined;
+    /** Learned -> checkpoint written -> summary written -> acknowledged: in that order, always. */
+    const checkpoint = async (): Promise<void> => {
+      const toAck = complete;
+      complete = [];
+      completeSeqs.clear();
+      // The ranges this checkpoint holds: its own sequences, listed in it, and the summary's once it is written.
+      const ranges = toRanges(
+        toAck.map((m) => m.seq),
+        ackedRanges,
+      );
+      if (ranges.length > MAX_SEQUENCE_RANGES && !tooManyRanges) {
+        tooManyRanges = true;
+        say(`the checkpoint no longer lists the stream sequences it learned (more than ${MAX_SEQUENCE_RANGES} ranges); merge cannot report those learned twice`);
+      }
+      model.summary = {
+        ...(ranges.length <= MAX_SEQUENCE_RANGES ? { sequences: ranges } : {}),
+        dataset: url.stream,
+        protocol: 'prequential',
+        rows: learnedRows,
+        batches: batchesLearned,
+        accuracy: scored > 0 ? correct / scored : 0,
+        meanAccuracy: null,
+        stdAccuracy: null,
+        seed: model.seed,
+        batchSize,
+        testSize: 0,
+        trainedAt: new Date().toISOString(),
+      };
+      try {
+        await retrying(`writing the checkpoint to ${options.out}`, () => saveModelTo(model, options.out, { flag: '--out', keep: 3, report }), { report, giveUpAfter: ackWait / 2 });
+      } catch (err) {
+        // Not acknowledged, so the messages come back to someone; learning goes on.
+        complete = toAck.concat(complete);
+        for (const m of toAck) completeSeqs.add(m.seq);
+        throw err;
+      }
+      // With a periodic merge, the replica the merge reads is a checkpoint too: written before the acknowledgement,
+      // so a merged model never lacks a row that some worker acknowledged.
+      if (options.mergeInto) {
+        try {
+          await putReplica(options.mergeInto, name, model, { broker: registryBroker, report, flag: '--merge-into' });
+        } catch (err) {
+          complete = toAck.concat(complete);
+        for (const m of toAck) completeSeqs.add(m.seq);
+          throw err;
+        }
+      }
+      checkpoints++;
+      dirty = false;
+      ackedRanges = ranges;
+      ackedCount = ackedRanges.reduce((n, [a, b]) => n + b - a + 1, 0);
+      await writeSummary(false);
+      // Sent while the connection is down (a checkpoint needs no broker), they would be dropped by the client and
+      // their messages redelivered after the ack wait, perhaps to another worker, which would learn them again.
+      if (!(await acknowledgeConfirmed(broker, toAck, confirmMs))) {
+        for (const m of toAck) unconfirmed.set(m.seq, m);
+        nextAckRetry = 0;
+      }
+      lastCheckpoint = Date.now();
+      options.onCheckpoint?.(summary(false));
+    };
+
+    const mergeNow = async (): Promise<void> => {
+      if (!options.mergeInto) return;
+      const into = options.mergeInto;
+      const shared = registryBroker;
+      try {
+        const replicas = await loadReplicas(into, { broker: shared, report, flag: '--merge-into' });
+        const merged = await mergeModels(replicas.map((r) => ({ model: r.model, label: `replica ${r.replica}` })));
+        const saved = await saveModelTo(merged.model, into, { broker: shared, report, flag: '--merge-into' });
+        for (const r of replicas) r.model.dispose();
+        merged.model.dispose();
+        merges++;
+        mergedVersion = saved.location;
+        const twice = merged.overlaps.reduce((n, o) => n + o.last - o.first + 1, 0);
+        say(
+          `merged ${replicas.length} replica${replicas.length === 1 ? '' : 's'} into ${saved.location}` +
+            (twice > 0 ? ` (${formatCount(twice)} messages were learned by more than one replica)` : ''),
+        );
+      } catch (err) {
+        say(`the periodic merge into ${into} failed: ${(err as Error).message}`);
+      }
+      lastMerge = Date.now();
+    };
+
+    const due = (): boolean =>
+      complete.length > 0 && (complete.length >= checkpointMessages || Date.now() - lastCheckpoint >= checkpointSeconds * 1000 || fetcherIdle || stopRequested());
+
+    const it = source.rows()[Symbol.asyncIterator]();
+    let next = it.next();
+    let tick: Promise<typeof TICK> = new Promise((resolve) => setTimeout(() => resolve(TICK), 250));
+    let rows: Row[] = [];
+    try {
+      for (;;) {
+        const r = await Promise.race([next, tick]);
+        if (r === TICK) {
+          tick = new Promise((resolve) => setTimeout(() => resolve(TICK), 250));
+          // Nothing new for a moment: learn what is waiting, so its messages can be checkpointed and acknowledged.
+          await learn(rows);
+          rows = [];
+        } else if (r.done) {
+          break;
+        } else {
+          rows.push(r.value);
+          next = it.next();
+          if (rows.length < batchSize) continue;
+          await learn(rows);
+          rows = [];
+        }
+        if (due()) await checkpoint();
+        if (unconfirmed.size > 0) await confirmAcks();
+        if (options.mergeInto && Date.now() - lastMerge >= mergeEvery * 1000 && checkpoints > 0) await mergeNow();
+      }
+      await learn(rows);
+      rows = [];
+      if (complete.length > 0 || dirty) await checkpoint();
+      // Stopping with acknowledgements unconfirmed (the broker is away): wait a while for it, then say what follows.
+      const deadline = Date.now() + Math.min(ackWait, 10) * 1000;
+      while (unconfirmed.size > 0 && Date.now() < deadline) {
+        await confirmAcks();
+        if (unconfirmed.size > 0) await sleep(250);
+      }
+      if (unconfirmed.size > 0) {
+        say(
+          `${formatCount(unconfirmed.size)} acknowledgement${unconfirmed.size === 1 ? ' was' : 's were'} not confirmed by the server; ` +
+            `it redelivers those messages after the ack wait, and the worker that takes them learns them again (they are in ${options.out})`,
+        );
+      }
+      if (options.mergeInto) await mergeNow();
+    } catch (err) {
+      // What was learned and is complete can still be kept: checkpoint it before failing (best effort).
+      if (complete.length > 0) await checkpoint().catch(() => undefined);
+      throw err;
+    } finally {
+      clearInterval(keepAlive);
+      offReconnect();
+      // The iterator waits on a fetch at most a second; the tick timer is short too.
+      await it.return?.().catch(() => undefined);
+    }
+    // Messages still held (rows of a message cut by a stop): hand them back at once rather than after the ack wait.
+    for (const h of held.values()) h.msg.nak();
+    const final = summary(true);
+    await writeSummary(true);
+    model.dispose();
+    return final;
+  } finally {
+    await broker.close();
+  }
+}

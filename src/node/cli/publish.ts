@@ -1,0 +1,107 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { connectTimeoutOption } from '../broker/cli-options.js';
+import { createProgress } from '../broker/progress.js';
+import { DEFAULT_SYNTH_ROWS, publishRows, type PublishResult } from '../broker/publish.js';
+import { rowEncodings, type RowEncoding } from '../broker/stream-format.js';
+import { inputFormats, type InputFormat } from '../files/file-source.js';
+import { formatCount } from './format.js';
+import { choiceArg, countArg, integerRange, seedArg } from './options.js';
+import { MAX_LINE_BYTES_HELP, maxLineBytesArg } from './run-options.js';
+
+interface PublishFlags {
+  to: string;
+  label?: string;
+  classes?: string[];
+  inputFormat?: InputFormat;
+  delimiter?: string;
+  quote?: string;
+  features?: string[];
+  exclude?: string[];
+  categorical?: string[] | 'auto';
+  missing?: 'fail' | 'allow';
+  onBadRow?: 'fail' | 'skip';
+  maxLineBytes?: number;
+  rows?: number;
+  seed?: number;
+  subject?: string;
+  encoding?: RowEncoding;
+  linesPerMessage?: number;
+  connectTimeout?: number;
+  format: 'text' | 'json';
+}
+
+/** Rows in one message: NATS refuses messages over its max_payload (1 MiB by default) long before this many. */
+const MAX_LINES_PER_MESSAGE = 1_000_000;
+
+function list(value: string): string[] {
+  const items = value.split(',').map((c) => c.trim());
+  if (items.some((c) => c === '')) throw new InvalidArgumentError('expected names separated by commas.');
+  return items;
+}
+
+export function registerPublish(program: Command): void {
+  const command = program
+    .command('publish')
+    .argument('<file>', 'a CSV or JSON lines file (gzip is unzipped; - reads stdin), or synth:SPEC for a generated stream')
+    .description('load rows into a NATS JetStream stream (made when absent), one row per message, for train --source and workers')
+    .requiredOption('--to <url>', 'the stream: nats://HOST:PORT/STREAM')
+    .option('--label <column>', 'the label column of a data file')
+    .option('--classes <a,b,...>', 'the classes in their canonical order (recorded with the stream, so every worker indexes them alike)', list)
+    .option('--input-format <format>', 'csv or jsonl (default: from the file name)', choiceArg(inputFormats))
+    .option('--delimiter <char>', 'the CSV field delimiter')
+    .option('--quote <char>', 'the CSV quote character')
+    .option('--features <columns>', 'only these columns are features, in this order', list)
+    .option('--exclude <columns>', 'leave these columns out', list)
+    .option('--categorical <columns>', 'columns read as categories, or auto', (v: string) => (v.trim() === 'auto' ? 'auto' : list(v)))
+    .option('--missing <mode>', 'an empty cell: fail, or allow it as a missing value', choiceArg(['fail', 'allow'] as const))
+    .option('--on-bad-row <mode>', 'a bad row: fail, or skip it', choiceArg(['fail', 'skip'] as const))
+    .option('--max-line-bytes <n>', MAX_LINE_BYTES_HELP, maxLineBytesArg)
+    .option('--rows <n>', `synth: rows to generate (default ${DEFAULT_SYNTH_ROWS})`, countArg)
+    .option('--seed <n>', 'synth: seed of the generator (default 42)', seedArg)
+    .option('--subject <subject>', 'the subject to publish on (default: the stream\'s recorded one, else STREAM.rows)')
+    .option('--encoding <encoding>', 'how rows are written in messages: csv or jsonl (default: jsonl for a JSON lines file, else csv)', choiceArg(rowEncodings))
+    .option('--lines-per-message <n>', `rows per message (default 1, at most ${MAX_LINES_PER_MESSAGE})`, integerRange(1, MAX_LINES_PER_MESSAGE))
+    .option('--format <format>', 'the final report: text or json', choiceArg(['text', 'json'] as const), 'text');
+  connectTimeoutOption(command).action(async (file: string, flags: PublishFlags) => {
+    let progress: ReturnType<typeof createProgress> | undefined;
+    let result: PublishResult;
+    try {
+      result = await publishRows(file, flags.to, {
+        label: flags.label,
+        classes: flags.classes,
+        inputFormat: flags.inputFormat,
+        delimiter: flags.delimiter,
+        quote: flags.quote,
+        features: flags.features,
+        exclude: flags.exclude,
+        categorical: flags.categorical,
+        missing: flags.missing,
+        onBadRow: flags.onBadRow,
+        maxLineBytes: flags.maxLineBytes,
+        rows: flags.rows,
+        seed: flags.seed,
+        subject: flags.subject,
+        encoding: flags.encoding,
+        linesPerMessage: flags.linesPerMessage,
+        connectTimeout: flags.connectTimeout,
+        onProgress: (rows, total) => {
+          progress ??= createProgress({ label: 'rows published', total });
+          progress.update(rows);
+        },
+      });
+    } finally {
+      progress?.stop();
+    }
+    if (flags.format === 'json') {
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      return;
+    }
+    const seqs = result.firstSequence === null ? 'none' : `sequences ${result.firstSequence}-${result.lastSequence}`;
+    const dup = result.duplicates > 0 ? `, ${formatCount(result.duplicates)} retried publications the server had already stored` : '';
+    process.stdout.write(
+      `published ${formatCount(result.rows)} rows in ${formatCount(result.messages)} messages to ${result.stream} ` +
+        `(subject ${result.subject}, ${result.encoding}, ${seqs}${dup}) in ${result.seconds.toFixed(1)} s, ${formatCount(result.rowsPerSecond)} rows/s\n` +
+        `classes ${result.classes.join(', ')}${result.createdStream ? '; the stream was created' : ''}\n`,
+    );
+  });
+}

@@ -1,0 +1,55 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { fail } from '../../core/errors.js';
+import { csvSource, type Source } from './csv.js';
+
+/** The data/ folder shipped with the package (two levels above src/data and dist/data). */
+export const DATA_DIR = fileURLToPath(new URL('../../../data', import.meta.url));
+
+const cardSchema = z.object({
+  name: z.string(),
+  file: z.string(),
+  rows: z.number().int().positive(),
+  features: z.number().int().positive(),
+  label: z.string(),
+  classes: z.array(z.string()).min(1),
+  source: z.string(),
+  origin: z.string().optional(),
+  licence: z.string(),
+});
+
+/** A bundled data set's card: what it is, where it came from, under which licence. */
+export type DatasetCard = z.infer<typeof cardSchema>;
+
+let cards: DatasetCard[] | undefined;
+
+/** The bundled data sets, read from their cards in data/. */
+export function listDatasets(): DatasetCard[] {
+  if (!cards) {
+    cards = readdirSync(DATA_DIR)
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .map((f) => {
+        const parsed = cardSchema.safeParse(JSON.parse(readFileSync(join(DATA_DIR, f), 'utf8')));
+        if (!parsed.success) throw new Error(`data/${f}: invalid data set card: ${parsed.error.message}`);
+        return parsed.data;
+      });
+  }
+  return cards;
+}
+
+export function datasetCard(name: string): DatasetCard {
+  const card = listDatasets().find((c) => c.name === name);
+  if (!card) {
+    fail(`unknown data set "${name}" (bundled: ${listDatasets().map((c) => c.name).join(', ')}; or give a CSV file with --data FILE --label COLUMN)`);
+  }
+  return card;
+}
+
+/** A bundled data set as a source, its classes in the card's order. */
+export function datasetSource(name: string): Promise<Source> {
+  const card = datasetCard(name);
+  return csvSource(join(DATA_DIR, card.file), { label: card.label, classes: card.classes, name: card.name });
+}

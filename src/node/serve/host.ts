@@ -1,0 +1,307 @@
+import type { Schema } from '../../core/types.js';
+import type { Params } from '../../learners/contract.js';
+import type { Model, Prediction, TrainingSummary } from '../../learners/model.js';
+import { readManifest, type Manifest } from '../persist/model-dir.js';
+import { RequestError } from './http-errors.js';
+import { LearnLog, type RecordRow } from './learn-log.js';
+import { ReadWriteLock } from './lock.js';
+import { modelIdentity, saveCheckpoint } from './model-files.js';
+import type { ResolvedServeOptions } from './options.js';
+import { recoverModel, type RecoveredModel } from './recover.js';
+
+/** Rows learned, as GET /model reports them. */
+export interface UpdateCounts {
+  /** Since this model was loaded (at start, or when a new save was reloaded), the replayed ones included. */
+  readonly sinceLoad: number;
+  /** Not yet in a checkpoint: on disk only in the learn log. */
+  readonly sinceCheckpoint: number;
+  /** Replayed from the learn log when the model was loaded. */
+  readonly replayed: number;
+}
+
+/** What POST /learn answers. */
+export interface LearnResult {
+  readonly learned: number;
+  /** Labels first seen in this request, now classes of the model. */
+  readonly newClasses: string[];
+  readonly updatesSinceLoad: number;
+}
+
+const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
+/** What GET /model answers: the manifest's facts, the live schema, and the online learning since the load. */
+export interface ModelInfo {
+  readonly learner: { readonly name: string; readonly params: Params; readonly seed: number };
+  /** Live: classes and category lists grow as new ones are learned. */
+  readonly schema: Schema;
+  readonly preprocessing: { readonly name: string; readonly params: Readonly<Record<string, number | string>> }[];
+  /** The training run's summary, as saved; online learning does not change it. */
+  readonly summary: TrainingSummary | null;
+  readonly backend: string | null;
+  /** When the save served (or last checkpointed) was written, and by what. */
+  readonly savedAt: string;
+  readonly createdBy: string;
+  /** That save's identity: the SHA-256 of its manifest.json. */
+  readonly identity: string;
+  readonly loadedAt: string;
+  readonly learning: boolean;
+  readonly updates: UpdateCounts;
+  readonly lastCheckpointAt: string | null;
+}
+
+/** The served model and the save it came from. */
+interface Loaded {
+  readonly model: Model;
+  readonly identity: string;
+  readonly manifest: Manifest;
+  readonly loadedAt: string;
+}
+
+/**
+ * Holds the served model and is the only way to it: predictions read under
+ * a shared lock, learning, checkpoints and the swap to a reloaded model
+ * write under an exclusive one (ReadWriteLock), so none sees a half-updated
+ * model and a prediction in flight finishes on the model it started on.
+ *
+ * With learning on, every learn request is applied, appended to the learn
+ * log in the model directory and flushed to disk before it is answered; a
+ * checkpoint saves the model atomically (saveCheckpoint), which replaces the
+ * directory and with it the log, and starts a new log. So at every instant
+ * the directory's save plus its log hold every acknowledged update.
+ */
+export class ModelHost {
+  private readonly lock = new ReadWriteLock();
+  private log: LearnLog | null = null;
+  private counts = { sinceLoad: 0, sinceCheckpoint: 0, replayed: 0 };
+  /** Bumped when a checkpoint starts and when it ends: odd while this server writes the directory. */
+  private saves = 0;
+  private lastCheckpointAt: string | null = null;
+  /** The other save a checkpoint last gave way to; undefined: none yet. */
+  private refused: string | null | undefined = undefined;
+
+  private constructor(
+    private readonly options: ResolvedServeOptions,
+    private current: Loaded,
+  ) {}
+
+  /** Loads the directory (finishing a cut-off save, replaying the learn log) and, with learning on, opens the log. */
+  static async open(options: ResolvedServeOptions): Promise<ModelHost> {
+    const recovered = await recoverModel(options.model, { learnLogRecovery: options.learnLogRecovery });
+    if (recovered.finishedSave) options.log(`${options.model}: finished a save cut off by a crash`);
+    const host = new ModelHost(options, ModelHost.loaded(recovered));
+    await host.adopt(recovered);
+    return host;
+  }
+
+  private static loaded(r: RecoveredModel): Loaded {
+    return { model: r.model, identity: r.identity, manifest: r.manifest, loadedAt: new Date().toISOString() };
+  }
+
+  /** The counts and log for a freshly loaded model; call with the write lock held (or before serving). */
+  private async adopt(r: RecoveredModel): Promise<void> {
+    const { rows } = r.replayed;
+    this.counts = { sinceLoad: rows, sinceCheckpoint: rows, replayed: rows };
+    if (r.replayed.stale) this.options.log(`${this.options.model}: ignored a learn log written for another save (of a model this save replaced)`);
+    const aside = r.replayed.setAside;
+    if (aside) {
+      this.options.log(
+        `${this.options.model}: learn log line ${aside.fromLine}: ${aside.reason}; set aside ${count(aside.lines, 'line')} (line ${aside.fromLine} and after, not replayed) to ${aside.path}`,
+      );
+    }
+    if (rows > 0 || aside) this.options.log(`${this.options.model}: replayed ${count(r.replayed.requests, 'learn request')} (${count(rows, 'row')}) from the learn log`);
+    if (!this.options.learn) return;
+    // Replayed rows are in the old log only: a checkpoint makes them part of the save before that log is replaced.
+    if (rows > 0) await this.checkpointLocked();
+    else this.log = await this.startLog(r.identity);
+  }
+
+  get model(): Model {
+    return this.current.model;
+  }
+
+  /** The save the served model was loaded from, or last checkpointed to. */
+  get identity(): string {
+    return this.current.identity;
+  }
+
+  /** Changes whenever this server starts or ends writing its directory; see ModelReloader. */
+  get saveGeneration(): number {
+    return this.saves;
+  }
+
+  /** Whether this server is writing its directory. */
+  get saving(): boolean {
+    return this.saves % 2 === 1;
+  }
+
+  get updates(): UpdateCounts {
+    return { ...this.counts };
+  }
+
+  /** What GET /model answers. */
+  describe(): ModelInfo {
+    const { model, manifest, loadedAt, identity } = this.current;
+    return {
+      learner: { name: model.learnerName, params: model.params, seed: model.seed },
+      schema: model.schema,
+      preprocessing: manifest.preprocessing.map((p) => ({ name: p.name, params: p.params ?? {} })),
+      summary: model.summary,
+      backend: model.backend,
+      savedAt: manifest.savedAt,
+      createdBy: manifest.createdBy,
+      identity,
+      loadedAt,
+      learning: this.options.learn,
+      updates: this.updates,
+      lastCheckpointAt: this.lastCheckpointAt,
+    };
+  }
+
+  predict(records: readonly RecordRow[]): Promise<Prediction[]> {
+    return this.lock.read(() => this.current.model.predictRecords(records));
+  }
+
+  /**
+   * Learns the rows, then answers once they are in the learn log on disk.
+   * A bad row fails the whole request before anything is learned. Rows that
+   * were learned but whose log write failed (the request then fails) are in
+   * the model in memory and in its next checkpoint.
+   */
+  async learn(records: readonly RecordRow[]): Promise<LearnResult> {
+    if (!this.options.learn) throw new RequestError(403, 'learning is off: start the server with --learn to accept POST /learn');
+    const { log, seq, result } = await this.lock.write(async () => {
+      const log = await this.ensureLog();
+      const newClasses = await this.current.model.learnRecords(records, { newClasses: this.options.newClasses });
+      this.counts.sinceLoad += records.length;
+      this.counts.sinceCheckpoint += records.length;
+      return { log, seq: log.append(records), result: { learned: records.length, newClasses, updatesSinceLoad: this.counts.sinceLoad } };
+    });
+    // Outside the lock: predictions go on while the disk flushes, and concurrent requests share one flush.
+    await log.durable(seq);
+    return result;
+  }
+
+  /**
+   * The learn log, started again if a checkpoint or reload could not start
+   * it (a full disk, say), so that no request is acknowledged without one.
+   * Rows learned since the last checkpoint are in the old log only, so they
+   * are saved before a new log replaces it. Call with the write lock held.
+   */
+  private async ensureLog(): Promise<LearnLog> {
+    if (this.log) return this.log;
+    const dir = this.options.model;
+    if (this.counts.sinceCheckpoint > 0 && (await modelIdentity(dir)) === this.current.identity) {
+      await this.checkpointLocked();
+      if (this.log) return this.log;
+      if (this.counts.sinceCheckpoint > 0) throw new Error(`${dir}: cannot start a learn log: the rows learned since the last checkpoint are not saved`);
+    }
+    this.log = await this.startLog(this.current.identity);
+    return this.log;
+  }
+
+  /**
+   * A new learn log for the save `identity`; a detached one when another
+   * save has replaced it meanwhile (the reload drops what this model learns).
+   * Any other failure is thrown: no request is acknowledged without a log.
+   */
+  private async startLog(identity: string): Promise<LearnLog> {
+    const dir = this.options.model;
+    if ((await modelIdentity(dir)) !== identity) return LearnLog.detached(dir);
+    try {
+      return await LearnLog.start(dir, identity);
+    } catch (err) {
+      if ((await modelIdentity(dir)) !== identity) return LearnLog.detached(dir);
+      throw err;
+    }
+  }
+
+  /**
+   * Saves the model into its directory when rows were learned since the
+   * last save. Refuses (returns false) when the directory no longer holds
+   * the save this server last loaded or wrote: a training run has replaced
+   * it, and the reloader will serve that model rather than overwrite it.
+   */
+  checkpoint(): Promise<boolean> {
+    if (!this.options.learn) return Promise.resolve(false);
+    return this.lock.write(() => this.checkpointLocked());
+  }
+
+  private async checkpointLocked(): Promise<boolean> {
+    if (this.counts.sinceCheckpoint === 0) return false;
+    const dir = this.options.model;
+    if ((await modelIdentity(dir)) !== this.current.identity) return this.replaced();
+    this.saves++;
+    try {
+      // Everything appended is on disk first, so the log is whole if the save fails.
+      if (this.log) await this.log.durable(this.log.length);
+      const saved = await saveCheckpoint(this.current.model, dir, this.current.identity);
+      if (!saved) return this.replaced();
+      // The save replaced the directory and the log in it (the file lives on, unlinked, until closed): its rows are in the save now.
+      const rows = this.counts.sinceCheckpoint;
+      this.counts.sinceCheckpoint = 0;
+      this.lastCheckpointAt = new Date().toISOString();
+      this.current = { ...this.current, identity: saved.identity, manifest: saved.manifest };
+      const old = this.log;
+      this.log = null;
+      await old?.close();
+      // If this fails, the next learn request starts the log (ensureLog).
+      this.log = await this.startLog(saved.identity);
+      this.options.log(`${dir}: checkpoint saved (${count(rows, 'row')} learned since the last)`);
+      return true;
+    } finally {
+      this.saves++;
+    }
+  }
+
+  /** A checkpoint refused: another save replaced the directory (said once per save). */
+  private async replaced(): Promise<false> {
+    const theirs = await modelIdentity(this.options.model);
+    if (theirs !== this.refused) this.options.log(`${this.options.model}: not checkpointing: another save replaced the model directory; it will be reloaded`);
+    this.refused = theirs;
+    return false;
+  }
+
+  /**
+   * Serves a model reloaded from the directory in place of the current one,
+   * unless this server wrote the directory since `generation` was read (its
+   * own checkpoint, not a new model: look again). Predictions in flight
+   * finish on the old model first; it is then disposed. With learning on,
+   * the rows learned online on the old model are dropped: the directory now
+   * holds the new one.
+   */
+  swap(next: RecoveredModel, generation: number): Promise<boolean> {
+    return this.lock.write(async () => {
+      if (this.saves !== generation) {
+        next.model.dispose();
+        return false;
+      }
+      const old = this.current;
+      const dropped = this.options.learn ? this.counts.sinceLoad : 0;
+      const oldLog = this.log;
+      this.log = null;
+      await oldLog?.close();
+      this.current = ModelHost.loaded(next);
+      try {
+        await this.adopt(next);
+      } finally {
+        old.model.dispose();
+      }
+      const dropNote = dropped > 0 ? `; ${count(dropped, 'row')} learned online by the previous model dropped` : '';
+      this.options.log(`${this.options.model}: reloaded: ${next.model.learnerName} saved at ${next.manifest.savedAt}${dropNote}`);
+      return true;
+    });
+  }
+
+  /** Final checkpoint (with learning on) and closes the log; call once requests have stopped. */
+  async close(): Promise<void> {
+    await this.lock.write(async () => {
+      try {
+        if (this.options.learn) await this.checkpointLocked();
+      } finally {
+        const log = this.log;
+        this.log = null;
+        await log?.close();
+      }
+    });
+  }
+}
