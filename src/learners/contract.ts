@@ -47,6 +47,15 @@ export interface Classifier {
    * then learning each row in turn would give.
    */
   learnScored?(batch: Batch): Float64Array | Promise<Float64Array>;
+  /**
+   * Optional fast path for one row (Model.predictOne, predictProbaOne): the
+   * probabilities (nClasses values) of the row x (nFeatures values) in a work
+   * array of the learner's, read before its next call; what predictProba
+   * gives for the row, to the bit, without allocating.
+   */
+  predictProbaOne?(x: Float64Array): Float64Array;
+  /** Optional fast path for one row (Model.learnOne): learn() of a one-row batch, to the bit. The row is not kept. */
+  learnOne?(x: Float64Array, y: number): void;
   /** The learned state; the learner can be rebuilt from it and its parameters. */
   saveState(): LearnerState | Promise<LearnerState>;
   /** Frees resources held outside the JS heap (tensors). */

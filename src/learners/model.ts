@@ -1,11 +1,11 @@
 import type { Matrix, Schema } from '../core/types.js';
 import { fail } from '../core/errors.js';
 import type { Batch } from '../core/types.js';
-import { featureCellParser } from '../data/cells.js';
+import { describeValue, featureCellParser } from '../data/cells.js';
 import { schemaColumns, type Columns, type Transformer } from '../preprocess/contract.js';
 import { createSteps, imputes, type StepSpec } from '../preprocess/registry.js';
 import { argmaxRows, widenRows, type Classifier, type LearnerContext, type ParamValue, type Params } from './contract.js';
-import { learnerDefinition } from './registry.js';
+import { learnerDefinition, type LearnerName, type LearnerParamsInput } from './registry.js';
 import { resolveParams } from '../core/params.js';
 
 /** What a training run leaves in the model's manifest. */
@@ -29,11 +29,26 @@ export interface TrainingSummary {
 
 /** One prediction for one row, labels by name. */
 export interface Prediction {
-  readonly label: string;
+  /** The most probable class; null while the model knows no class. */
+  readonly label: string | null;
   readonly probabilities: Record<string, number>;
 }
 
-/** How Model.create is told what to make. */
+/**
+ * A feature's value in a row given as a plain object: a number, a
+ * categorical feature's category name, or null (or NaN) for a missing value
+ * where the model accepts them.
+ */
+export type FeatureValue = number | string | null;
+
+/**
+ * A row as a plain object of feature name to value (River's dict `x`),
+ * written so that an interface with FeatureValue properties fits as well as
+ * a Record. Features are read as own properties; others are ignored.
+ */
+export type FeatureRow<X> = { readonly [K in keyof X]: FeatureValue };
+
+/** How Model.createByName is told what to make: parameters unchecked until run time. */
 export interface ModelOptions {
   /** Learner parameters by name (kebab-case or camelCase). */
   readonly params?: Readonly<Record<string, ParamValue>>;
@@ -45,6 +60,27 @@ export interface ModelOptions {
    */
   readonly steps?: readonly (string | StepSpec)[];
 }
+
+/** How Model.create is told what to make: the learner's parameters by name and type. */
+export interface LearnerOptions<N extends LearnerName> extends Omit<ModelOptions, 'params'> {
+  /** Learner parameters (camelCase or kebab-case names), e.g. { gracePeriod: 100 } for hoeffding-tree. */
+  readonly params?: LearnerParamsInput<N>;
+}
+
+/** The work arrays of the synchronous one-row path, reused from row to row. */
+interface OneRowScratch {
+  readonly row: Float64Array;
+  readonly x: Matrix;
+  readonly y: Int32Array;
+  readonly batch: Batch;
+  /** Label -> class index, kept in step with schema.classes (which only grows, at its end). */
+  readonly classIndex: Map<string, number>;
+  /** Per feature, category name -> code, kept in step with schema.categories; null for numeric features. */
+  readonly codes: (Map<string, number> | null)[];
+}
+
+/** Category names a row brings that its feature has not seen: committed only once the whole row is good. */
+type NewCategories = [feature: number, name: string][] | null;
 
 /** A registry flag that may depend on the parameters (an ensemble's base). */
 function flag(value: boolean | ((params: Params) => boolean) | undefined, params: Params): boolean {
@@ -110,8 +146,23 @@ export class Model {
     readonly learner: Classifier,
   ) {}
 
-  /** A new, untrained model of the named learner for data of this schema. */
-  static async create(learnerName: string, schema: Schema, options: ModelOptions = {}): Promise<Model> {
+  /**
+   * A new, untrained model of the named learner for data of this schema.
+   * The learner's name and parameters are checked by the compiler
+   * (`Model.create('hoeffding-tree', schema, { params: { gracePeriod: 100 } })`);
+   * for a name known only at run time use createByName.
+   */
+  static create<N extends LearnerName>(learnerName: N, schema: Schema, options: LearnerOptions<N> = {}): Promise<Model> {
+    // The types are a view of what the registry checks again at run time.
+    return Model.createByName(learnerName, schema, options as ModelOptions);
+  }
+
+  /**
+   * Model.create for a learner named at run time (a command-line flag, a
+   * configuration file): name and parameters are checked against the
+   * registry when called, failing with one line naming what is wrong.
+   */
+  static async createByName(learnerName: string, schema: Schema, options: ModelOptions = {}): Promise<Model> {
     const def = learnerDefinition(learnerName);
     const params = resolveParams(def, options.params);
     const seed = options.seed ?? 42;
@@ -175,8 +226,7 @@ export class Model {
     const all = this.schema.classes.length;
     if (this.steps.length === 0 && this.learner.learnScored) {
       const p = await this.learner.learnScored(batch);
-      const known = this.learner.nClasses;
-      return known === all ? p : widenRows(p, rows, known, Math.max(all, known)).subarray(0, rows * all);
+      return toColumns(p, rows, this.learner.nClasses, all);
     }
     const out = new Float64Array(rows * all);
     const { cols } = batch.x;
@@ -191,17 +241,260 @@ export class Model {
     return out;
   }
 
-  /** Probabilities over every class of the schema: rows x classes, row-major. */
+  /**
+   * Probabilities over every class of the schema: rows x classes, row-major
+   * (empty while the schema lists no class).
+   */
   async predictProba(x: Matrix): Promise<Float64Array> {
     const proba = await this.learner.predictProba(this.transform(x));
-    const known = this.learner.nClasses;
-    const all = this.schema.classes.length;
-    // Classes in the schema the learner has not yet seen get probability 0.
-    return known === all ? proba : widenRows(proba, x.rows, known, all);
+    return toColumns(proba, x.rows, this.learner.nClasses, this.schema.classes.length);
   }
 
+  /**
+   * Each row's most probable class as an index into schema.classes: the fast
+   * path for typed arrays (predictLabels gives the names); -1 for every row
+   * while the schema lists no class.
+   */
   async predict(x: Matrix): Promise<Int32Array> {
-    return argmaxRows(await this.predictProba(x), this.schema.classes.length);
+    const k = this.schema.classes.length;
+    if (k === 0) return new Int32Array(x.rows).fill(-1);
+    return argmaxRows(await this.predictProba(x), k);
+  }
+
+  /** Each row's most probable class by name (null while the schema lists no class). */
+  async predictLabels(x: Matrix): Promise<(string | null)[]> {
+    const classes = this.schema.classes;
+    return Array.from(await this.predict(x), (c) => (c < 0 ? null : classes[c]));
+  }
+
+  // ---- One row at a time, as River's learn_one / predict_one / predict_proba_one.
+
+  private asynchronousLearner: boolean | undefined;
+
+  /**
+   * Whether learnOne, predictOne and predictProbaOne work for this model:
+   * false for learners whose work is asynchronous (mlp, the bagging
+   * ensembles, an adaptive random forest with worker threads), which learn
+   * and predict one row through learnOneAsync and its kin. Those work for every model.
+   */
+  get synchronous(): boolean {
+    if (this.asynchronousLearner === undefined) this.asynchronousLearner = flag(learnerDefinition(this.learnerName).asynchronous, this.params);
+    return !this.asynchronousLearner;
+  }
+
+  private scratch: OneRowScratch | null = null;
+
+  /** The one-row work arrays, made on first use and brought in step with the schema. */
+  private oneRow(): OneRowScratch {
+    let s = this.scratch;
+    if (s === null) {
+      const d = this.schema.features.length;
+      const row = new Float64Array(d);
+      const x: Matrix = { data: row, rows: 1, cols: d };
+      const y = new Int32Array(1);
+      const categories = this.schema.categories ?? [];
+      const codes = this.schema.features.map((_, j) => (categories[j] ? new Map<string, number>() : null));
+      s = this.scratch = { row, x, y, batch: { x, y }, classIndex: new Map(), codes };
+    }
+    const { classes } = this.schema;
+    for (let c = s.classIndex.size; c < classes.length; c++) s.classIndex.set(classes[c], c);
+    return s;
+  }
+
+  /** A categorical feature's code for a name: -1 when the feature has not seen it. */
+  private categoryCode(s: OneRowScratch, j: number, name: string): number {
+    const codes = s.codes[j]!;
+    const names = this.schema.categories![j]!;
+    for (let i = codes.size; i < names.length; i++) codes.set(names[i], i);
+    return codes.get(name) ?? -1;
+  }
+
+  /**
+   * Reads a plain-object row into `into` as learnRecords and predictRecords
+   * read theirs: a number for a numeric feature; a category name (or a number,
+   * read as its decimal name) for a categorical one; null, NaN or a blank
+   * category for a missing value where the model accepts them. Fails naming
+   * the feature. A category not seen before gets the next code: when
+   * learning, it is returned to be added to the schema once the row is known
+   * good; when predicting, it is the one-hot encoder's "other".
+   */
+  private readFeatures(x: object, s: OneRowScratch, into: Float64Array, learning: boolean): NewCategories {
+    if (typeof x !== 'object' || x === null) fail(`a row must be an object of feature name to value, not ${x === null ? 'null' : typeof x}`);
+    const { features } = this.schema;
+    const missing = this.acceptsMissing;
+    const values = x as Readonly<Record<string, unknown>>;
+    let added: NewCategories = null;
+    for (let j = 0; j < features.length; j++) {
+      const f = features[j];
+      const v = Object.hasOwn(values, f) ? values[f] : undefined;
+      if (typeof v === 'number' && s.codes[j] === null) {
+        if (Number.isFinite(v)) {
+          into[j] = v;
+          continue;
+        }
+      }
+      if (v === undefined) fail(`feature "${f}" is missing`);
+      const categorical = s.codes[j] !== null;
+      if (v === null || (typeof v === 'number' && Number.isNaN(v)) || (categorical && typeof v === 'string' && v.trim() === '')) {
+        if (!missing) fail(`feature "${f}" is missing a value, and the model does not accept missing values (train it with --missing allow or an imputer)`);
+        into[j] = NaN;
+        continue;
+      }
+      if (!categorical || (typeof v !== 'string' && !(typeof v === 'number' && Number.isFinite(v)))) {
+        fail(`feature "${f}" must be ${categorical ? 'a category name' : 'a finite number'}${missing ? ' or null' : ''}, not ${describeValue(v)}`);
+      }
+      const name = String(v).trim();
+      let code = this.categoryCode(s, j, name);
+      if (code < 0) {
+        code = this.schema.categories![j]!.length;
+        if (learning) (added ??= []).push([j, name]);
+      }
+      into[j] = code;
+    }
+    return added;
+  }
+
+  /** A label's class index, or -1 for a label the model has not seen; fails for what is not a label. */
+  private classOf(s: OneRowScratch, y: unknown): number {
+    if (typeof y === 'string') {
+      const index = s.classIndex.get(y);
+      if (index !== undefined) return index;
+    }
+    if (typeof y !== 'string' && !(typeof y === 'number' && Number.isFinite(y))) fail(`the label must be a class name (a string), not ${describeValue(y)}`);
+    const name = String(y).trim();
+    if (name === '') fail('the label is empty');
+    return s.classIndex.get(name) ?? -1;
+  }
+
+  /** Adds a row's new categories and new class to the schema; returns the class index. */
+  private commitRow(s: OneRowScratch, y: unknown, c: number, added: NewCategories): number {
+    if (added !== null) {
+      for (const [j, name] of added) {
+        const names = this.schema.categories![j]!;
+        // One row may name one new category per feature only.
+        names.push(name);
+      }
+    }
+    if (c >= 0) return c;
+    const { classes } = this.schema;
+    classes.push(String(y).trim());
+    s.classIndex.set(classes[classes.length - 1], classes.length - 1);
+    return classes.length - 1;
+  }
+
+  private requireSynchronous(method: string): void {
+    if (!this.synchronous) fail(`${this.learnerName} learns and predicts asynchronously: use ${method}Async (await model.${method}Async(...))`);
+  }
+
+  /**
+   * Learns one labelled row given as a plain object of feature name to
+   * value (River's learn_one(x, y)), synchronously. The label is the class
+   * name; one the model has not seen becomes a new class at the end of
+   * schema.classes, and a category name not seen before joins its feature's
+   * categories, as learnRecords does. A bad row fails (naming the feature)
+   * and changes nothing. The same as learnRecords([row]) to the bit. For an
+   * asynchronous learner (see `synchronous`) it fails: use learnOneAsync.
+   */
+  learnOne<X extends FeatureRow<X>>(x: X, y: string): void {
+    this.requireSynchronous('learnOne');
+    const s = this.oneRow();
+    const added = this.readFeatures(x, s, s.row, true);
+    s.y[0] = this.commitRow(s, y, this.classOf(s, y), added);
+    if (this.steps.length === 0 && this.learner.learnOne) {
+      this.learner.learnOne(s.row, s.y[0]);
+      return;
+    }
+    const done = this.steps.length === 0 ? this.learner.learn(s.batch) : this.learner.learn({ x: this.learnSteps(s.x), y: s.y });
+    if (done instanceof Promise) throw new Error(`${this.learnerName}: learn returned a promise, but its registry entry does not say it is asynchronous`);
+  }
+
+  /** The learner's probabilities (its known classes) for the row now in the scratch; sync only. */
+  private probaOfScratch(s: OneRowScratch): Float64Array {
+    if (this.steps.length === 0 && this.learner.predictProbaOne) return this.learner.predictProbaOne(s.row);
+    const p = this.learner.predictProba(this.transform(s.x));
+    if (p instanceof Promise) throw new Error(`${this.learnerName}: predictProba returned a promise, but its registry entry does not say it is asynchronous`);
+    return p;
+  }
+
+  /**
+   * The probability of each of the schema's classes for one row given as a
+   * plain object (River's predict_proba_one), synchronously: a class the
+   * learner has not seen yet gets 0; empty while the schema lists no class.
+   * The very numbers predictProba gives for the row. For an asynchronous
+   * learner it fails: use predictProbaOneAsync.
+   */
+  predictProbaOne<X extends FeatureRow<X>>(x: X): Record<string, number> {
+    this.requireSynchronous('predictProbaOne');
+    const s = this.oneRow();
+    this.readFeatures(x, s, s.row, false);
+    return this.probaRecord(this.probaOfScratch(s));
+  }
+
+  /**
+   * The most probable class's name for one row given as a plain object
+   * (River's predict_one), synchronously; null while the schema lists no
+   * class. Ties go to the class listed first, as predict's. For an
+   * asynchronous learner it fails: use predictOneAsync.
+   */
+  predictOne<X extends FeatureRow<X>>(x: X): string | null {
+    this.requireSynchronous('predictOne');
+    const s = this.oneRow();
+    this.readFeatures(x, s, s.row, false);
+    return this.bestLabel(this.probaOfScratch(s));
+  }
+
+  /** learnOne for every learner, asynchronous ones included. */
+  async learnOneAsync<X extends FeatureRow<X>>(x: X, y: string): Promise<void> {
+    const s = this.oneRow();
+    // A row of its own: the learner may still read it after another call has begun.
+    const data = new Float64Array(this.schema.features.length);
+    const added = this.readFeatures(x, s, data, true);
+    const c = this.commitRow(s, y, this.classOf(s, y), added);
+    await this.learn({ x: { data, rows: 1, cols: data.length }, y: Int32Array.of(c) });
+  }
+
+  /** predictProbaOne for every learner, asynchronous ones included. */
+  async predictProbaOneAsync<X extends FeatureRow<X>>(x: X): Promise<Record<string, number>> {
+    return this.probaRecord(await this.learnerProbaOf(x));
+  }
+
+  /** predictOne for every learner, asynchronous ones included. */
+  async predictOneAsync<X extends FeatureRow<X>>(x: X): Promise<string | null> {
+    return this.bestLabel(await this.learnerProbaOf(x));
+  }
+
+  private async learnerProbaOf(x: object): Promise<Float64Array> {
+    const s = this.oneRow();
+    const data = new Float64Array(this.schema.features.length);
+    this.readFeatures(x, s, data, false);
+    return this.learner.predictProba(this.transform({ data, rows: 1, cols: data.length }));
+  }
+
+  /** One row of the learner's probabilities as a record over the schema's classes (0 for those it has not seen). */
+  private probaRecord(p: Float64Array): Record<string, number> {
+    const { classes } = this.schema;
+    const known = this.learner.nClasses;
+    const out: Record<string, number> = {};
+    for (let c = 0; c < classes.length; c++) out[classes[c]] = c < known ? p[c] : 0;
+    return out;
+  }
+
+  /** The schema's class with the highest probability in one row of the learner's (argmaxRows over the widened row). */
+  private bestLabel(p: Float64Array): string | null {
+    const { classes } = this.schema;
+    const k = classes.length;
+    if (k === 0) return null;
+    const known = this.learner.nClasses;
+    let best = 0;
+    let bestP = known > 0 ? p[0] : 0;
+    for (let c = 1; c < k; c++) {
+      const v = c < known ? p[c] : 0;
+      if (v > bestP) {
+        bestP = v;
+        best = c;
+      }
+    }
+    return classes[best];
   }
 
   /**
@@ -232,7 +525,7 @@ export class Model {
     const k = classes.length;
     const best = argmaxRows(proba, k);
     return records.map((_, r) => ({
-      label: classes[best[r]],
+      label: k === 0 ? null : classes[best[r]],
       probabilities: Object.fromEntries(classes.map((c, i) => [c, proba[r * k + i]])),
     }));
   }
@@ -314,4 +607,17 @@ export class Model {
     await this.learn({ x: { data, rows: records.length, cols: d }, y });
     return addedClasses;
   }
+}
+
+/**
+ * A learner's rows x `known` probabilities as rows x `all` (the schema's
+ * classes): classes it has not seen get 0; classes past the schema's (a
+ * learner that always keeps one, before the schema has any) are left out.
+ */
+function toColumns(proba: Float64Array, rows: number, known: number, all: number): Float64Array {
+  if (known === all) return proba;
+  if (known < all) return widenRows(proba, rows, known, all);
+  const out = new Float64Array(rows * all);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < all; c++) out[r * all + c] = proba[r * known + c];
+  return out;
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { fail } from '../core/errors.js';
 import type { Batch, Matrix } from '../core/types.js';
 import {
   checkSavedClasses,
@@ -12,7 +12,8 @@ import {
   type LearnerState,
   type Json,
 } from './contract.js';
-import { numbers, parseState } from '../core/state.js';
+import { finiteNumber, numbers, object, parseState, positiveInteger } from '../core/state.js';
+import { chan, jsonMergeRule, type MergeRule } from './merge-rule.js';
 
 export interface GaussianNBParams {
   /** Share of the largest feature variance added to every variance, for stability (scikit-learn's var_smoothing). */
@@ -21,13 +22,13 @@ export interface GaussianNBParams {
 
 export const gaussianNBDefaults: GaussianNBParams = { varSmoothing: 1e-9 };
 
-/** The saved state's shape (also read by the replica merge, src/learners/merge.ts). */
-export const gaussianNBStateSchema = z.object({
-  nFeatures: z.number().int().positive(),
+/** The saved state's shape (also read by the replica merge below). */
+export const gaussianNBStateSchema = object({
+  nFeatures: positiveInteger,
   counts: numbers,
   means: numbers,
   m2: numbers,
-  totalCount: z.number(),
+  totalCount: finiteNumber,
   totalMean: numbers,
   totalM2: numbers,
 });
@@ -93,6 +94,24 @@ export class GaussianNB implements Classifier {
     this.prepare();
     for (let r = 0; r < x.rows; r++) this.scoreRow(x.data, r * this.d, scores, r * k);
     return softmaxRowsInPlace(scores, k);
+  }
+
+  private oneRow = new Float64Array(0);
+
+  predictProbaOne(x: Float64Array): Float64Array {
+    const k = this.k;
+    if (this.oneRow.length !== k) this.oneRow = new Float64Array(k);
+    const out = this.oneRow;
+    if (this.totalCount === 0) return out.fill(1 / Math.max(k, 1));
+    this.prepare();
+    this.scoreRow(x, 0, out, 0);
+    softmaxRowInPlace(out, 0, k);
+    return out;
+  }
+
+  learnOne(x: Float64Array, y: number): void {
+    this.grow(y + 1);
+    this.learnRow(x, 0, y);
   }
 
   /**
@@ -242,3 +261,39 @@ export class GaussianNB implements Classifier {
     this.k = k;
   }
 }
+
+/**
+ * Replicas merge exactly: class counts add, and each class's and the
+ * totals' means and squared deviations combine by Chan, Golub & LeVeque's
+ * parallel formula, so the merged model is the one that learned all rows
+ * (up to float rounding).
+ */
+export const gaussianNBMerge: MergeRule = jsonMergeRule(
+  'exact',
+  (states) => {
+    const parsed = states.map((s) => parseState('gaussian-nb', gaussianNBStateSchema, s));
+    const d = parsed[0].nFeatures;
+    if (parsed.some((p) => p.nFeatures !== d)) fail('merge: the gaussian-nb replicas have different feature counts');
+    const k = Math.max(...parsed.map((p) => p.counts.length));
+    const counts = new Array<number>(k).fill(0);
+    const means = new Array<number>(k * d).fill(0);
+    const m2 = new Array<number>(k * d).fill(0);
+    let totalCount = 0;
+    const totalMean = new Array<number>(d).fill(0);
+    const totalM2 = new Array<number>(d).fill(0);
+    for (const p of parsed) {
+      for (let c = 0; c < p.counts.length; c++) {
+        const nb = p.counts[c];
+        for (let j = 0; j < d; j++) {
+          const o = c * d + j;
+          [, means[o], m2[o]] = chan(counts[c], means[o], m2[o], nb, p.means[o], p.m2[o]);
+        }
+        counts[c] += nb;
+      }
+      for (let j = 0; j < d; j++) [, totalMean[j], totalM2[j]] = chan(totalCount, totalMean[j], totalM2[j], p.totalCount, p.totalMean[j], p.totalM2[j]);
+      totalCount += p.totalCount;
+    }
+    return { nFeatures: d, counts, means, m2, totalCount, totalMean, totalM2 };
+  },
+  () => 'gaussian-nb: exact (class counts; means and variances by Chan et al.)',
+);

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { parseState, rngState } from '../../core/state.js';
+import { anything, finiteNumber, integer, object, parseState, positiveInteger, rngState } from '../../core/state.js';
 import type { Batch, Matrix } from '../../core/types.js';
 import { ADWIN } from '../../drift/adwin.js';
 import { errorRose } from '../../drift/error-rise.js';
@@ -27,9 +26,9 @@ export const hoeffdingAdaptiveTreeDefaults: HoeffdingAdaptiveTreeParams = {
   bootstrapSampling: 'on',
 };
 
-const stateSchema = z.object({
-  nFeatures: z.number().int().positive(),
-  tree: z.object({ k: z.number().int(), rowsSinceMemoryCheck: z.number(), deactivations: z.number(), root: z.unknown() }),
+const stateSchema = object({
+  nFeatures: positiveInteger,
+  tree: object({ k: integer, rowsSinceMemoryCheck: finiteNumber, deactivations: finiteNumber, root: anything }),
   rng: rngState,
 });
 

@@ -1,9 +1,9 @@
-import { z } from 'zod';
 import { Random } from '../../core/random.js';
-import { parseState, rngState } from '../../core/state.js';
+import { anything, finiteNumber, integer, object, parseState, positiveInteger, rngState } from '../../core/state.js';
 import type { Batch, Matrix } from '../../core/types.js';
 import { checkSavedFeatures, classesNeeded, type Classifier, type LearnerContext, type LearnerState } from '../contract.js';
 import { HoeffdingTree, type SplitSettings, type TreeJSON, type TreeOptions } from './hoeffding-tree.js';
+import type { MergeRefusal } from '../merge-rule.js';
 
 export interface HoeffdingTreeParams extends SplitSettings {
   readonly maxByteSize: number;
@@ -22,9 +22,9 @@ export const hoeffdingTreeDefaults: HoeffdingTreeParams = {
   memoryEstimatePeriod: 1_000_000,
 };
 
-export const treeStateSchema = z.object({
-  nFeatures: z.number().int().positive(),
-  tree: z.object({ k: z.number().int(), rowsSinceMemoryCheck: z.number(), deactivations: z.number(), root: z.unknown() }),
+export const treeStateSchema = object({
+  nFeatures: positiveInteger,
+  tree: object({ k: integer, rowsSinceMemoryCheck: finiteNumber, deactivations: finiteNumber, root: anything }),
   rng: rngState,
 });
 
@@ -73,11 +73,20 @@ export class HoeffdingTreeClassifier implements Classifier {
     this.rng = Random.derive(ctx.seed, 'hoeffding-tree');
     const options: TreeOptions = { ...this.params, subspaceSize };
     this.tree = new HoeffdingTree(options, ctx.nFeatures, ctx.nClasses, ctx.nominal ?? [], this.rng);
+    if (new.target === HoeffdingTreeClassifier) {
+      // Weight 0 only predicts: one descent, into the tree's own work area (class 0 is always known).
+      this.predictProbaOne = (x) => this.tree.learnOneScored(x, 0, 0);
+      this.learnOne = (x, y) => this.tree.learnOne(x, y, 1);
+    }
   }
 
   get nClasses(): number {
     return this.tree.k;
   }
+
+  /** The one-row fast paths (Classifier.predictProbaOne, learnOne); not a subclass's, whose trees learn and predict otherwise. */
+  readonly predictProbaOne?: (x: Float64Array) => Float64Array;
+  readonly learnOne?: (x: Float64Array, y: number) => void;
 
   learn(batch: Batch): void {
     const x = this.rowScratch();
@@ -130,3 +139,14 @@ export class HoeffdingTreeClassifier implements Classifier {
     return model;
   }
 }
+
+/**
+ * Why replicas of a Hoeffding tree (adaptive or not) do not merge: there is
+ * no sum of two trees; an ensemble of them does, by pooling its members.
+ */
+export const treeMergeRefusal: MergeRefusal = {
+  kind: null,
+  reason:
+    "a tree's splits are decisions taken on its own rows and two trees do not add up; " +
+    'train an ensemble whose members pool instead (--model adaptive-random-forest, online-bagging or leveraging-bagging)',
+};
