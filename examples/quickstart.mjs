@@ -6,7 +6,15 @@ import { join } from 'node:path';
 import { train, loadModel } from 'streamlearn/node';
 
 const out = join(mkdtempSync(join(tmpdir(), 'streamlearn-')), 'iris-nb');
-const { report } = await train({ dataset: 'iris', model: 'gaussian-nb', seed: 42, batchSize: 16, testSize: 0.2, out });
+// Options go by stage: where the rows come from, how they flow, how the model is scored, the model, what comes out.
+const { report } = await train({
+  source: { dataset: 'iris' },
+  stream: { batchSize: 16 },
+  protocol: { name: 'batch-split', testSize: 0.2 },
+  model: { learner: 'gaussian-nb', params: { varSmoothing: 1e-9 } },
+  seed: 42,
+  output: { out },
+});
 console.log(`mean per-batch accuracy ${report.meanAccuracy.toFixed(3)} over ${report.batches.length} batches`);
 
 const model = await loadModel(out);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { argmaxRows } from '../src/learners/contract.js';
 import { allocateSlots, mergeKinds, mergeModels } from '../src/learners/merge.js';
 import { Model, type TrainingSummary } from '../src/learners/model.js';
-import { learnerNames } from '../src/learners/registry.js';
+import { learnerDefinitions, learnerNames } from '../src/learners/registry.js';
 import { synthSource } from '../src/data/synth/registry.js';
 import { rowsToBatch, type Batch, type Row, type Schema } from '../src/core/types.js';
 import { StreamlearnError } from '../src/core/errors.js';
@@ -123,6 +123,29 @@ describe('merging saved model states', () => {
     ]);
     expect(((await bags.model.learner.saveState()).json as { members: unknown[] }).members).toHaveLength(10);
     expect(await accuracy(bags.model, test)).toBeGreaterThan(0.8);
+  });
+
+  it('takes each learner\'s rule from its definition: every learner merges by its kind or refuses with its reason', async () => {
+    expect(mergeKinds).toEqual({
+      'gaussian-nb': 'exact',
+      'majority-class': 'exact',
+      'softmax-regression': 'weighted average',
+      perceptron: 'weighted average',
+      'passive-aggressive': 'weighted average',
+      mlp: 'weighted average',
+      'adaptive-random-forest': 'pooled members',
+      'online-bagging': 'pooled members',
+      'leveraging-bagging': 'pooled members',
+      'forest-ensemble': 'pooled members',
+      knn: 'interleaved windows',
+      'hoeffding-tree': null,
+      'hoeffding-adaptive-tree': null,
+      'no-change': null,
+    });
+    for (const def of learnerDefinitions) {
+      expect(def.merge, def.name).toBeDefined();
+      if (def.merge?.kind === null) expect(def.merge.reason.length, def.name).toBeGreaterThan(20);
+    }
   });
 
   it('allocates slots by largest remainders, and gives slots a replica cannot fill to the others', () => {

@@ -1,12 +1,14 @@
-import { z } from 'zod';
+import * as v from 'valibot';
+import { fail } from '../core/errors.js';
 import { Random, deriveSeed } from '../core/random.js';
-import { parseState, rngState, type Json } from '../core/state.js';
+import { anything, finiteNumber, integer, type Json, object, parseState, positiveInteger, rngState } from '../core/state.js';
 import { takeRows, type Batch, type Matrix } from '../core/types.js';
 import { ADWIN } from '../drift/adwin.js';
 import { errorRose } from '../drift/error-rise.js';
 import { argmaxRows, checkSavedClasses, checkSavedFeatures, classesNeeded, type Classifier, type LearnerContext, type LearnerState } from './contract.js';
 import type { BaggingBase, LearnerDefinition } from './registry.js';
 import { resolveParams } from '../core/params.js';
+import { allocateSlots, heaviest, jsonMergeRule, type MergeRule } from './merge-rule.js';
 
 export interface OnlineBaggingParams {
   readonly base: BaggingBase;
@@ -23,14 +25,14 @@ export interface LeveragingBaggingParams extends OnlineBaggingParams {
 export const onlineBaggingDefaults: OnlineBaggingParams = { base: 'hoeffding-tree', ensembleSize: 10 };
 export const leveragingBaggingDefaults: LeveragingBaggingParams = { ...onlineBaggingDefaults, lambda: 6, adwinDelta: 0.002 };
 
-/** The saved state's shape (also read by the replica merge, src/learners/merge.ts). */
-export const baggingStateSchema = z.object({
-  nFeatures: z.number().int().positive(),
-  k: z.number().int(),
-  members: z.array(z.unknown()),
-  detectors: z.array(z.unknown()).optional(),
-  replaced: z.number(),
-  made: z.number(),
+/** The saved state's shape (also read by the replica merge, baggingMerge). */
+export const baggingStateSchema = object({
+  nFeatures: positiveInteger,
+  k: integer,
+  members: v.array(anything),
+  detectors: v.optional(v.array(anything)),
+  replaced: finiteNumber,
+  made: finiteNumber,
   rng: rngState,
 });
 
@@ -244,3 +246,27 @@ export class LeveragingBagging extends Bagging {
     return bag;
   }
 }
+
+/**
+ * Online and leveraging bagging pool their members, up to ensembleSize:
+ * each replica gives slots in proportion to the rows it learned, its members
+ * in their order (they are exchangeable: each saw the replica's rows with
+ * its own Poisson weights), with their drift detectors.
+ */
+export const baggingMerge: MergeRule = jsonMergeRule('pooled members', (states, { learner, params, weights }) => {
+  const parsed = states.map((s) => parseState(learner, baggingStateSchema, s));
+  if (new Set(parsed.map((p) => p.nFeatures)).size > 1) fail(`merge: the ${learner} replicas have different feature counts`);
+  const slots = allocateSlots(Number(params.ensembleSize), weights, parsed.map((p) => p.members.length));
+  const members = parsed.flatMap((p, r) => p.members.slice(0, slots[r]));
+  const detectors = parsed.every((p) => p.detectors) ? parsed.flatMap((p, r) => p.detectors!.slice(0, slots[r])) : undefined;
+  const top = parsed[heaviest(weights)];
+  return {
+    nFeatures: top.nFeatures,
+    k: Math.max(...parsed.map((p) => p.k)),
+    members: members as Json[],
+    ...(detectors ? { detectors: detectors as Json[] } : {}),
+    replaced: parsed.reduce((s, p) => s + p.replaced, 0),
+    made: Math.max(...parsed.map((p) => p.made)),
+    rng: top.rng,
+  };
+});

@@ -1,6 +1,6 @@
-import { z } from 'zod';
+import * as v from 'valibot';
 import type { Batch, Matrix } from '../core/types.js';
-import { parseState } from '../core/state.js';
+import { count, object, parseState } from '../core/state.js';
 import {
   checkSavedClasses,
   classesNeeded,
@@ -11,8 +11,9 @@ import {
   type Params,
 } from './contract.js';
 import type { LearnerDefinition } from './registry.js';
+import { jsonMergeRule } from './merge-rule.js';
 
-const majorityStateSchema = z.object({ counts: z.array(z.number().int().nonnegative()) });
+const majorityStateSchema = object({ counts: v.array(count) });
 
 /**
  * The majority-class baseline: predicts the class frequencies seen so far,
@@ -73,9 +74,9 @@ export class MajorityClass implements Classifier {
   }
 }
 
-const noChangeStateSchema = z.object({
-  nClasses: z.number().int().nonnegative(),
-  last: z.number().int().nonnegative().nullable(),
+const noChangeStateSchema = object({
+  nClasses: count,
+  last: v.nullable(count),
 });
 
 /**
@@ -137,6 +138,18 @@ export const majorityClassDefinition: LearnerDefinition = {
   missingNative: true,
   create: async (ctx) => new MajorityClass(ctx),
   restore: async (ctx, p, s) => MajorityClass.restore(ctx, p, s),
+  // Exact: the merged counts are those of all rows.
+  merge: jsonMergeRule(
+    'exact',
+    (states) => {
+      const parsed = states.map((s) => parseState('majority-class', majorityStateSchema, s));
+      const k = Math.max(...parsed.map((p) => p.counts.length));
+      const counts = new Array<number>(k).fill(0);
+      for (const p of parsed) p.counts.forEach((n, c) => (counts[c] += n));
+      return { counts };
+    },
+    () => 'majority-class: exact (class counts added)',
+  ),
 };
 
 export const noChangeDefinition: LearnerDefinition = {
@@ -149,4 +162,5 @@ export const noChangeDefinition: LearnerDefinition = {
   missingNative: true,
   create: async (ctx) => new NoChange(ctx),
   restore: async (ctx, p, s) => NoChange.restore(ctx, p, s),
+  merge: { kind: null, reason: 'each remembers only the last label it saw, which has no meaning across replicas' },
 };

@@ -1,5 +1,6 @@
-import { z } from 'zod';
-import { RandomForestClassifier } from 'ml-random-forest';
+import * as v from 'valibot';
+import type { RandomForestClassifier } from 'ml-random-forest';
+import { fail } from '../core/errors.js';
 import { Random } from '../core/random.js';
 import { takeRows, type Batch, type Matrix } from '../core/types.js';
 import {
@@ -11,7 +12,8 @@ import {
   type LearnerContext,
   type LearnerState,
 } from './contract.js';
-import { parseState, rngState } from '../core/state.js';
+import { anything, count, finiteNumber, object, parseState, positiveInteger, record, rngState } from '../core/state.js';
+import { allocateSlots, checkSameShape, heaviest, jsonMergeRule, type MergeRule } from './merge-rule.js';
 
 export interface ForestEnsembleParams {
   /** The most forests kept (K in Wang et al.). */
@@ -26,15 +28,27 @@ export interface ForestEnsembleParams {
 
 export const forestEnsembleDefaults: ForestEnsembleParams = { maxForests: 10, trees: 10, maxFeatures: 0, cvFolds: 10 };
 
+/**
+ * ml-random-forest and its ml-* dependencies load when the first
+ * forest-ensemble is made (Model.create, or ForestEnsemble.load()), not
+ * with the core: they were a fifth of `import('streamlearn')`'s time.
+ */
+let randomForest: typeof import('ml-random-forest') | undefined;
+
+function forestClass(): typeof RandomForestClassifier {
+  if (randomForest === undefined) fail('forest-ensemble: ml-random-forest is not loaded; make the learner with Model.create, or await ForestEnsemble.load() before new ForestEnsemble(...)');
+  return randomForest.RandomForestClassifier;
+}
+
 interface Member {
   forest: RandomForestClassifier;
   weight: number;
 }
 
-const stateSchema = z.object({
-  nFeatures: z.number().int().positive(),
-  nClasses: z.number().int().nonnegative(),
-  members: z.array(z.object({ forest: z.record(z.string(), z.unknown()), weight: z.number() })),
+const stateSchema = object({
+  nFeatures: positiveInteger,
+  nClasses: count,
+  members: v.array(object({ forest: record(anything), weight: finiteNumber })),
   rng: rngState,
 });
 
@@ -62,7 +76,13 @@ export class ForestEnsemble implements Classifier {
   private members: Member[] = [];
   private readonly rng: Random;
 
+  /** Loads ml-random-forest, which the constructor and restore() need; Model.create does this itself. */
+  static async load(): Promise<void> {
+    randomForest ??= await import('ml-random-forest');
+  }
+
   constructor(ctx: LearnerContext, params: Partial<ForestEnsembleParams> = {}) {
+    forestClass();
     this.params = { ...forestEnsembleDefaults, ...params };
     this.d = ctx.nFeatures;
     this.k = ctx.nClasses;
@@ -134,7 +154,7 @@ export class ForestEnsemble implements Classifier {
     checkSavedClasses('forest-ensemble', 'nClasses', s.nClasses, ctx);
     const model = new ForestEnsemble({ ...ctx, nClasses: s.nClasses }, params);
     model.members = s.members.map((m) => ({
-      forest: RandomForestClassifier.load(m.forest as unknown as Parameters<typeof RandomForestClassifier.load>[0]),
+      forest: forestClass().load(m.forest as unknown as Parameters<typeof RandomForestClassifier.load>[0]),
       weight: m.weight,
     }));
     model.rng.setState(s.rng);
@@ -143,7 +163,7 @@ export class ForestEnsemble implements Classifier {
 
   private fit(batch: Batch): RandomForestClassifier {
     const features = this.params.maxFeatures > 0 ? Math.min(this.params.maxFeatures, this.d) : Math.max(1, Math.round(Math.sqrt(this.d)));
-    const forest = new RandomForestClassifier({
+    const forest = new (forestClass())({
       nEstimators: this.params.trees,
       maxFeatures: features,
       replacement: false,
@@ -223,3 +243,15 @@ function toRows(x: Matrix): number[][] {
   for (let r = 0; r < x.rows; r++) rows[r] = Array.from(x.data.subarray(r * x.cols, r * x.cols + x.cols));
   return rows;
 }
+
+/**
+ * Replicas pool their forests, up to maxForests: each gives slots in
+ * proportion to the rows it learned, its forests by their weight.
+ */
+export const forestEnsembleMerge: MergeRule = jsonMergeRule('pooled members', (states, { params, weights }) => {
+  const parsed = states.map((s) => parseState('forest-ensemble', stateSchema, s));
+  checkSameShape('forest-ensemble', parsed.map((p) => `${p.nFeatures}x${p.nClasses}`));
+  const slots = allocateSlots(Number(params.maxForests), weights, parsed.map((p) => p.members.length));
+  const members = parsed.flatMap((p, r) => [...p.members].sort((a, b) => b.weight - a.weight).slice(0, slots[r]));
+  return { nFeatures: parsed[0].nFeatures, nClasses: parsed[0].nClasses, members: members as unknown as Json, rng: parsed[heaviest(weights)].rng };
+});

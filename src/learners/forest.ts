@@ -1,9 +1,11 @@
-import { z } from 'zod';
-import { parseState, type Json } from '../core/state.js';
+import * as v from 'valibot';
+import { fail } from '../core/errors.js';
+import { count, finiteNumber, integer, type Json, looseObject, object, parseState, positiveInteger } from '../core/state.js';
 import type { Batch, Matrix } from '../core/types.js';
 import { checkSavedClasses, checkSavedFeatures, type Classifier, type LearnerContext, type LearnerState } from './contract.js';
 import { ForestMembers, memberStateSchema, type MemberSettings, type MemberState, type Votes } from './forest-members.js';
 import { memberThread, type MemberThread } from './member-threads.js';
+import { allocateSlots, jsonMergeRule, type MergeRule } from './merge-rule.js';
 import { hoeffdingTreeDefaults } from './tree/hoeffding-tree-classifier.js';
 import type { SplitSettings } from './tree/hoeffding-tree.js';
 
@@ -40,10 +42,10 @@ export const adaptiveRandomForestDefaults: AdaptiveRandomForestParams = {
   workers: 1,
 };
 
-const stateSchema = z.object({
-  nFeatures: z.number().int().positive(),
-  k: z.number().int(),
-  members: z.array(memberStateSchema),
+const stateSchema = object({
+  nFeatures: positiveInteger,
+  k: integer,
+  members: v.array(memberStateSchema),
 });
 
 /**
@@ -218,3 +220,22 @@ export class AdaptiveRandomForest implements Classifier {
     return out;
   }
 }
+
+// The merge reads only what it ranks members by, and carries each member through whole, as saved.
+const mergedMemberSchema = looseObject({ index: count, correct: finiteNumber, seen: finiteNumber });
+const mergeStateSchema = object({ nFeatures: positiveInteger, k: integer, members: v.array(mergedMemberSchema) });
+
+/**
+ * Replicas pool their trees, up to ensembleSize: each gives slots in
+ * proportion to the rows it learned (largest remainders), its members taken
+ * by their accuracy so far (correct / seen).
+ */
+export const adaptiveRandomForestMerge: MergeRule = jsonMergeRule('pooled members', (states, { params, weights }) => {
+  const parsed = states.map((s) => parseState('adaptive-random-forest', mergeStateSchema, s));
+  if (new Set(parsed.map((p) => p.nFeatures)).size > 1) fail('merge: the adaptive-random-forest replicas have different feature counts');
+  const size = Number(params.ensembleSize);
+  const slots = allocateSlots(size, weights, parsed.map((p) => p.members.length));
+  const accuracy = (m: { correct: number; seen: number }): number => (m.seen > 0 ? m.correct / m.seen : 0);
+  const members = parsed.flatMap((p, r) => [...p.members].sort((a, b) => accuracy(b) - accuracy(a) || a.index - b.index).slice(0, slots[r]));
+  return { nFeatures: parsed[0].nFeatures, k: Math.max(...parsed.map((p) => p.k)), members: members.map((m, index) => ({ ...m, index })) as unknown as Json };
+});

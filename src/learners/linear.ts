@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { Random } from '../core/random.js';
 import type { Batch, Matrix } from '../core/types.js';
 import {
@@ -14,7 +13,8 @@ import {
 } from './contract.js';
 import type { LearnerDefinition } from './registry.js';
 import { Optimizer, type OptimizerName } from './optimizers.js';
-import { numbers, parseState, rngState } from '../core/state.js';
+import { count, integer, numbers, object, parseState, positiveInteger, rngState } from '../core/state.js';
+import { averageArrays, checkSameShape, heaviest, jsonMergeRule, SAME_CLASSES_HINT, type MergeRule } from './merge-rule.js';
 
 export interface SoftmaxRegressionParams {
   readonly optimizer: OptimizerName;
@@ -35,11 +35,11 @@ export const softmaxRegressionDefaults: SoftmaxRegressionParams = {
   miniBatchSize: 1,
 };
 
-const stateSchema = z.object({
-  nFeatures: z.number().int().positive(),
-  nClasses: z.number().int().nonnegative(),
+const stateSchema = object({
+  nFeatures: positiveInteger,
+  nClasses: count,
   weights: numbers,
-  optimizer: z.object({ step: z.number().int(), first: numbers, second: numbers }),
+  optimizer: object({ step: integer, first: numbers, second: numbers }),
   rng: rngState,
 });
 
@@ -184,9 +184,9 @@ export class SoftmaxRegression implements Classifier {
 // at a time in batch order. They share the weight layout of SoftmaxRegression
 // (class c's d weights, then its intercept) but not its training.
 
-const marginStateSchema = z.object({
-  nFeatures: z.number().int().positive(),
-  nClasses: z.number().int().nonnegative(),
+const marginStateSchema = object({
+  nFeatures: positiveInteger,
+  nClasses: count,
   weights: numbers,
 });
 
@@ -423,6 +423,36 @@ export class PassiveAggressive extends MarginClassifier {
   }
 }
 
+/**
+ * Replicas merge by federated averaging: weights and the optimizer's
+ * moments averaged, weighted by the rows each replica learned. Replicas
+ * start from the same weights (zero), as averaging assumes.
+ */
+export const softmaxRegressionMerge: MergeRule = jsonMergeRule('weighted average', (states, { weights }) => {
+  const parsed = states.map((s) => parseState('softmax-regression', stateSchema, s));
+  checkSameShape('softmax-regression', parsed.map((p) => `${p.nFeatures}x${p.nClasses}`), SAME_CLASSES_HINT);
+  const top = parsed[heaviest(weights)];
+  return {
+    nFeatures: top.nFeatures,
+    nClasses: top.nClasses,
+    weights: averageArrays(parsed.map((p) => p.weights), weights, 'weights'),
+    optimizer: {
+      // Adam's bias correction follows the step count: the furthest replica's.
+      step: Math.max(...parsed.map((p) => p.optimizer.step)),
+      first: averageArrays(parsed.map((p) => p.optimizer.first), weights, 'optimizer moments'),
+      second: averageArrays(parsed.map((p) => p.optimizer.second), weights, 'optimizer moments'),
+    },
+    rng: top.rng,
+  };
+});
+
+/** The perceptron's and passive-aggressive's merge: their weights averaged, weighted by rows learned. */
+const marginMerge: MergeRule = jsonMergeRule('weighted average', (states, { learner, weights }) => {
+  const parsed = states.map((s) => parseState(learner, marginStateSchema, s));
+  checkSameShape(learner, parsed.map((p) => `${p.nFeatures}x${p.nClasses}`), SAME_CLASSES_HINT);
+  return { nFeatures: parsed[0].nFeatures, nClasses: parsed[0].nClasses, weights: averageArrays(parsed.map((p) => p.weights), weights, 'weights') };
+});
+
 // The registry checks every value against its ParamSpec before these casts.
 const paramsAs = <T>(params: Params): Partial<T> => params as unknown as Partial<T>;
 
@@ -436,6 +466,7 @@ export const perceptronDefinition: LearnerDefinition = {
   scaleInputs: true,
   create: async (ctx, p) => new Perceptron(ctx, paramsAs(p)),
   restore: async (ctx, p, s) => Perceptron.restore(ctx, paramsAs(p), s),
+  merge: marginMerge,
 };
 
 export const passiveAggressiveDefinition: LearnerDefinition = {
@@ -449,4 +480,5 @@ export const passiveAggressiveDefinition: LearnerDefinition = {
   scaleInputs: true,
   create: async (ctx, p) => new PassiveAggressive(ctx, paramsAs(p)),
   restore: async (ctx, p, s) => PassiveAggressive.restore(ctx, paramsAs(p), s),
+  merge: marginMerge,
 };

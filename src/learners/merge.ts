@@ -1,23 +1,27 @@
-import { z } from 'zod';
+import * as v from 'valibot';
 import { fail } from '../core/errors.js';
-import { numbers, parseState, type Json } from '../core/state.js';
+import { finiteNumber, type Json, numbers, object, parseState } from '../core/state.js';
 import type { Schema } from '../core/types.js';
 import { schemaColumns } from '../preprocess/contract.js';
 import { restoreSteps } from '../preprocess/registry.js';
-import type { LearnerState, Params } from './contract.js';
+import type { LearnerState } from './contract.js';
+import { chan, type MergeContext, type MergeKind } from './merge-rule.js';
 import { learnerContext, Model, type TrainingSummary } from './model.js';
-import { learnerDefinition } from './registry.js';
-import { gaussianNBStateSchema } from './naive-bayes.js';
-import { baggingStateSchema } from './bagging.js';
+import { learnerDefinition, learnerDefinitions } from './registry.js';
+
+export { allocateSlots, type LearnerMerge, type MergeContext, type MergeKind, type MergeRefusal, type MergeRule } from './merge-rule.js';
 
 /**
  * Merging replicas of one model, learned apart on parts of a stream (by
  * workers sharing a consumer), into one model. Everything happens on saved
  * states (each learner's saveState() JSON and each step's getState()), and
- * the merged state is restored by the learner's own restore, so the learner
- * classes know nothing of it.
+ * the merged state is restored by the learner's own restore.
  *
- * Rules, by learner:
+ * Each learner's rule is its definition's `merge` (src/learners/merge-rule.ts
+ * has the contract), beside its saved state in its own module; this module
+ * does what every merge shares: checking the replicas are one model, their
+ * weights (the rows each learned), the preprocessing steps, the summary and
+ * the stream sequences learned twice. The rules, by learner:
  * - exact (the merged model is the one that would have learned all rows):
  *   gaussian-nb (per class and feature counts, means and squared deviations,
  *   combined by Chan, Golub & LeVeque's parallel formula), majority-class
@@ -49,8 +53,6 @@ export interface MergeInput {
   readonly model: Model;
   readonly label: string;
 }
-
-export type MergeKind = 'exact' | 'weighted average' | 'pooled members' | 'interleaved windows';
 
 /** The merged model and how it was made. */
 export interface MergeOutcome {
@@ -105,34 +107,8 @@ export function sequenceOverlaps(inputs: readonly { readonly label: string; read
   return out.sort((x, y) => x.first - y.first);
 }
 
-/** How each learner merges, for `streamlearn merge` and the documentation; null: it cannot. */
-export const mergeKinds: Readonly<Record<string, MergeKind | null>> = {
-  'gaussian-nb': 'exact',
-  'majority-class': 'exact',
-  'softmax-regression': 'weighted average',
-  perceptron: 'weighted average',
-  'passive-aggressive': 'weighted average',
-  mlp: 'weighted average',
-  'adaptive-random-forest': 'pooled members',
-  'online-bagging': 'pooled members',
-  'leveraging-bagging': 'pooled members',
-  'forest-ensemble': 'pooled members',
-  knn: 'interleaved windows',
-  'hoeffding-tree': null,
-  'hoeffding-adaptive-tree': null,
-  'no-change': null,
-};
-
-const ENSEMBLE_HINT = 'train an ensemble whose members pool instead (--model adaptive-random-forest, online-bagging or leveraging-bagging)';
-
-/** Why a learner cannot be merged, as the one-line error says it. */
-function cannotMerge(name: string): string {
-  if (name === 'hoeffding-tree' || name === 'hoeffding-adaptive-tree') {
-    return `${name} models cannot be merged: a tree's splits are decisions taken on its own rows and two trees do not add up; ${ENSEMBLE_HINT}`;
-  }
-  if (name === 'no-change') return 'no-change models cannot be merged: each remembers only the last label it saw, which has no meaning across replicas';
-  return `${name} models cannot be merged`;
-}
+/** How each learner merges, from its definition, for `streamlearn merge`, the workers and the documentation; null: it cannot. */
+export const mergeKinds: Readonly<Record<string, MergeKind | null>> = Object.fromEntries(learnerDefinitions.map((d) => [d.name, d.merge?.kind ?? null]));
 
 function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
@@ -181,280 +157,9 @@ function normalise(rows: readonly number[]): number[] {
   return total > 0 ? rows.map((r) => r / total) : rows.map(() => 1 / rows.length);
 }
 
-/** The weighted mean of equally long arrays. */
-function averageArrays(arrays: readonly (readonly number[])[], weights: readonly number[], what: string): number[] {
-  const n = arrays[0].length;
-  if (arrays.some((a) => a.length !== n)) fail(`merge: the replicas' ${what} differ in size; they are not replicas of one model`);
-  const out = new Array<number>(n).fill(0);
-  arrays.forEach((a, i) => {
-    const w = weights[i];
-    for (let j = 0; j < n; j++) out[j] += w * a[j];
-  });
-  return out;
-}
-
-/** Index of the largest weight: the replica whose bookkeeping (generators, counters) the merged model keeps. */
-function heaviest(weights: readonly number[]): number {
-  return weights.reduce((best, w, i) => (w > weights[best] ? i : best), 0);
-}
-
-/**
- * Count, mean and M2 (sum of squared deviations) of two parts combined:
- * Chan, Golub & LeVeque 1979/1983, the parallel form of Welford's update.
- */
-function chan(na: number, ma: number, m2a: number, nb: number, mb: number, m2b: number): [number, number, number] {
-  if (nb === 0) return [na, ma, m2a];
-  if (na === 0) return [nb, mb, m2b];
-  const n = na + nb;
-  const delta = mb - ma;
-  return [n, ma + (delta * nb) / n, m2a + m2b + (delta * delta * na * nb) / n];
-}
-
-function padded(values: readonly number[], n: number): number[] {
-  return values.length >= n ? [...values] : [...values, ...new Array<number>(n - values.length).fill(0)];
-}
-
-// ----- learners -----
-
-
-function mergeGaussianNB(states: readonly Json[]): Json {
-  const parsed = states.map((s) => parseState('gaussian-nb', gaussianNBStateSchema, s));
-  const d = parsed[0].nFeatures;
-  if (parsed.some((p) => p.nFeatures !== d)) fail('merge: the gaussian-nb replicas have different feature counts');
-  const k = Math.max(...parsed.map((p) => p.counts.length));
-  const counts = new Array<number>(k).fill(0);
-  const means = new Array<number>(k * d).fill(0);
-  const m2 = new Array<number>(k * d).fill(0);
-  let totalCount = 0;
-  const totalMean = new Array<number>(d).fill(0);
-  const totalM2 = new Array<number>(d).fill(0);
-  for (const p of parsed) {
-    for (let c = 0; c < p.counts.length; c++) {
-      const nb = p.counts[c];
-      for (let j = 0; j < d; j++) {
-        const o = c * d + j;
-        [, means[o], m2[o]] = chan(counts[c], means[o], m2[o], nb, p.means[o], p.m2[o]);
-      }
-      counts[c] += nb;
-    }
-    for (let j = 0; j < d; j++) [, totalMean[j], totalM2[j]] = chan(totalCount, totalMean[j], totalM2[j], p.totalCount, p.totalMean[j], p.totalM2[j]);
-    totalCount += p.totalCount;
-  }
-  return { nFeatures: d, counts, means, m2, totalCount, totalMean, totalM2 };
-}
-
-const majorityState = z.object({ counts: z.array(z.number().int().nonnegative()) });
-
-function mergeMajority(states: readonly Json[]): Json {
-  const parsed = states.map((s) => parseState('majority-class', majorityState, s));
-  const k = Math.max(...parsed.map((p) => p.counts.length));
-  const counts = new Array<number>(k).fill(0);
-  for (const p of parsed) p.counts.forEach((n, c) => (counts[c] += n));
-  return { counts };
-}
-
-const softmaxState = z.object({
-  nFeatures: z.number().int().positive(),
-  nClasses: z.number().int().nonnegative(),
-  weights: numbers,
-  optimizer: z.object({ step: z.number().int(), first: numbers, second: numbers }),
-  rng: z.array(z.number().int()),
-});
-
-function mergeSoftmax(states: readonly Json[], weights: readonly number[]): Json {
-  const parsed = states.map((s) => parseState('softmax-regression', softmaxState, s));
-  const shape = parsed.map((p) => `${p.nFeatures}x${p.nClasses}`);
-  if (new Set(shape).size > 1) fail(`merge: the softmax-regression replicas know different classes or features (${shape.join(', ')}); give every worker the same --classes`);
-  const top = parsed[heaviest(weights)];
-  return {
-    nFeatures: top.nFeatures,
-    nClasses: top.nClasses,
-    weights: averageArrays(parsed.map((p) => p.weights), weights, 'weights'),
-    optimizer: {
-      // Adam's bias correction follows the step count: the furthest replica's.
-      step: Math.max(...parsed.map((p) => p.optimizer.step)),
-      first: averageArrays(parsed.map((p) => p.optimizer.first), weights, 'optimizer moments'),
-      second: averageArrays(parsed.map((p) => p.optimizer.second), weights, 'optimizer moments'),
-    },
-    rng: top.rng,
-  };
-}
-
-const marginState = z.object({ nFeatures: z.number().int().positive(), nClasses: z.number().int().nonnegative(), weights: numbers });
-
-function mergeMargin(name: string, states: readonly Json[], weights: readonly number[]): Json {
-  const parsed = states.map((s) => parseState(name, marginState, s));
-  const shape = parsed.map((p) => `${p.nFeatures}x${p.nClasses}`);
-  if (new Set(shape).size > 1) fail(`merge: the ${name} replicas know different classes or features (${shape.join(', ')}); give every worker the same --classes`);
-  return { nFeatures: parsed[0].nFeatures, nClasses: parsed[0].nClasses, weights: averageArrays(parsed.map((p) => p.weights), weights, 'weights') };
-}
-
-const knnState = z.object({ nFeatures: z.number().int().positive(), nClasses: z.number().int().nonnegative(), x: numbers, y: z.array(z.number().int().nonnegative()) });
-
-function mergeKnn(states: readonly Json[], params: Params): Json {
-  const parsed = states.map((s) => parseState('knn', knnState, s));
-  const d = parsed[0].nFeatures;
-  const window = Number(params.windowSize);
-  // Newest first, one row from each replica in turn, until the window is full; then oldest first again.
-  const picked: { x: number[]; y: number }[] = [];
-  const at = parsed.map((p) => p.y.length - 1);
-  while (picked.length < window && at.some((i) => i >= 0)) {
-    parsed.forEach((p, r) => {
-      const i = at[r];
-      if (i < 0 || picked.length >= window) return;
-      picked.push({ x: p.x.slice(i * d, i * d + d), y: p.y[i] });
-      at[r]--;
-    });
-  }
-  picked.reverse();
-  return { nFeatures: d, nClasses: Math.max(...parsed.map((p) => p.nClasses)), x: picked.flatMap((r) => r.x), y: picked.map((r) => r.y) };
-}
-
-/**
- * How many members each replica gives: slots in proportion to the weights
- * (largest remainders), at most what each has; slots left over go to the
- * replicas with members to spare, heaviest first.
- */
-export function allocateSlots(size: number, weights: readonly number[], available: readonly number[]): number[] {
-  const total = Math.min(size, available.reduce((s, a) => s + a, 0));
-  const exact = weights.map((w) => w * total);
-  const slots = exact.map((e, i) => Math.min(available[i], Math.floor(e)));
-  const order = weights.map((_, i) => i).sort((a, b) => exact[b] - Math.floor(exact[b]) - (exact[a] - Math.floor(exact[a])) || weights[b] - weights[a] || a - b);
-  let left = total - slots.reduce((s, n) => s + n, 0);
-  for (const i of order) {
-    if (left === 0) break;
-    if (slots[i] < available[i]) {
-      slots[i]++;
-      left--;
-    }
-  }
-  const byWeight = weights.map((_, i) => i).sort((a, b) => weights[b] - weights[a] || a - b);
-  while (left > 0) {
-    const i = byWeight.find((j) => slots[j] < available[j]);
-    if (i === undefined) break;
-    slots[i]++;
-    left--;
-  }
-  return slots;
-}
-
-const arfState = z.object({
-  nFeatures: z.number().int().positive(),
-  k: z.number().int(),
-  members: z.array(z.object({ index: z.number().int().nonnegative(), correct: z.number(), seen: z.number() }).passthrough()),
-});
-
-function mergeArf(states: readonly Json[], weights: readonly number[], params: Params): Json {
-  const parsed = states.map((s) => parseState('adaptive-random-forest', arfState, s));
-  if (new Set(parsed.map((p) => p.nFeatures)).size > 1) fail('merge: the adaptive-random-forest replicas have different feature counts');
-  const size = Number(params.ensembleSize);
-  const slots = allocateSlots(size, weights, parsed.map((p) => p.members.length));
-  const accuracy = (m: { correct: number; seen: number }): number => (m.seen > 0 ? m.correct / m.seen : 0);
-  const members = parsed.flatMap((p, r) => [...p.members].sort((a, b) => accuracy(b) - accuracy(a) || a.index - b.index).slice(0, slots[r]));
-  return { nFeatures: parsed[0].nFeatures, k: Math.max(...parsed.map((p) => p.k)), members: members.map((m, index) => ({ ...m, index })) as unknown as Json };
-}
-
-
-function mergeBagging(name: string, states: readonly Json[], weights: readonly number[], params: Params): Json {
-  const parsed = states.map((s) => parseState(name, baggingStateSchema, s));
-  if (new Set(parsed.map((p) => p.nFeatures)).size > 1) fail(`merge: the ${name} replicas have different feature counts`);
-  const slots = allocateSlots(Number(params.ensembleSize), weights, parsed.map((p) => p.members.length));
-  const members = parsed.flatMap((p, r) => p.members.slice(0, slots[r]));
-  const detectors = parsed.every((p) => p.detectors) ? parsed.flatMap((p, r) => p.detectors!.slice(0, slots[r])) : undefined;
-  const top = parsed[heaviest(weights)];
-  return {
-    nFeatures: top.nFeatures,
-    k: Math.max(...parsed.map((p) => p.k)),
-    members: members as Json[],
-    ...(detectors ? { detectors: detectors as Json[] } : {}),
-    replaced: parsed.reduce((s, p) => s + p.replaced, 0),
-    made: Math.max(...parsed.map((p) => p.made)),
-    rng: top.rng,
-  };
-}
-
-const forestEnsembleState = z.object({
-  nFeatures: z.number().int().positive(),
-  nClasses: z.number().int().nonnegative(),
-  members: z.array(z.object({ forest: z.record(z.string(), z.unknown()), weight: z.number() })),
-  rng: z.array(z.number().int()),
-});
-
-function mergeForestEnsemble(states: readonly Json[], weights: readonly number[], params: Params): Json {
-  const parsed = states.map((s) => parseState('forest-ensemble', forestEnsembleState, s));
-  const shape = parsed.map((p) => `${p.nFeatures}x${p.nClasses}`);
-  if (new Set(shape).size > 1) fail(`merge: the forest-ensemble replicas know different classes or features (${shape.join(', ')})`);
-  const slots = allocateSlots(Number(params.maxForests), weights, parsed.map((p) => p.members.length));
-  const members = parsed.flatMap((p, r) => [...p.members].sort((a, b) => b.weight - a.weight).slice(0, slots[r]));
-  return { nFeatures: parsed[0].nFeatures, nClasses: parsed[0].nClasses, members: members as unknown as Json, rng: parsed[heaviest(weights)].rng };
-}
-
-const mlpState = z.object({
-  nFeatures: z.number().int().positive(),
-  nClasses: z.number().int().positive(),
-  classesGrown: z.number().int().nonnegative(),
-  adamBetaPowers: z.array(z.number()).length(2).nullable(),
-});
-
-interface WeightSpec {
-  name: string;
-  shape: number[];
-  dtype?: string;
-}
-
-/** A TensorFlow.js layers model's files: the weight specs, in the order weights.bin holds them. */
-function weightSpecs(files: Readonly<Record<string, Uint8Array>>): WeightSpec[] {
-  const modelBytes = files['model.json'];
-  if (!modelBytes || !files['weights.bin']) fail('merge: an mlp replica lacks model.json or weights.bin');
-  const json = JSON.parse(new TextDecoder().decode(modelBytes)) as { weightsManifest: { weights: WeightSpec[] }[] };
-  return json.weightsManifest.flatMap((g) => g.weights);
-}
-
-const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
-
-function mergeMlp(states: readonly LearnerState[], weights: readonly number[]): LearnerState {
-  const parsed = states.map((s) => parseState('mlp', mlpState, s.json));
-  const shape = parsed.map((p) => `${p.nFeatures}x${p.nClasses}`);
-  if (new Set(shape).size > 1) fail(`merge: the mlp replicas know different classes or features (${shape.join(', ')}); give every worker the same --classes`);
-  const specs = states.map((s) => weightSpecs(s.files ?? {}));
-  const layout = (list: WeightSpec[]): string => list.map((w) => `${w.shape.join('x')}:${w.dtype ?? 'float32'}`).join(',');
-  if (new Set(specs.map(layout)).size > 1) fail('merge: the mlp replicas have different network shapes (hidden units or optimizer state)');
-  const top = heaviest(weights);
-  const bins = states.map((s) => {
-    const b = s.files!['weights.bin'];
-    return new DataView(b.buffer, b.byteOffset, b.byteLength);
-  });
-  const out = new Uint8Array(bins[top].byteLength);
-  out.set(new Uint8Array(bins[top].buffer, bins[top].byteOffset, bins[top].byteLength));
-  const view = new DataView(out.buffer);
-  let offset = 0;
-  for (const spec of specs[0]) {
-    const dtype = spec.dtype ?? 'float32';
-    const count = spec.shape.reduce((n, s) => n * s, 1);
-    const size = DTYPE_BYTES[dtype];
-    if (size === undefined) fail(`merge: the mlp replicas hold a ${dtype} tensor, which cannot be averaged`);
-    // Weights, biases and Adam's moments are averaged; integer counters are kept from the heaviest replica.
-    if (dtype === 'float32') {
-      for (let i = 0; i < count; i++) {
-        const at = offset + i * 4;
-        let sum = 0;
-        bins.forEach((b, r) => (sum += weights[r] * b.getFloat32(at, true)));
-        view.setFloat32(at, sum, true);
-      }
-    }
-    offset += count * size;
-  }
-  if (offset !== out.byteLength) fail('merge: an mlp replica\'s weights.bin does not match its weight specs');
-  const json = parsed[top];
-  return {
-    json: { nFeatures: json.nFeatures, nClasses: json.nClasses, classesGrown: json.classesGrown, adamBetaPowers: json.adamBetaPowers },
-    files: { 'model.json': states[top].files!['model.json'], 'weights.bin': out },
-  };
-}
-
 // ----- preprocessing steps -----
 
-const standardScalerState = z.object({ count: z.number(), mean: numbers, m2: numbers, counts: numbers.optional() });
+const standardScalerState = object({ count: finiteNumber, mean: numbers, m2: numbers, counts: v.optional(numbers) });
 
 function mergeStandardScaler(states: readonly Json[]): Json {
   const parsed = states.map((s) => parseState('standard-scaler', standardScalerState, s));
@@ -473,7 +178,7 @@ function mergeStandardScaler(states: readonly Json[]): Json {
   return parsed.some((p) => p.counts) ? { count, mean, m2, counts } : { count, mean, m2 };
 }
 
-const minMaxState = z.object({ count: numbers, min: numbers, max: numbers });
+const minMaxState = object({ count: numbers, min: numbers, max: numbers });
 
 function mergeMinMax(states: readonly Json[]): Json {
   const parsed = states.map((s) => parseState('min-max-scaler', minMaxState, s));
@@ -498,7 +203,7 @@ function mergeMinMax(states: readonly Json[]): Json {
   return { count, min, max };
 }
 
-const imputerState = z.object({ count: numbers.optional(), mean: numbers.optional(), values: z.array(z.array(z.tuple([z.number(), z.number()]))) });
+const imputerState = object({ count: v.optional(numbers), mean: v.optional(numbers), values: v.array(v.array(v.strictTuple([finiteNumber, finiteNumber]))) });
 
 function mergeImputer(name: string, states: readonly Json[]): Json {
   const parsed = states.map((s) => parseState(name, imputerState, s));
@@ -577,6 +282,20 @@ function unionRanges(ranges: readonly (readonly [number, number])[]): [number, n
   return out;
 }
 
+/** What a merge of `kind` did, for rules that do not say it themselves. */
+function describeMerge(kind: MergeKind, { learner, rows }: MergeContext): string {
+  switch (kind) {
+    case 'weighted average':
+      return `${learner}: parameters averaged, weighted by rows learned (${rows.join(', ')})`;
+    case 'pooled members':
+      return `${learner}: members pooled, slots in proportion to rows learned (${rows.join(', ')})`;
+    case 'interleaved windows':
+      return `${learner}: windows interleaved from their newest rows`;
+    case 'exact':
+      return `${learner}: exact`;
+  }
+}
+
 /**
  * Merges replicas of one model (same learner, parameters, schema and steps)
  * into a new model, by the learner's rule (see the module comment). Fails
@@ -587,56 +306,17 @@ export async function mergeModels(inputs: readonly MergeInput[]): Promise<MergeO
   if (inputs.length === 0) fail('merge: no models to merge');
   const first = inputs[0].model;
   const name = first.learnerName;
-  const kind = mergeKinds[name];
-  if (kind === undefined) fail(`merge: no rule to merge ${name} models`);
-  if (kind === null) fail(`merge: ${cannotMerge(name)}`);
+  const def = learnerDefinition(name);
+  const rule = def.merge;
+  if (!rule || rule.kind === null) fail(`merge: ${name} models cannot be merged${rule ? `: ${rule.reason}` : ''}`);
+  const kind = rule.kind;
   checkCompatible(inputs);
   const rows = rowsOf(inputs, kind !== 'exact' && inputs.length > 1);
-  const weights = normalise(rows);
+  const ctx: MergeContext = { learner: name, params: first.params, rows, weights: normalise(rows) };
   const states: LearnerState[] = [];
   for (const { model } of inputs) states.push(await model.learner.saveState());
-  const jsons = states.map((s) => s.json);
-  const params = first.params;
-  let merged: LearnerState;
-  const notes: string[] = [];
-  switch (name) {
-    case 'gaussian-nb':
-      merged = { json: mergeGaussianNB(jsons) };
-      notes.push('gaussian-nb: exact (class counts; means and variances by Chan et al.)');
-      break;
-    case 'majority-class':
-      merged = { json: mergeMajority(jsons) };
-      notes.push('majority-class: exact (class counts added)');
-      break;
-    case 'softmax-regression':
-      merged = { json: mergeSoftmax(jsons, weights) };
-      break;
-    case 'perceptron':
-    case 'passive-aggressive':
-      merged = { json: mergeMargin(name, jsons, weights) };
-      break;
-    case 'mlp':
-      merged = mergeMlp(states, weights);
-      break;
-    case 'knn':
-      merged = { json: mergeKnn(jsons, params) };
-      notes.push(`knn: windows interleaved from their newest rows, cut to ${params.windowSize}`);
-      break;
-    case 'adaptive-random-forest':
-      merged = { json: mergeArf(jsons, weights, params) };
-      break;
-    case 'online-bagging':
-    case 'leveraging-bagging':
-      merged = { json: mergeBagging(name, jsons, weights, params) };
-      break;
-    case 'forest-ensemble':
-      merged = { json: mergeForestEnsemble(jsons, weights, params) };
-      break;
-    default:
-      fail(`merge: no rule to merge ${name} models`);
-  }
-  if (kind === 'weighted average') notes.push(`${name}: parameters averaged, weighted by rows learned (${rows.join(', ')})`);
-  if (kind === 'pooled members') notes.push(`${name}: members pooled, slots in proportion to rows learned (${rows.join(', ')})`);
+  const merged = rule.merge(states, ctx);
+  const notes = [rule.describe?.(ctx) ?? describeMerge(kind, ctx)];
   const steps = first.steps.map((step, i) => {
     const state = mergeStep(
       step.name,
@@ -651,14 +331,13 @@ export async function mergeModels(inputs: readonly MergeInput[]): Promise<MergeO
     ...(first.schema.categories ? { categories: first.schema.categories.map((c) => (c ? [...c] : null)) } : {}),
   };
   const restored = restoreSteps(steps, schemaColumns(schema));
-  const def = learnerDefinition(name);
   let learner;
   try {
-    learner = await def.restore(learnerContext(schema, restored, first.seed), params, merged);
+    learner = await def.restore(learnerContext(schema, restored, first.seed), first.params, merged);
   } catch (err) {
     fail(`merge: the merged ${name} state does not load: ${(err as Error).message}`);
   }
-  const model = new Model(name, params, first.seed, schema, restored, learner);
+  const model = new Model(name, first.params, first.seed, schema, restored, learner);
   model.summary = mergeSummaries(inputs, rows);
   const overlaps = sequenceOverlaps(
     inputs.flatMap(({ model: m, label }) => (m.summary?.sequences ? [{ label, dataset: m.summary.dataset, ranges: m.summary.sequences }] : [])),

@@ -1,6 +1,6 @@
-import { z } from 'zod';
+import * as v from 'valibot';
 import type { Batch, Matrix } from '../core/types.js';
-import { numbers, parseState } from '../core/state.js';
+import { count, numbers, object, parseState, positiveInteger } from '../core/state.js';
 import {
   checkSavedClasses,
   checkSavedFeatures,
@@ -12,6 +12,7 @@ import {
   type Params,
 } from './contract.js';
 import type { LearnerDefinition } from './registry.js';
+import { jsonMergeRule } from './merge-rule.js';
 
 export interface KNNParams {
   /** Neighbours that vote. */
@@ -22,12 +23,12 @@ export interface KNNParams {
 
 export const knnDefaults: KNNParams = { k: 10, windowSize: 1000 };
 
-const stateSchema = z.object({
-  nFeatures: z.number().int().positive(),
-  nClasses: z.number().int().nonnegative(),
+const stateSchema = object({
+  nFeatures: positiveInteger,
+  nClasses: count,
   // The window's rows, oldest first: row-major features and their labels.
   x: numbers,
-  y: z.array(z.number().int().nonnegative()),
+  y: v.array(count),
 });
 
 /**
@@ -208,4 +209,27 @@ export const knnDefinition: LearnerDefinition = {
   scaleInputs: true,
   create: async (ctx, p) => new KNNClassifier(ctx, paramsAs(p)),
   restore: async (ctx, p, s) => KNNClassifier.restore(ctx, paramsAs(p), s),
+  merge: jsonMergeRule(
+    'interleaved windows',
+    (states, { params }) => {
+      const parsed = states.map((s) => parseState('knn', stateSchema, s));
+      const d = parsed[0].nFeatures;
+      const window = Number(params.windowSize);
+      // The replicas have no common clock: newest first, one row from each replica in turn, until the
+      // window is full; then oldest first again.
+      const picked: { x: number[]; y: number }[] = [];
+      const at = parsed.map((p) => p.y.length - 1);
+      while (picked.length < window && at.some((i) => i >= 0)) {
+        parsed.forEach((p, r) => {
+          const i = at[r];
+          if (i < 0 || picked.length >= window) return;
+          picked.push({ x: p.x.slice(i * d, i * d + d), y: p.y[i] });
+          at[r]--;
+        });
+      }
+      picked.reverse();
+      return { nFeatures: d, nClasses: Math.max(...parsed.map((p) => p.nClasses)), x: picked.flatMap((r) => r.x), y: picked.map((r) => r.y) };
+    },
+    ({ params }) => `knn: windows interleaved from their newest rows, cut to ${params.windowSize}`,
+  ),
 };

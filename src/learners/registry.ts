@@ -1,19 +1,28 @@
 import { fail } from '../core/errors.js';
 import { resolveParams, type ParamSpec, type Parameterised } from '../core/params.js';
-import { LeveragingBagging, leveragingBaggingDefaults, OnlineBagging, onlineBaggingDefaults } from './bagging.js';
+import { baggingMerge, LeveragingBagging, leveragingBaggingDefaults, OnlineBagging, onlineBaggingDefaults } from './bagging.js';
 import { majorityClassDefinition, noChangeDefinition } from './baseline.js';
 import type { Classifier, LearnerContext, LearnerState, ParamValue, Params } from './contract.js';
-import { ForestEnsemble, forestEnsembleDefaults } from './ensemble.js';
-import { AdaptiveRandomForest, adaptiveRandomForestDefaults } from './forest.js';
+import { ForestEnsemble, forestEnsembleDefaults, forestEnsembleMerge } from './ensemble.js';
+import { AdaptiveRandomForest, adaptiveRandomForestDefaults, adaptiveRandomForestMerge } from './forest.js';
 import { knnDefinition } from './neighbors.js';
 import { HoeffdingAdaptiveTreeClassifier, hoeffdingAdaptiveTreeDefaults } from './tree/hoeffding-adaptive-tree.js';
-import { HoeffdingTreeClassifier, hoeffdingTreeDefaults } from './tree/hoeffding-tree-classifier.js';
+import { HoeffdingTreeClassifier, hoeffdingTreeDefaults, treeMergeRefusal } from './tree/hoeffding-tree-classifier.js';
 import { leafPredictions, type SplitSettings } from './tree/hoeffding-tree.js';
 import { splitCriterionNames } from './tree/split-criterion.js';
-import { passiveAggressiveDefinition, perceptronDefinition, SoftmaxRegression, softmaxRegressionDefaults } from './linear.js';
-import { GaussianNB, gaussianNBDefaults } from './naive-bayes.js';
-import { mlpActivations, mlpDefaults, mlpImplementation, type MLPParams } from './mlp-slot.js';
+import { passiveAggressiveDefinition, perceptronDefinition, SoftmaxRegression, softmaxRegressionDefaults, softmaxRegressionMerge } from './linear.js';
+import { GaussianNB, gaussianNBDefaults, gaussianNBMerge } from './naive-bayes.js';
+import { mlpActivations, mlpDefaults, mlpImplementation, mlpMerge, type MLPParams } from './mlp-slot.js';
 import { optimizerNames, type OptimizerName } from './optimizers.js';
+import type { LeveragingBaggingParams, OnlineBaggingParams } from './bagging.js';
+import type { ForestEnsembleParams } from './ensemble.js';
+import type { AdaptiveRandomForestParams } from './forest.js';
+import type { PassiveAggressiveParams, PerceptronParams, SoftmaxRegressionParams } from './linear.js';
+import type { GaussianNBParams } from './naive-bayes.js';
+import type { KNNParams } from './neighbors.js';
+import type { HoeffdingAdaptiveTreeParams } from './tree/hoeffding-adaptive-tree.js';
+import type { HoeffdingTreeParams } from './tree/hoeffding-tree-classifier.js';
+import type { LearnerMerge } from './merge-rule.js';
 
 /** A learner as the CLI, the pipeline and the model loader know it. */
 export interface LearnerDefinition {
@@ -36,8 +45,20 @@ export interface LearnerDefinition {
    * values allowed with no imputer among the steps.
    */
   readonly missingNative?: boolean | ((params: Params) => boolean);
+  /**
+   * Whether the learner's learn and predictProba return promises (TensorFlow.js,
+   * worker threads, members made on demand), so that a model of it learns and
+   * predicts one row only through learnOneAsync and its kin. Absent: false.
+   */
+  readonly asynchronous?: boolean | ((params: Params) => boolean);
   create(ctx: LearnerContext, params: Params): Promise<Classifier>;
   restore(ctx: LearnerContext, params: Params, state: LearnerState): Promise<Classifier>;
+  /**
+   * How replicas of the learner, learned apart on parts of a stream, merge
+   * into one model (`streamlearn merge`, workers' --merge-into): a rule over
+   * saved states, or a refusal with its reason. Absent: they cannot merge.
+   */
+  readonly merge?: LearnerMerge;
 }
 
 // The registry checks every value against its ParamSpec before these casts.
@@ -102,6 +123,7 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
     scaleInputs: false,
     create: async (ctx, p) => new GaussianNB(ctx, as(p)),
     restore: async (ctx, p, s) => GaussianNB.restore(ctx, as(p), s),
+    merge: gaussianNBMerge,
   },
   {
     name: 'softmax-regression',
@@ -117,6 +139,7 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
     scaleInputs: true,
     create: async (ctx, p) => new SoftmaxRegression(ctx, as(p)),
     restore: async (ctx, p, s) => SoftmaxRegression.restore(ctx, as(p), s),
+    merge: softmaxRegressionMerge,
   },
   {
     name: 'mlp',
@@ -129,9 +152,12 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
       epochs: { type: 'integer', default: mlpDefaults.epochs, min: 1, doc: 'passes over each batch' },
     },
     scaleInputs: true,
+    asynchronous: true,
     // Provided by streamlearn/mlp: TensorFlow.js is heavy, and other learners need none of it.
     create: async (ctx, p) => (await mlpImplementation()).create(ctx, as<MLPParams>(p)),
     restore: async (ctx, p, s) => (await mlpImplementation()).restore(ctx, as<MLPParams>(p), s),
+    // On the saved bytes, so a merge needs no TensorFlow.js.
+    merge: mlpMerge,
   },
   {
     name: 'forest-ensemble',
@@ -144,8 +170,9 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
       cvFolds: { type: 'integer', default: forestEnsembleDefaults.cvFolds, min: 2, doc: 'folds that weigh a new forest' },
     },
     scaleInputs: false,
-    create: async (ctx, p) => new ForestEnsemble(ctx, as(p)),
-    restore: async (ctx, p, s) => ForestEnsemble.restore(ctx, as(p), s),
+    create: async (ctx, p) => (await ForestEnsemble.load(), new ForestEnsemble(ctx, as(p))),
+    restore: async (ctx, p, s) => (await ForestEnsemble.load(), ForestEnsemble.restore(ctx, as(p), s)),
+    merge: forestEnsembleMerge,
   },
   {
     name: 'hoeffding-tree',
@@ -158,6 +185,7 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
     missingNative: true,
     create: async (ctx, p) => new HoeffdingTreeClassifier(ctx, as(p)),
     restore: async (ctx, p, s) => HoeffdingTreeClassifier.restore(ctx, as(p), s),
+    merge: treeMergeRefusal,
   },
   {
     name: 'hoeffding-adaptive-tree',
@@ -177,6 +205,7 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
     missingNative: true,
     create: async (ctx, p) => new HoeffdingAdaptiveTreeClassifier(ctx, as(p)),
     restore: async (ctx, p, s) => HoeffdingAdaptiveTreeClassifier.restore(ctx, as(p), s),
+    merge: treeMergeRefusal,
   },
   {
     name: 'adaptive-random-forest',
@@ -196,8 +225,11 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
     nominalNative: true,
     // Observers skip NaN when learning; a NaN at a split follows the heaviest branch.
     missingNative: true,
+    // Members in worker threads answer by message.
+    asynchronous: (p) => Number(p.workers) > 1,
     create: async (ctx, p) => new AdaptiveRandomForest(ctx, as(p)),
     restore: async (ctx, p, s) => AdaptiveRandomForest.restore(ctx, as(p), s),
+    merge: adaptiveRandomForestMerge,
   },
   {
     name: 'online-bagging',
@@ -210,8 +242,11 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
     scaleInputs: baseWantsScaling,
     nominalNative: baseIsNominalNative,
     missingNative: baseTakesMissing,
+    // Members are made and awaited through the registry (a static import would be circular).
+    asynchronous: true,
     create: async (ctx, p) => OnlineBagging.create(ctx, as(p)),
     restore: async (ctx, p, s) => OnlineBagging.restore(ctx, as(p), s),
+    merge: baggingMerge,
   },
   {
     name: 'leveraging-bagging',
@@ -226,8 +261,10 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
     scaleInputs: baseWantsScaling,
     nominalNative: baseIsNominalNative,
     missingNative: baseTakesMissing,
+    asynchronous: true,
     create: async (ctx, p) => LeveragingBagging.create(ctx, as(p)),
     restore: async (ctx, p, s) => LeveragingBagging.restore(ctx, as(p), s),
+    merge: baggingMerge,
   },
   perceptronDefinition,
   passiveAggressiveDefinition,
@@ -245,3 +282,53 @@ export function learnerDefinition(name: string): LearnerDefinition {
 }
 
 export type { OptimizerName };
+
+/** A learner without parameters: any key given is a mistake. */
+type NoParams = Readonly<Record<string, never>>;
+
+/**
+ * Every learner's parameters by its registry name: what `Model.create` checks
+ * at compile time (the registry still checks every value at run time, for
+ * names and values that come as strings from a command line or a file).
+ * A learner added to learnerDefinitions is added here too
+ * (test/types/names.ts fails until it is).
+ */
+export interface LearnerParams {
+  'gaussian-nb': GaussianNBParams;
+  'softmax-regression': SoftmaxRegressionParams;
+  mlp: MLPParams;
+  'forest-ensemble': ForestEnsembleParams;
+  'hoeffding-tree': HoeffdingTreeParams;
+  'hoeffding-adaptive-tree': HoeffdingAdaptiveTreeParams;
+  'adaptive-random-forest': AdaptiveRandomForestParams;
+  'online-bagging': OnlineBaggingParams;
+  'leveraging-bagging': LeveragingBaggingParams;
+  perceptron: PerceptronParams;
+  'passive-aggressive': PassiveAggressiveParams;
+  knn: KNNParams;
+  'majority-class': NoParams;
+  'no-change': NoParams;
+}
+
+/** A learner's registry name, e.g. 'hoeffding-tree'. */
+export type LearnerName = keyof LearnerParams;
+
+/** learningRate -> 'learning-rate', as the command line spells a parameter. */
+export type KebabCase<S extends string> = S extends `${infer Head}${infer Tail}`
+  ? `${Head extends Lowercase<Head> ? Head : `-${Lowercase<Head>}`}${KebabCase<Tail>}`
+  : S;
+
+/**
+ * The parameters one may give a learner: any of them, by their camelCase or
+ * kebab-case names (as resolveParams reads them), each of its own type.
+ */
+export type LearnerParamsInput<N extends LearnerName> = {
+  readonly [K in keyof LearnerParams[N]]?: LearnerParams[N][K];
+} & {
+  readonly [K in keyof LearnerParams[N] as K extends string ? KebabCase<K> : never]?: LearnerParams[N][K];
+};
+
+/** Whether a string is a learner's registry name. */
+export function isLearnerName(name: string): name is LearnerName {
+  return learnerDefinitions.some((d) => d.name === name);
+}

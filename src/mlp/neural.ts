@@ -1,22 +1,14 @@
-import { z } from 'zod';
 import type * as TfLayers from '@tensorflow/tfjs-layers';
 import type { io } from '@tensorflow/tfjs-core';
 import { deriveSeed } from '../core/random.js';
 import type { Batch, Matrix } from '../core/types.js';
 import { checkSavedClasses, checkSavedFeatures, classesNeeded, type Classifier, type LearnerContext, type LearnerState } from '../learners/contract.js';
 import { parseState } from '../core/state.js';
-import { mlpActivations, mlpDefaults, mlpStateFiles, type MLPParams } from '../learners/mlp-slot.js';
+import { mlpActivations, mlpDefaults, mlpStateFiles, mlpStateSchema, type MLPParams } from '../learners/mlp-slot.js';
 import { loadTensorflow, type Tensorflow, type TfjsBackendName } from './tfjs-backend.js';
 
 export type { MLPParams };
 export { mlpDefaults, mlpActivations, mlpStateFiles };
-
-const stateSchema = z.object({
-  nFeatures: z.number().int().positive(),
-  nClasses: z.number().int().positive(),
-  classesGrown: z.number().int().nonnegative(),
-  adamBetaPowers: z.array(z.number()).length(2).nullable(),
-});
 
 /**
  * TensorFlow.js's Adam keeps beta1^t and beta2^t as running float32 products
@@ -153,7 +145,7 @@ export class MLPClassifier implements Classifier {
   }
 
   static async restore(ctx: LearnerContext, params: Partial<MLPParams>, state: LearnerState): Promise<MLPClassifier> {
-    const s = parseState('mlp', stateSchema, state.json);
+    const s = parseState('mlp', mlpStateSchema, state.json);
     checkSavedFeatures('mlp', 'nFeatures', s.nFeatures, ctx);
     checkSavedClasses('mlp', 'nClasses', s.nClasses, ctx);
     const modelBytes = state.files?.[MODEL_FILE];

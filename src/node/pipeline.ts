@@ -7,7 +7,7 @@ import type { Source } from './files/csv.js';
 import { fileSource, type InputFormat } from './files/file-source.js';
 import type { BadRowPolicy, SkippedRow } from '../data/source.js';
 import { dataFrameSource, type DataFrameLike } from '../dataframe/dataframe.js';
-import { datasetSource } from './files/datasets.js';
+import { datasetSource, type DatasetName } from './files/datasets.js';
 import { synthSource } from '../data/synth/registry.js';
 import { createDetector } from '../drift/registry.js';
 import { evaluateBatchSplit, type BatchResult } from '../eval/batch-split.js';
@@ -23,32 +23,77 @@ import { learnerDefinition, learnerDefinitions, type LearnerDefinition } from '.
 export type { ModelSizePoint };
 import { resolveParams } from '../core/params.js';
 import { resolveStepParams, transformerDefinition, transformerDefinitions, transformerNames, type StepSpec } from '../preprocess/registry.js';
-import { savedModelBytes } from './persist/model-dir.js';
-import { openBrokerSource, settleSource, type JetStreamSourceOptions } from './broker/source.js';
-import { assertModelOutWritable, saveModelTo } from './broker/registry.js';
+import type { JetStreamSourceOptions } from './broker/source.js';
+import { isNatsUrl } from './broker/url.js';
+import { assertModelDirWritable, savedModelBytes, saveModel } from './persist/model-dir.js';
 import { batches } from '../stream/batch.js';
 import { shuffle, shuffleBuffer } from '../stream/shuffle.js';
+import { compareSettings, trainSettings, type CompareOptions, type TrainOptions } from './train-options.js';
+export type {
+  BatchSplitProtocol, CompareOptions, DataFrameSource, DatasetSource, DriftOption, FileSource, HoldoutProtocol, ModelOptions, NatsSource,
+  OutputOptions, PrequentialProtocol, ProtocolOptions, SourceOptions, StreamOptions, SynthSource, TrainOptions,
+} from './train-options.js';
 
-/** The learner `streamlearn train` uses unless told otherwise: the best on Iris under the default protocol. */
-export const DEFAULT_LEARNER = 'gaussian-nb';
-export const DEFAULT_DATASET = 'iris';
-export const DEFAULTS = { seed: 42, batchSize: 16, testSize: 0.2, synthRows: 100_000, holdoutRows: 1000, holdoutEvery: 1000, sizeEvery: 100_000 } as const;
-/**
- * The largest values of the settings that size what is held in memory, the
- * command-line flags' ranges too: a batch's and the held-out rows' arrays
- * are allocated whole, the window's outcomes too, and a shuffle buffer holds
- * its rows. Counts of rows (curveEvery, holdoutEvery, sizeEvery, rows) and
- * the seed go up to Number.MAX_SAFE_INTEGER.
- */
-export const LIMITS = { batchSize: 1_000_000, holdoutRows: 1_000_000, window: 100_000_000, shuffleBuffer: 100_000_000 } as const;
+// The defaults live in a module of their own, so the CLI's flags read them without loading the pipeline.
+import { DEFAULT_DATASET, DEFAULT_LEARNER, DEFAULTS, LIMITS, SYNTH_PREFIX } from './pipeline-defaults.js';
+export { DEFAULT_DATASET, DEFAULT_LEARNER, DEFAULTS, LIMITS, SYNTH_PREFIX };
 import { protocols, type HoldoutSettings, type Protocol, type TrainReport } from '../eval/report.js';
 export { protocols, type HoldoutSettings, type Protocol, type TrainReport };
-/** `--data synth:SPEC` names a generated stream (see src/data/synth). */
-export const SYNTH_PREFIX = 'synth:';
 
-export interface TrainOptions {
+/**
+ * How the checks name each setting in their one-line errors: the CLI's
+ * flags (the default), or a library caller's option paths (LIBRARY_NAMES).
+ */
+export interface SettingNames {
+  readonly seed: string;
+  readonly batchSize: string;
+  readonly testSize: string;
+  readonly shuffleBuffer: string;
+  readonly noShuffle: string;
+  readonly curveEvery: string;
+  readonly window: string;
+  readonly fading: string;
+  readonly holdoutRows: string;
+  readonly holdoutEvery: string;
+  readonly holdoutSampleFrom: string;
+  readonly sizeEvery: string;
+  readonly missing: string;
+  readonly onBadRow: string;
+  readonly preprocess: string;
+  readonly preprocessParams: string;
+  readonly models: string;
+}
+
+const CLI_NAMES: SettingNames = {
+  seed: 'seed',
+  batchSize: 'batchSize',
+  testSize: 'testSize',
+  shuffleBuffer: 'shuffleBuffer (--shuffle-buffer)',
+  noShuffle: '--no-shuffle (shuffle: false)',
+  curveEvery: '--curve-every (curveEvery)',
+  window: '--window (window)',
+  fading: '--fading (fading)',
+  holdoutRows: '--holdout-rows (holdoutRows)',
+  holdoutEvery: '--holdout-every (holdoutEvery)',
+  holdoutSampleFrom: '--holdout-sample-from (holdoutSampleFrom)',
+  sizeEvery: '--size-every (sizeEvery)',
+  missing: '--missing',
+  onBadRow: '--on-bad-row',
+  preprocess: '--preprocess',
+  preprocessParams: '--preprocess-param',
+  models: '--models',
+};
+
+/**
+ * The pipeline's settings, one flat list as the command line's flags are:
+ * what the CLI builds from its flags, and what train()'s grouped options
+ * (TrainOptions, src/node/train-options.ts) are turned into.
+ */
+export interface TrainSettings {
+  /** How errors name the settings (default: the CLI's flags). */
+  readonly names?: SettingNames;
   /** A bundled data set by name (default iris). Give `data` instead for a CSV file. */
-  readonly dataset?: string;
+  readonly dataset?: DatasetName;
   /** A CSV file (or `-` for stdin, or .csv.gz); needs `label`. Or `synth:SPEC`, a generated stream. */
   readonly data?: string;
   /** A danfo DataFrame (danfojs-node) instead of `dataset` or `data`; needs `label` (see dataFrameSource). */
@@ -151,22 +196,22 @@ function checkCount(value: number, max: number, name: string): void {
 }
 
 /** The learning-curve options: valid values, and only with the protocol that draws a curve. */
-function checkCurveOptions(options: TrainOptions, protocol: Protocol): void {
+function checkCurveOptions(options: TrainSettings, protocol: Protocol, names: SettingNames): void {
   const given = (['curveEvery', 'window', 'fading'] as const).filter((k) => options[k] !== undefined);
-  const flag = { curveEvery: '--curve-every', window: '--window', fading: '--fading' } as const;
   if (given.length > 0 && protocol !== 'prequential') {
-    fail(`${flag[given[0]]} (${given[0]}) applies to --protocol prequential only`);
+    fail(`${names[given[0]]} applies to --protocol prequential only`);
   }
   for (const [key, max] of [['curveEvery', Number.MAX_SAFE_INTEGER], ['window', LIMITS.window]] as const) {
     const v = options[key];
-    if (v !== undefined) checkCount(v, max, `${flag[key]} (${key})`);
+    if (v !== undefined) checkCount(v, max, names[key]);
   }
   const alpha = options.fading;
-  if (alpha !== undefined && !(alpha > 0 && alpha <= 1)) fail(`--fading (fading) must be in (0, 1], got ${alpha}`);
+  if (alpha !== undefined && !(alpha > 0 && alpha <= 1)) fail(`${names.fading} must be in (0, 1], got ${alpha}`);
 }
 
-async function openSource(options: TrainOptions, seed: number): Promise<Source> {
-  if (options.source !== undefined) return openBrokerSource(options);
+async function openSource(options: TrainSettings, seed: number): Promise<Source> {
+  // The NATS clients load only for a nats:// source or destination: most runs never touch a broker.
+  if (options.source !== undefined) return (await import('./broker/source.js')).openBrokerSource(options);
   if (options.dataFrame !== undefined) {
     if (options.data !== undefined || options.dataset !== undefined) fail('give one source: a DataFrame, a data file or a bundled data set, not more');
     if (!options.label) fail('a DataFrame needs its label column (label)');
@@ -187,13 +232,13 @@ async function openSource(options: TrainOptions, seed: number): Promise<Source> 
 }
 
 /** Fails early when CSV-only options are given for a bundled data set or a synth: stream. */
-function checkSourceOptions(options: TrainOptions): void {
+function checkSourceOptions(options: TrainSettings, names: SettingNames): void {
   const csv = options.dataFrame !== undefined || (options.data !== undefined && !options.data.startsWith(SYNTH_PREFIX));
   if (options.missing !== undefined && options.missing !== 'fail' && options.missing !== 'allow') {
-    fail(`--missing must be fail or allow, got ${JSON.stringify(options.missing)}`);
+    fail(`${names.missing} must be fail or allow, got ${JSON.stringify(options.missing)}`);
   }
   if (options.onBadRow !== undefined && options.onBadRow !== 'fail' && options.onBadRow !== 'skip') {
-    fail(`--on-bad-row must be fail or skip, got ${JSON.stringify(options.onBadRow)}`);
+    fail(`${names.onBadRow} must be fail or skip, got ${JSON.stringify(options.onBadRow)}`);
   }
   // The reader's options need a data file.
   const file = options.data !== undefined && !options.data.startsWith(SYNTH_PREFIX);
@@ -214,20 +259,20 @@ function checkSourceOptions(options: TrainOptions): void {
 }
 
 /** The given steps as specs, checked by name, before any data is read. */
-function givenSteps(preprocess: readonly (string | StepSpec)[]): StepSpec[] {
+function givenSteps(preprocess: readonly (string | StepSpec)[], names: SettingNames): StepSpec[] {
   return preprocess.map((s) => {
     const spec = typeof s === 'string' ? { name: s } : s;
-    if (!transformerNames.includes(spec.name)) fail(`--preprocess ${spec.name}: unknown step (steps: ${transformerNames.join(', ')}; or none)`);
+    if (!transformerNames.includes(spec.name)) fail(`${names.preprocess} ${spec.name}: unknown step (steps: ${transformerNames.join(', ')}; or none)`);
     return spec;
   });
 }
 
 /** Merges --preprocess-param values into the steps, and checks every step's parameters. */
-function withStepParams(steps: readonly StepSpec[], extra: TrainOptions['preprocessParams'] = {}): StepSpec[] {
+function withStepParams(steps: readonly StepSpec[], extra: TrainSettings['preprocessParams'] = {}, names: SettingNames = CLI_NAMES): StepSpec[] {
   for (const [name, params] of Object.entries(extra)) {
     if (!steps.some((s) => s.name === name)) {
       const first = Object.entries(params)[0];
-      const flag = `--preprocess-param ${name}.${first ? `${first[0]}=${first[1]}` : ''}`;
+      const flag = `${names.preprocessParams} ${name}.${first ? `${first[0]}=${first[1]}` : ''}`;
       fail(`${flag}: no step "${name}" in the pipeline (steps: ${steps.map((s) => s.name).join(', ') || 'none'})`);
     }
   }
@@ -251,26 +296,28 @@ function takesMissing(def: LearnerDefinition, params: Params): boolean {
  * models that could not be loaded; gaussian-nb behind one-hot crashed).
  * The other steps keep NaN as NaN, so an imputer anywhere in the list will do.
  */
-function checkMissingSteps(learner: { name: string; params: Params }, steps: readonly StepSpec[]): void {
+function checkMissingSteps(learner: { name: string; params: Params }, steps: readonly StepSpec[], names: SettingNames): void {
   const def = learnerDefinition(learner.name);
   if (takesMissing(def, learner.params)) return;
   if (steps.some((s) => transformerDefinitions.find((t) => t.name === s.name)?.imputes)) return;
   const imputers = transformerDefinitions.filter((t) => t.imputes).map((t) => t.name);
   const native = learnerDefinitions.filter((d) => d.missingNative === true).map((d) => d.name);
   fail(
-    `--missing allow needs an imputer in --preprocess (add ${imputers.join(' or ')}): ${learner.name} does not take missing values ` +
+    `${names.missing} allow needs an imputer in ${names.preprocess} (add ${imputers.join(' or ')}): ${learner.name} does not take missing values ` +
       `(learners that do: ${native.join(', ')}, and online-bagging or leveraging-bagging of those)`,
   );
 }
 
-/** One learner of a run: its name and parameters. */
+/** One learner of a run: its name and parameters, and its own preprocessing (default: the run's). */
 export interface LearnerSpec {
   readonly name: string;
   readonly params?: Readonly<Record<string, ParamValue>>;
+  readonly preprocess?: readonly (string | StepSpec)[];
+  readonly preprocessParams?: Readonly<Record<string, Readonly<Record<string, ParamValue>>>>;
 }
 
-/** The options of `compare`: those of `train`, with several learners instead of one; nothing is saved. */
-export interface CompareOptions extends Omit<TrainOptions, 'model' | 'params' | 'out'> {
+/** The settings of `compare`: those of `train`, with several learners instead of one; nothing is saved. */
+export interface CompareSettings extends Omit<TrainSettings, 'model' | 'params' | 'out'> {
   /** The learners, run side by side on the identical stream (at least one, names distinct). */
   readonly models: readonly (string | LearnerSpec)[];
 }
@@ -281,8 +328,13 @@ export interface CompareOptions extends Omit<TrainOptions, 'model' | 'params' | 
  * save the model. Bad input fails before anything is written.
  */
 export async function train(options: TrainOptions = {}): Promise<{ report: TrainReport; model: Model }> {
-  const learner = { name: options.model ?? DEFAULT_LEARNER, params: options.params };
-  const [run] = await runLearners(options, [learner], options.out === null ? null : (options.out ?? 'default'));
+  return trainWithSettings(trainSettings(options));
+}
+
+/** train() on the flat settings the CLI builds from its flags. */
+export async function trainWithSettings(settings: TrainSettings): Promise<{ report: TrainReport; model: Model }> {
+  const learner = { name: settings.model ?? DEFAULT_LEARNER, params: settings.params };
+  const [run] = await runLearners(settings, [learner], settings.out === null ? null : (settings.out ?? 'default'));
   return run;
 }
 
@@ -294,14 +346,20 @@ export async function train(options: TrainOptions = {}): Promise<{ report: Train
  * learner, in the order given; nothing is saved.
  */
 export async function compare(options: CompareOptions): Promise<{ reports: TrainReport[]; models: Model[] }> {
-  const specs = options.models.map((m) => (typeof m === 'string' ? { name: m } : m));
-  if (specs.length === 0) fail('--models needs at least one learner');
+  return compareWithSettings(compareSettings(options));
+}
+
+/** compare() on the flat settings the CLI builds from its flags. */
+export async function compareWithSettings(settings: CompareSettings): Promise<{ reports: TrainReport[]; models: Model[] }> {
+  const names = settings.names ?? CLI_NAMES;
+  const specs = settings.models.map((m) => (typeof m === 'string' ? { name: m } : m));
+  if (specs.length === 0) fail(`${names.models} needs at least one learner`);
   const seen = new Set<string>();
   for (const spec of specs) {
-    if (seen.has(spec.name)) fail(`--models ${spec.name}: listed twice; each learner once`);
+    if (seen.has(spec.name)) fail(`${names.models} ${spec.name}: listed twice; each learner once`);
     seen.add(spec.name);
   }
-  const runs = await runLearners(options, specs, null);
+  const runs = await runLearners(settings, specs, null);
   return { reports: runs.map((r) => r.report), models: runs.map((r) => r.model) };
 }
 
@@ -323,61 +381,72 @@ interface Outcome {
 }
 
 /** Checks the holdout options: valid values, and only with the holdout protocol. */
-function holdoutSettings(options: TrainOptions, protocol: Protocol): HoldoutSettings | null {
-  const flags = { holdoutRows: '--holdout-rows', holdoutEvery: '--holdout-every', holdoutSampleFrom: '--holdout-sample-from' } as const;
-  const given = (Object.keys(flags) as (keyof typeof flags)[]).filter((k) => options[k] !== undefined);
+function holdoutSettings(options: TrainSettings, protocol: Protocol, names: SettingNames): HoldoutSettings | null {
+  const keys = ['holdoutRows', 'holdoutEvery', 'holdoutSampleFrom'] as const;
+  const given = keys.filter((k) => options[k] !== undefined);
   if (protocol !== 'holdout') {
-    if (given.length > 0) fail(`${flags[given[0]]} (${given[0]}) applies to --protocol holdout only`);
+    if (given.length > 0) fail(`${names[given[0]]} applies to --protocol holdout only`);
     return null;
   }
   if (options.drift !== undefined) fail('--drift applies to --protocol batch-split or prequential: holdout scores the same held-out rows again and again, not a stream of errors');
   const rows = options.holdoutRows ?? DEFAULTS.holdoutRows;
   const every = options.holdoutEvery ?? DEFAULTS.holdoutEvery;
   for (const [key, v] of [['holdoutRows', rows], ['holdoutEvery', every], ['holdoutSampleFrom', options.holdoutSampleFrom]] as const) {
-    if (v !== undefined) checkCount(v, key === 'holdoutRows' ? LIMITS.holdoutRows : Number.MAX_SAFE_INTEGER, `${flags[key]} (${key})`);
+    if (v !== undefined) checkCount(v, key === 'holdoutRows' ? LIMITS.holdoutRows : Number.MAX_SAFE_INTEGER, names[key]);
   }
   const from = options.holdoutSampleFrom;
-  if (from !== undefined && from < rows) fail(`--holdout-sample-from (holdoutSampleFrom) ${from} must be at least --holdout-rows (${rows})`);
+  if (from !== undefined && from < rows) fail(`${names.holdoutSampleFrom} ${from} must be at least ${names === CLI_NAMES ? '--holdout-rows' : names.holdoutRows} (${rows})`);
   return { mode: from === undefined ? 'first' : 'sample', rows, fromRows: from ?? rows, every };
 }
 
 /** The shared run behind train and compare; `out` 'default' means models/<dataset>-<learner>. */
 async function runLearners(
-  options: TrainOptions,
+  options: TrainSettings,
   learners: readonly LearnerSpec[],
   out: string | null,
 ): Promise<{ report: TrainReport; model: Model }[]> {
+  const names = options.names ?? CLI_NAMES;
   const seed = options.seed ?? DEFAULTS.seed;
   const batchSize = options.batchSize ?? DEFAULTS.batchSize;
   const testSize = options.testSize ?? DEFAULTS.testSize;
-  checkSettings({ seed, batchSize, testSize });
-  const resolved = learners.map((l) => ({ name: l.name, params: resolveParams(learnerDefinition(l.name), l.params) }));
+  checkSettings({ seed, batchSize, testSize }, names);
+  const resolved = learners.map((l) => ({
+    name: l.name,
+    params: resolveParams(learnerDefinition(l.name), l.params),
+    preprocess: l.preprocess ?? options.preprocess,
+    preprocessParams: l.preprocessParams ?? options.preprocessParams,
+  }));
 
   const protocol = options.protocol ?? 'batch-split';
   if (!protocols.includes(protocol)) fail(`unknown protocol "${protocol}" (protocols: ${protocols.join(', ')})`);
-  checkCurveOptions(options, protocol);
-  const holdout = holdoutSettings(options, protocol);
+  checkCurveOptions(options, protocol, names);
+  const holdout = holdoutSettings(options, protocol, names);
   const sizeEvery = options.sizeEvery ?? DEFAULTS.sizeEvery;
-  checkCount(sizeEvery, Number.MAX_SAFE_INTEGER, '--size-every (sizeEvery)');
+  checkCount(sizeEvery, Number.MAX_SAFE_INTEGER, names.sizeEvery);
   const detectors = resolved.map(() => (options.drift ? createDetector(options.drift, options.driftParams) : undefined));
-  checkSourceOptions(options);
-  const given = options.preprocess ? givenSteps(options.preprocess) : null;
-  if (given) withStepParams(given, options.preprocessParams);
+  checkSourceOptions(options, names);
+  const given = resolved.map((l) => (l.preprocess ? givenSteps(l.preprocess, names) : null));
+  given.forEach((g, i) => g && withStepParams(g, resolved[i].preprocessParams, names));
   // The default steps impute whenever missing values are allowed; given ones are checked before the data is opened.
-  if (given && options.missing === 'allow') resolved.forEach((l) => checkMissingSteps(l, given));
+  if (options.missing === 'allow') resolved.forEach((l, i) => given[i] && checkMissingSteps(l, given[i], names));
 
   const started = performance.now();
   const source = await openSource(options, seed);
   // The schema (categorical columns, missing values) is known once the source is open, before training (auto has read ahead).
-  const steps = resolved.map((l) => withStepParams(given ?? defaultSteps(l.name, source.schema, l.params), options.preprocessParams));
+  const steps = resolved.map((l, i) => withStepParams(given[i] ?? defaultSteps(l.name, source.schema, l.params), l.preprocessParams, names));
   // A stream's schema may allow missing values that no option said (a published stream's record).
-  if (source.schema.missing) resolved.forEach((l, i) => checkMissingSteps(l, steps[i]));
+  if (source.schema.missing) resolved.forEach((l, i) => checkMissingSteps(l, steps[i], names));
   const outDir = out === null ? null : out === 'default' ? join('models', `${source.name}-${resolved[0].name}`) : out;
-  if (outDir !== null) await assertModelOutWritable(outDir);
+  if (outDir !== null) {
+    if (isNatsUrl(outDir)) await (await import('./broker/registry.js')).assertModelOutWritable(outDir);
+    else await assertModelDirWritable(outDir);
+  }
   const synthetic = options.data?.startsWith(SYNTH_PREFIX) ?? false;
   const buffer = options.shuffleBuffer ?? null;
-  if (buffer !== null) checkCount(buffer, LIMITS.shuffleBuffer, 'shuffleBuffer (--shuffle-buffer)');
-  if (buffer !== null && options.shuffle === false) fail('--shuffle-buffer and --no-shuffle (shuffleBuffer and shuffle: false) contradict each other: give one');
+  if (buffer !== null) checkCount(buffer, LIMITS.shuffleBuffer, names.shuffleBuffer);
+  if (buffer !== null && options.shuffle === false) {
+    fail(names === CLI_NAMES ? '--shuffle-buffer and --no-shuffle (shuffleBuffer and shuffle: false) contradict each other: give one' : `${names.shuffleBuffer} and ${names.noShuffle} contradict each other: give one`);
+  }
   const shuffled = buffer !== null || (options.shuffle ?? (protocol === 'batch-split' && !synthetic));
 
   const cols = source.schema.features.length;
@@ -393,7 +462,7 @@ async function runLearners(
     let timed: TimedModel | undefined;
     // Made at the first batch: after an exact shuffle every row has been read, so every class is known.
     const makeModel = async (): Promise<TimedModel> => {
-      model = await Model.create(resolved[i].name, source.schema, { params: resolved[i].params, seed, steps: steps[i] });
+      model = await Model.createByName(resolved[i].name, source.schema, { params: resolved[i].params, seed, steps: steps[i] });
       return (timed = new TimedModel(model));
     };
     const sizes = new ModelSizeTracker(sizeEvery, () => (model ? savedModelBytes(model) : Promise.resolve(0)));
@@ -409,7 +478,7 @@ async function runLearners(
         sampleFrom: holdout.mode === 'sample' ? holdout.fromRows : undefined,
         seed,
         onEvaluation: single ? options.onEvaluation : undefined,
-        names: { rows: '--holdout-rows', every: '--holdout-every', sampleFrom: '--holdout-sample-from' },
+        names: names === CLI_NAMES ? { rows: '--holdout-rows', every: '--holdout-every', sampleFrom: '--holdout-sample-from' } : { rows: names.holdoutRows, every: names.holdoutEvery, sampleFrom: names.holdoutSampleFrom },
       });
       outcome = { ...r, batches: [], unscoredBatches: 0, meanAccuracy: null, stdAccuracy: null, accuracyInterval: null, drifts: [], warnings: [] };
     } else {
@@ -453,7 +522,10 @@ async function runLearners(
       testSize,
       trainedAt: new Date().toISOString(),
     };
-    if (outDir !== null) await saveModelTo(model, outDir);
+    if (outDir !== null) {
+      if (isNatsUrl(outDir)) await (await import('./broker/registry.js')).saveModelTo(model, outDir);
+      else await saveModel(model, outDir);
+    }
     const report: TrainReport = {
       dataset: source.name,
       model: resolved[i].name,
@@ -494,7 +566,8 @@ async function runLearners(
     results.push({ report, model });
   }
   // A broker source acknowledges its messages once the model that learned them is saved, else hands them back.
-  await settleSource(source, outDir !== null);
+  const settle = (source as { settle?: (saved: boolean) => Promise<void> }).settle;
+  if (typeof settle === 'function') await settle.call(source, outDir !== null);
   return results;
 }
 
