@@ -175,8 +175,9 @@ describe('module loading', () => {
   // Circular imports can work or fail depending on which module loads first: each entry point goes first once.
   it.each([
     'index.js',
-    'cli/main.js',
-    'pipeline.js',
+    'node/cli/main.js',
+    'node/cli/train-run.js',
+    'node/pipeline.js',
     'learners/registry.js',
     'learners/bagging.js',
     'learners/forest.js',

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { fail } from '../../core/errors.js';
 import { integerRange, numberArg } from '../cli/options.js';
-import { DEFAULT_CONNECT_TIMEOUT_S } from './connection.js';
-import { TRAIN_ACK_WAIT_S, type JetStreamSourceOptions } from './source.js';
+import { DEFAULT_CONNECT_TIMEOUT_S, TRAIN_ACK_WAIT_S } from './defaults.js';
+import type { JetStreamSourceOptions } from './source.js';
 
 /** The flags `streamlearn train` takes for a JetStream source. */
 export interface BrokerTrainFlags {

@@ -3,6 +3,14 @@ import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManage
 import { fail, StreamlearnError } from '../../core/errors.js';
 import type { NatsServer } from './url.js';
 
+// The NATS client's declarations name the global WebSocket type (its WebSocket transport), which
+// Node 20's types lack: without this a strict consumer on @types/node 20 fails to compile inside
+// @nats-io unless it skips library checks. An empty interface merges with the DOM's or Node 22's.
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface WebSocket {}
+}
+
 /** Where broker events (reconnects, retries) are reported: one line each, without a trailing newline. */
 export type Reporter = (line: string) => void;
 
@@ -14,8 +22,8 @@ export const stderrReporter: Reporter = (line) => {
 /** Says nothing (library use, tests). */
 export const silentReporter: Reporter = () => undefined;
 
-/** Seconds the first connection is retried for unless told otherwise. */
-export const DEFAULT_CONNECT_TIMEOUT_S = 5;
+import { DEFAULT_CONNECT_TIMEOUT_S } from './defaults.js';
+export { DEFAULT_CONNECT_TIMEOUT_S };
 
 /** How a command connects: where failures point, how long it tries, where it reports. */
 export interface BrokerConnectOptions {

@@ -8,7 +8,7 @@
 import '../index.js';
 
 export { isNatsUrl, parseStreamUrl, parseModelRef, DEFAULT_NATS_PORT, type NatsServer, type StreamUrl, type ModelRef } from './url.js';
-export { connectBroker, type Broker, type BrokerConnectOptions } from './connection.js';
+export { connectBroker, type Broker, type BrokerConnectOptions, type Reporter } from './connection.js';
 export { publishRows, type PublishOptions, type PublishResult } from './publish.js';
 export { readStreamFormat, writeStreamFormat, deleteStreamFormat, type StreamFormat, type RowEncoding } from './stream-format.js';
 export { jetStreamSource, settleSource, type JetStreamSource, type JetStreamSourceOptions } from './source.js';

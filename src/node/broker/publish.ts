@@ -13,8 +13,8 @@ import { parseStreamUrl, type StreamUrl } from './url.js';
 
 /** `publish synth:SPEC` names a generated stream, as `train --data` does. */
 const SYNTH = 'synth:';
-/** Rows generated for a synth: stream unless --rows says otherwise (train's default too). */
-export const DEFAULT_SYNTH_ROWS = 100_000;
+import { DEFAULT_SYNTH_ROWS } from './defaults.js';
+export { DEFAULT_SYNTH_ROWS };
 /** Publications awaiting the server's acknowledgement at once: enough to hide the round trip. */
 export const DEFAULT_IN_FLIGHT = 8192;
 /** Messages handed to the client together: one socket write for all of them. */

@@ -7,8 +7,8 @@ import { parseStreamUrl } from './url.js';
 
 /** Messages pulled at a time by a single reader. */
 const FETCH = 1000;
-/** A durable consumer made by `train --source --durable` holds its messages until the model is saved: a long ack wait, no limit on pending. */
-export const TRAIN_ACK_WAIT_S = 600;
+import { TRAIN_ACK_WAIT_S } from './defaults.js';
+export { TRAIN_ACK_WAIT_S };
 
 /** How `train --source nats://HOST:PORT/STREAM` reads. */
 export interface JetStreamSourceOptions {

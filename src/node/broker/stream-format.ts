@@ -12,8 +12,7 @@ import type { Broker } from './connection.js';
  */
 export const STREAM_FORMATS_BUCKET = 'streamlearn_streams';
 
-export type RowEncoding = 'csv' | 'jsonl';
-export const rowEncodings: readonly RowEncoding[] = ['csv', 'jsonl'];
+export { rowEncodings, type RowEncoding } from './defaults.js';
 
 const streamFormatSchema = z.object({
   format: z.literal('streamlearn-stream'),

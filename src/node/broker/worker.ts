@@ -18,18 +18,8 @@ import { acknowledgeConfirmed, decodeMessages, ensureDurable, fetchMessages, nan
 import { assertModelOutWritable, loadModelFrom, loadReplicas, putReplica, saveModelTo } from './registry.js';
 import { isNatsUrl, parseModelRef, parseStreamUrl } from './url.js';
 
-/** The worker's defaults, chosen together: see WorkerOptions. */
-export const WORKER_DEFAULTS = {
-  model: 'gaussian-nb',
-  seed: 42,
-  batchSize: 500,
-  checkpointMessages: 5000,
-  checkpointSeconds: 5,
-  ackWait: 30,
-  maxAckPending: 20_000,
-  idleTimeout: 10,
-  mergeEvery: 60,
-} as const;
+import { WORKER_DEFAULTS } from './defaults.js';
+export { WORKER_DEFAULTS };
 
 /** What `streamlearn worker` is told. */
 export interface WorkerOptions {
@@ -463,7 +453,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       const params = resolveParams(def, options.params);
       const base = options.seed ?? WORKER_DEFAULTS.seed;
       const seed = mergeKinds[learner] === 'pooled members' ? deriveSeed(base, `worker-${name}`) : base;
-      model = await Model.create(learner, source.schema, { params, seed });
+      model = await Model.createByName(learner, source.schema, { params, seed });
     }
     if (options.mergeInto && mergeKinds[model.learnerName] === null) {
       fail(`--merge-into: ${model.learnerName} models cannot be merged; train an ensemble (adaptive-random-forest, online-bagging or leveraging-bagging) to merge workers' models`);

@@ -1,10 +1,5 @@
 import type { Command } from 'commander';
-import { listDatasets } from '../files/datasets.js';
-import { generatorDefinitions } from '../../data/synth/registry.js';
-import { detectorDefinitions } from '../../drift/registry.js';
-import { learnerDefinitions } from '../../learners/registry.js';
 import { kebabCase, type Parameterised } from '../../core/params.js';
-import { transformerDefinitions } from '../../preprocess/registry.js';
 import { formatRow } from './format.js';
 import { choiceArg } from './options.js';
 
@@ -13,8 +8,8 @@ export function registerCatalogue(program: Command): void {
     .command('datasets')
     .description('list the bundled data sets')
     .option('--format <format>', 'table or json', choiceArg(['table', 'json'] as const), 'table')
-    .action((flags: { format: 'table' | 'json' }) => {
-      const cards = listDatasets();
+    .action(async (flags: { format: 'table' | 'json' }) => {
+      const cards = (await import('../files/datasets.js')).listDatasets();
       if (flags.format === 'json') {
         process.stdout.write(`${JSON.stringify(cards, null, 2)}\n`);
         return;
@@ -25,19 +20,19 @@ export function registerCatalogue(program: Command): void {
       process.stdout.write(`${lines.join('\n')}\n`);
     });
 
-  // How each kind spells a parameter on the command line.
-  const catalogues: [string, string, readonly Listed[], (def: string, param: string) => string][] = [
-    ['learners', 'list the learners with their parameters and defaults', learnerDefinitions, (_, p) => `--param ${p}`],
-    ['detectors', 'list the drift detectors (--drift) with their parameters', detectorDefinitions, (_, p) => `--drift-param ${p}`],
-    ['generators', 'list the synthetic streams (--data synth:NAME(key=value,...)) with their parameters', generatorDefinitions, (_, p) => p],
-    ['steps', 'list the preprocessing steps (--preprocess) with their parameters', transformerDefinitions, (d, p) => `--preprocess-param ${d}.${p}`],
+  // How each kind spells a parameter on the command line; its registry loads only when it is listed.
+  const catalogues: [string, string, () => Promise<readonly Listed[]>, (def: string, param: string) => string][] = [
+    ['learners', 'list the learners with their parameters and defaults', async () => (await import('../../learners/registry.js')).learnerDefinitions, (_, p) => `--param ${p}`],
+    ['detectors', 'list the drift detectors (--drift) with their parameters', async () => (await import('../../drift/registry.js')).detectorDefinitions, (_, p) => `--drift-param ${p}`],
+    ['generators', 'list the synthetic streams (--data synth:NAME(key=value,...)) with their parameters', async () => (await import('../../data/synth/registry.js')).generatorDefinitions, (_, p) => p],
+    ['steps', 'list the preprocessing steps (--preprocess) with their parameters', async () => (await import('../../preprocess/registry.js')).transformerDefinitions, (d, p) => `--preprocess-param ${d}.${p}`],
   ];
   for (const [command, description, definitions, spell] of catalogues) {
     program
       .command(command)
       .description(description)
-      .action(() => {
-        process.stdout.write(describe(definitions, spell));
+      .action(async () => {
+        process.stdout.write(describe(await definitions(), spell));
       });
   }
 }

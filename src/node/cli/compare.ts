@@ -1,15 +1,7 @@
 import type { Command } from 'commander';
-import { fail } from '../../core/errors.js';
-import { describeProtocol } from '../../eval/report-format.js';
-import { comparisonRows } from '../../eval/report-markdown.js';
-import { compare, checkSettings, DEFAULT_DATASET } from '../pipeline.js';
-import { formatCount, formatRow } from './format.js';
-import { TrainingProgress } from './progress.js';
-import { checkReportFile, renderReport, writeReportFile } from './report-file.js';
-import { addDataOptions, addStreamOptions, namesArg, runOptions, scopedParamArg, type RunFlags } from './run-options.js';
-import { commandLine, expectedRows } from './train.js';
+import { addDataOptions, addStreamOptions, namesArg, scopedParamArg, type RunFlags } from './run-flags.js';
 
-interface CompareFlags extends RunFlags {
+export interface CompareFlags extends RunFlags {
   models: string[];
   param?: Record<string, Record<string, string>>;
 }
@@ -21,45 +13,5 @@ export function registerCompare(program: Command): void {
   addDataOptions(command)
     .requiredOption('--models <a,b,...>', 'the learners to compare, comma-separated (see "streamlearn learners")', namesArg)
     .option('--param <learner.key=value>', 'a parameter of one of the learners, repeatable, e.g. hoeffding-tree.grace-period=50', scopedParamArg('--param hoeffding-tree.grace-period=50'));
-  addStreamOptions(command).action(async (flags: CompareFlags) => {
-    checkSettings(flags, { seed: '--seed', batchSize: '--batch-size', testSize: '--test-size' });
-    for (const name of Object.keys(flags.param ?? {})) {
-      if (!flags.models.includes(name)) fail(`--param ${name}.…: "${name}" is not among --models (${flags.models.join(', ')})`);
-    }
-    const reportFormat = flags.report !== undefined ? await checkReportFile(flags.report) : null;
-    const table = flags.format === 'table';
-    const progress = new TrainingProgress(table && flags.progress && process.stdout.isTTY === true, expectedRows(flags), 'comparing');
-    let result: Awaited<ReturnType<typeof compare>>;
-    try {
-      result = await compare({
-        ...runOptions(flags),
-        models: flags.models.map((name) => ({ name, params: flags.param?.[name] })),
-        onRows: (rows) => progress.rowsSeen(rows),
-      });
-    } finally {
-      progress.stop();
-    }
-    const { reports, models } = result;
-    for (const model of models) model.dispose();
-    if (flags.report !== undefined && reportFormat) await writeReportFile(flags.report, reports, reportFormat, commandLine(), true);
-    if (flags.format !== 'table') {
-      // JSON and Markdown on stdout are the documents --report writes.
-      process.stdout.write(await renderReport(reports, flags.format, commandLine(), true));
-      return;
-    }
-    const first = reports[0];
-    const rows = comparisonRows(reports);
-    const widths = [Math.max(...rows.map((r) => r.measure.length)), ...reports.map((r, i) => Math.max(r.model.length, ...rows.map((row) => row.values[i].length)))];
-    // Values right-aligned as numbers are; the measure names left-aligned.
-    const line = (cells: string[]): string => formatRow(cells.map((c, i) => (i === 0 ? c : c.padStart(widths[i]))), widths);
-    const out = [
-      `streamlearn compare: ${flags.data ?? flags.dataset ?? DEFAULT_DATASET}, ${describeProtocol(first)}, seed ${first.seed}`,
-      `${formatCount(first.rows)} rows, the same for every learner, in ${first.wallSeconds.toFixed(3)} s`,
-      '',
-      line(['', ...reports.map((r) => r.model)]),
-      ...rows.map((r) => line([r.measure, ...r.values])),
-    ];
-    if (flags.report !== undefined) out.push('', `report written to ${flags.report}`);
-    process.stdout.write(`${out.join('\n')}\n`);
-  });
+  addStreamOptions(command).action(async (flags: CompareFlags) => (await import('./compare-run.js')).runCompare(flags));
 }

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { stringify } from 'csv-stringify/sync';
-import { synthSource } from '../../data/synth/registry.js';
 import { writeOut } from './format.js';
 import { choiceArg, integerRange, MAX_COUNT, paramArg, seedArg } from './options.js';
 
@@ -24,6 +22,7 @@ export function registerGenerate(program: Command): void {
     .option('--format <format>', 'csv or jsonl', choiceArg(['csv', 'jsonl'] as const), 'csv')
     .option('--param <key=value>', 'a generator parameter for every stream in the spec, repeatable', paramArg)
     .action(async (spec: string, flags: GenerateFlags) => {
+      const [{ stringify }, { synthSource }] = await Promise.all([import('csv-stringify/sync'), import('../../data/synth/registry.js')]);
       const source = synthSource(spec, { seed: flags.seed, rows: flags.rows, params: flags.param });
       const { features, label, classes } = source.schema;
       // Numbers print in their shortest exact form, so the file reproduces the generated rows,

@@ -1,14 +1,12 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { connectTimeoutOption } from '../broker/cli-options.js';
-import { createProgress } from '../broker/progress.js';
-import { DEFAULT_SYNTH_ROWS, publishRows, type PublishResult } from '../broker/publish.js';
-import { rowEncodings, type RowEncoding } from '../broker/stream-format.js';
-import { inputFormats, type InputFormat } from '../files/file-source.js';
-import { formatCount } from './format.js';
+import { DEFAULT_SYNTH_ROWS, rowEncodings, type RowEncoding } from '../broker/defaults.js';
+import type { InputFormat } from '../files/file-source.js';
+import { inputFormats } from './names.js';
 import { choiceArg, countArg, integerRange, seedArg } from './options.js';
-import { MAX_LINE_BYTES_HELP, maxLineBytesArg } from './run-options.js';
+import { MAX_LINE_BYTES_HELP, maxLineBytesArg } from './run-flags.js';
 
-interface PublishFlags {
+export interface PublishFlags {
   to: string;
   label?: string;
   classes?: string[];
@@ -62,46 +60,5 @@ export function registerPublish(program: Command): void {
     .option('--encoding <encoding>', 'how rows are written in messages: csv or jsonl (default: jsonl for a JSON lines file, else csv)', choiceArg(rowEncodings))
     .option('--lines-per-message <n>', `rows per message (default 1, at most ${MAX_LINES_PER_MESSAGE})`, integerRange(1, MAX_LINES_PER_MESSAGE))
     .option('--format <format>', 'the final report: text or json', choiceArg(['text', 'json'] as const), 'text');
-  connectTimeoutOption(command).action(async (file: string, flags: PublishFlags) => {
-    let progress: ReturnType<typeof createProgress> | undefined;
-    let result: PublishResult;
-    try {
-      result = await publishRows(file, flags.to, {
-        label: flags.label,
-        classes: flags.classes,
-        inputFormat: flags.inputFormat,
-        delimiter: flags.delimiter,
-        quote: flags.quote,
-        features: flags.features,
-        exclude: flags.exclude,
-        categorical: flags.categorical,
-        missing: flags.missing,
-        onBadRow: flags.onBadRow,
-        maxLineBytes: flags.maxLineBytes,
-        rows: flags.rows,
-        seed: flags.seed,
-        subject: flags.subject,
-        encoding: flags.encoding,
-        linesPerMessage: flags.linesPerMessage,
-        connectTimeout: flags.connectTimeout,
-        onProgress: (rows, total) => {
-          progress ??= createProgress({ label: 'rows published', total });
-          progress.update(rows);
-        },
-      });
-    } finally {
-      progress?.stop();
-    }
-    if (flags.format === 'json') {
-      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      return;
-    }
-    const seqs = result.firstSequence === null ? 'none' : `sequences ${result.firstSequence}-${result.lastSequence}`;
-    const dup = result.duplicates > 0 ? `, ${formatCount(result.duplicates)} retried publications the server had already stored` : '';
-    process.stdout.write(
-      `published ${formatCount(result.rows)} rows in ${formatCount(result.messages)} messages to ${result.stream} ` +
-        `(subject ${result.subject}, ${result.encoding}, ${seqs}${dup}) in ${result.seconds.toFixed(1)} s, ${formatCount(result.rowsPerSecond)} rows/s\n` +
-        `classes ${result.classes.join(', ')}${result.createdStream ? '; the stream was created' : ''}\n`,
-    );
-  });
+  connectTimeoutOption(command).action(async (file: string, flags: PublishFlags) => (await import('./publish-run.js')).runPublish(file, flags));
 }

@@ -6,8 +6,7 @@ import { fail } from '../../core/errors.js';
 import { isErrno } from '../files/input.js';
 import { RequestError } from './http-errors.js';
 
-/** The environment variable `serve` takes the learn token from: unlike a flag, it is not shown by `ps`. */
-export const LEARN_TOKEN_ENV = 'STREAMLEARN_LEARN_TOKEN';
+export { LEARN_TOKEN_ENV } from './options.js';
 
 /** A token file larger than this is not a token. */
 const MAX_TOKEN_FILE_BYTES = 4_096;

@@ -9,5 +9,5 @@ import '../index.js';
 export { createServer, type ModelServer, type HealthBody } from './app.js';
 export { SERVE_DEFAULTS, type ServeOptions } from './options.js';
 export { recoverModel, type RecoveredModel, type RecoverOptions } from './recover.js';
-export { LEARN_LOG_FILE, type FeatureValue, type RecordRow } from './learn-log.js';
+export { LEARN_LOG_FILE, type FeatureValue, type RecordRow, type LogReplay, type SetAside } from './learn-log.js';
 export { mirrorRegistryModel, type RegistryMirror, type RegistryMirrorOptions } from './registry-mirror.js';

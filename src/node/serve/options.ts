@@ -1,5 +1,8 @@
 import { fail } from '../../core/errors.js';
 
+/** The environment variable `serve` takes the learn token from: unlike a flag, it is not shown by `ps`. */
+export const LEARN_TOKEN_ENV = 'STREAMLEARN_LEARN_TOKEN';
+
 /** What `serve` does with a learn log holding a record it cannot replay (--learn-log-recovery). */
 export const LEARN_LOG_RECOVERY = ['refuse', 'keep-prefix'] as const;
 export type LearnLogRecovery = (typeof LEARN_LOG_RECOVERY)[number];

@@ -1,0 +1,53 @@
+import { fail } from '../../core/errors.js';
+import { describeProtocol } from '../../eval/report-format.js';
+import { comparisonRows } from '../../eval/report-markdown.js';
+import { compareWithSettings, checkSettings, DEFAULT_DATASET } from '../pipeline.js';
+import type { CompareFlags } from './compare.js';
+import { formatCount, formatRow } from './format.js';
+import { Progress } from './progress.js';
+import { checkReportFile, renderReport, writeReportFile } from './report-file.js';
+import { runOptions } from './run-options.js';
+import { commandLine, expectedRows } from './train-run.js';
+
+/** `streamlearn compare`: every learner on the one stream, then the table side by side. */
+export async function runCompare(flags: CompareFlags): Promise<void> {
+  checkSettings(flags, { seed: '--seed', batchSize: '--batch-size', testSize: '--test-size' });
+  for (const name of Object.keys(flags.param ?? {})) {
+    if (!flags.models.includes(name)) fail(`--param ${name}.…: "${name}" is not among --models (${flags.models.join(', ')})`);
+  }
+  const reportFormat = flags.report !== undefined ? await checkReportFile(flags.report) : null;
+  const table = flags.format === 'table';
+  const progress = new Progress({ label: 'comparing', total: expectedRows(flags), stream: process.stdout, enabled: table && flags.progress, training: true });
+  let result: Awaited<ReturnType<typeof compareWithSettings>>;
+  try {
+    result = await compareWithSettings({
+      ...runOptions(flags),
+      models: flags.models.map((name) => ({ name, params: flags.param?.[name] })),
+      onRows: (rows) => progress.update(rows),
+    });
+  } finally {
+    progress.stop();
+  }
+  const { reports, models } = result;
+  for (const model of models) model.dispose();
+  if (flags.report !== undefined && reportFormat) await writeReportFile(flags.report, reports, reportFormat, commandLine(), true);
+  if (flags.format !== 'table') {
+    // JSON and Markdown on stdout are the documents --report writes.
+    process.stdout.write(await renderReport(reports, flags.format, commandLine(), true));
+    return;
+  }
+  const first = reports[0];
+  const rows = comparisonRows(reports);
+  const widths = [Math.max(...rows.map((r) => r.measure.length)), ...reports.map((r, i) => Math.max(r.model.length, ...rows.map((row) => row.values[i].length)))];
+  // Values right-aligned as numbers are; the measure names left-aligned.
+  const line = (cells: string[]): string => formatRow(cells.map((c, i) => (i === 0 ? c : c.padStart(widths[i]))), widths);
+  const out = [
+    `streamlearn compare: ${flags.data ?? flags.dataset ?? DEFAULT_DATASET}, ${describeProtocol(first)}, seed ${first.seed}`,
+    `${formatCount(first.rows)} rows, the same for every learner, in ${first.wallSeconds.toFixed(3)} s`,
+    '',
+    line(['', ...reports.map((r) => r.model)]),
+    ...rows.map((r) => line([r.measure, ...r.values])),
+  ];
+  if (flags.report !== undefined) out.push('', `report written to ${flags.report}`);
+  process.stdout.write(`${out.join('\n')}\n`);
+}
