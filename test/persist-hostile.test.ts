@@ -89,7 +89,7 @@ describe('a model directory from someone else', () => {
   beforeAll(async () => {
     root = suiteDir();
     saved = join(root, 'nb');
-    const { model } = await train({ dataset: 'iris', out: saved });
+    const { model } = await train({ source: { dataset: 'iris' }, output: { out: saved } });
     model.dispose();
   });
 
@@ -183,7 +183,7 @@ describe('a model directory from someone else', () => {
 
     const shape = copy();
     replaceState(shape, JSON.stringify({ nFeatures: 4, counts: 'many' }));
-    expect(await loadError(shape)).toBe(`${shape}: cannot restore the gaussian-nb state: gaussian-nb: saved state is invalid at counts: Invalid input: expected array, received string`);
+    expect(await loadError(shape)).toBe(`${shape}: cannot restore the gaussian-nb state: gaussian-nb: saved state is invalid at counts: expected array, received string`);
 
     const sizes = copy();
     const state = JSON.parse(readFileSync(join(sizes, 'state.json'), 'utf8'));
@@ -252,7 +252,7 @@ describe.each(learnerNames)('%s: a manifest edited after the save', (name) => {
 
   beforeAll(async () => {
     saved = join(suiteDir(), name);
-    const { model } = await train({ dataset: 'iris', model: name, out: saved });
+    const { model } = await train({ source: { dataset: 'iris' }, model: name, output: { out: saved } });
     x = (await irisBatch()).x;
     before = await model.predictProba(x);
     model.dispose();
@@ -291,7 +291,7 @@ describe.each(learnerNames)('%s: a manifest edited after the save', (name) => {
 describe('predict with an edited model', () => {
   it('exits 1 with one line, never 70', async () => {
     const dir = join(tempDir(), 'nb');
-    const { model } = await train({ dataset: 'iris', out: dir });
+    const { model } = await train({ source: { dataset: 'iris' }, output: { out: dir } });
     model.dispose();
     editManifest(dir, (m) => void m.schema.classes.pop());
     const r = runCli(['predict', '--model', dir, '--input', 'data/iris.csv']);
@@ -342,7 +342,7 @@ describe('leftovers of saves that were killed', () => {
   it('a later save removes those whose process is gone, and keeps a live process\'s', async () => {
     const root = tempDir();
     const dir = join(root, 'model');
-    const { model } = await train({ dataset: 'iris', out: dir });
+    const { model } = await train({ source: { dataset: 'iris' }, output: { out: dir } });
     // A process that has exited: its pid names no running process (short of reuse within this test).
     const dead = spawnSync(process.execPath, ['-e', '']).pid;
     expect(dead).toBeGreaterThan(0);

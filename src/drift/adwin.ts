@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { parseState, type Json } from '../core/state.js';
+import * as v from 'valibot';
+import { count, finiteNumber, type Json, nonNegative, object, parseState, refine } from '../core/state.js';
 import type { DriftDetector, DriftSignal } from './contract.js';
 
 export interface ADWINParams {
@@ -116,26 +116,25 @@ export class ADWIN implements DriftDetector {
   static restore(params: Partial<ADWINParams>, json: Json): ADWIN {
     const adwin = new ADWIN(params);
     const maxBuckets = adwin.params.maxBuckets;
-    const schema = z
-      .object({
-        time: z.number().int().nonnegative(),
-        width: z.number().int().nonnegative(),
-        total: z.number(),
-        m2: z.number().nonnegative(),
-        totals: z.array(z.array(z.number()).max(maxBuckets)),
-        m2s: z.array(z.array(z.number().nonnegative())),
-      })
-      .superRefine((s, ctx) => {
+    const schema = refine(
+      object({
+        time: count,
+        width: count,
+        total: finiteNumber,
+        m2: nonNegative,
+        totals: v.array(v.pipe(v.array(finiteNumber), v.maxLength(maxBuckets))),
+        m2s: v.array(v.array(nonNegative)),
+      }),
+      (s, problem) => {
         if (s.m2s.length !== s.totals.length || s.m2s.some((row, r) => row.length !== s.totals[r].length)) {
-          ctx.addIssue({ code: 'custom', path: ['m2s'], message: 'does not match the shape of totals' });
+          problem(['m2s'], 'does not match the shape of totals');
           return;
         }
-        if (s.totals.length > 0 && s.totals[s.totals.length - 1].length === 0) {
-          ctx.addIssue({ code: 'custom', path: ['totals'], message: 'the oldest row is empty' });
-        }
+        if (s.totals.length > 0 && s.totals[s.totals.length - 1].length === 0) problem(['totals'], 'the oldest row is empty');
         const width = s.totals.reduce((w, row, r) => w + row.length * 2 ** r, 0);
-        if (width !== s.width) ctx.addIssue({ code: 'custom', path: ['width'], message: `the buckets hold ${width} values` });
-      });
+        if (width !== s.width) problem(['width'], `the buckets hold ${width} values`);
+      },
+    );
     const s = parseState('adwin', schema, json);
     adwin.grow(Math.max(INITIAL_ROWS, s.totals.length + 1));
     s.totals.forEach((row, r) => {

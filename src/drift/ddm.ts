@@ -1,6 +1,6 @@
-import { z } from 'zod';
+import * as v from 'valibot';
 import { fail } from '../core/errors.js';
-import { parseState, type Json } from '../core/state.js';
+import { count, finiteNumber, type Json, object, parseState } from '../core/state.js';
 import type { DriftDetector, DriftSignal } from './contract.js';
 import { Run, runSchema } from './run.js';
 
@@ -15,10 +15,10 @@ export interface DDMParams {
 
 export const ddmDefaults: DDMParams = { minInstances: 30, warningLevel: 2, driftLevel: 3 };
 
-const stateSchema = z.object({
-  n: z.number().int().nonnegative(),
-  sum: z.number(),
-  min: z.object({ p: z.number(), s: z.number() }).nullable(),
+const stateSchema = object({
+  n: count,
+  sum: finiteNumber,
+  min: v.nullable(object({ p: finiteNumber, s: finiteNumber })),
   warning: runSchema,
   carry: runSchema,
 });

@@ -1,6 +1,6 @@
-import { z } from 'zod';
+import * as v from 'valibot';
 import { fail } from '../core/errors.js';
-import { parseState, type Json } from '../core/state.js';
+import { count, finiteNumber, type Json, nonNegative, object, parseState } from '../core/state.js';
 import type { DriftDetector, DriftSignal } from './contract.js';
 import { Run, runSchema } from './run.js';
 
@@ -15,13 +15,13 @@ export interface EDDMParams {
 
 export const eddmDefaults: EDDMParams = { minErrors: 30, alpha: 0.95, beta: 0.9 };
 
-const stateSchema = z.object({
-  n: z.number().int().nonnegative(),
-  errors: z.number().int().nonnegative(),
-  lastError: z.number().int().nonnegative(),
-  meanDistance: z.number().nonnegative(),
-  m2Distance: z.number().nonnegative(),
-  max: z.number().nullable(),
+const stateSchema = object({
+  n: count,
+  errors: count,
+  lastError: count,
+  meanDistance: nonNegative,
+  m2Distance: nonNegative,
+  max: v.nullable(finiteNumber),
   // The values since the warning began (n = 0: no warning).
   warning: runSchema,
   carry: runSchema,

@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import { fail } from '../core/errors.js';
-import { parseState, type Json } from '../core/state.js';
+import { count, finiteNumber, type Json, object, parseState, refine } from '../core/state.js';
 import type { DriftDetector, DriftSignal } from './contract.js';
 import { Run, runSchema } from './run.js';
 
@@ -18,22 +17,21 @@ export interface HDDMAParams {
 
 export const hddmADefaults: HDDMAParams = { driftConfidence: 0.001, warningConfidence: 0.005, test: 'two-sided' };
 
-const stateSchema = z
-  .object({
-    n: z.number().int().nonnegative(),
-    sum: z.number(),
+const stateSchema = refine(
+  object({
+    n: count,
+    sum: finiteNumber,
     low: runSchema,
     high: runSchema,
     carry: runSchema,
-  })
-  .superRefine((s, ctx) => {
+  }),
+  (s, problem) => {
     for (const key of ['low', 'high'] as const) {
       // Every value seen so far has set both cut points at least once.
-      if (s[key].n > s.n || (s.n > 0 && s[key].n === 0)) {
-        ctx.addIssue({ code: 'custom', path: [key, 'n'], message: `must lie in 1..${s.n}` });
-      }
+      if (s[key].n > s.n || (s.n > 0 && s[key].n === 0)) problem([key, 'n'], `must lie in 1..${s.n}`);
     }
-  });
+  },
+);
 
 /**
  * HDDM_A, the A-test of Frías-Blanco, del Campo-Ávila, Ramos-Jiménez,

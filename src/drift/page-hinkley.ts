@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { parseState, type Json } from '../core/state.js';
+import * as v from 'valibot';
+import { count, finiteNumber, type Json, object, parseState } from '../core/state.js';
 import type { DriftDetector, DriftSignal } from './contract.js';
 import { Run, runSchema } from './run.js';
 
@@ -16,11 +16,11 @@ export interface PageHinkleyParams {
 
 export const pageHinkleyDefaults: PageHinkleyParams = { minInstances: 30, delta: 0.005, lambda: 50, alpha: 1 - 0.0001 };
 
-const stateSchema = z.object({
-  n: z.number().int().nonnegative(),
-  mean: z.number(),
-  sum: z.number(),
-  min: z.number().nullable(),
+const stateSchema = object({
+  n: count,
+  mean: finiteNumber,
+  sum: finiteNumber,
+  min: v.nullable(finiteNumber),
   sinceMin: runSchema,
   carry: runSchema,
 });

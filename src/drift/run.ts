@@ -1,7 +1,8 @@
-import { z } from 'zod';
+import * as v from 'valibot';
+import { count, finiteNumber, object } from '../core/state.js';
 
 /** How a Run is saved. */
-export const runSchema = z.object({ n: z.number().int().nonnegative(), sum: z.number() });
+export const runSchema = object({ n: count, sum: finiteNumber });
 
 /**
  * A count and a sum of watched values: those since a warning began, those
@@ -29,7 +30,7 @@ export class Run {
     return all > 0 ? (this.sum + sum) / all : 0;
   }
 
-  toJSON(): z.infer<typeof runSchema> {
+  toJSON(): v.InferOutput<typeof runSchema> {
     return { n: this.n, sum: this.sum };
   }
 }

@@ -1,6 +1,6 @@
-import { z } from 'zod';
+import * as v from 'valibot';
 import { Random } from '../core/random.js';
-import { rngState, type Json } from '../core/state.js';
+import { anything, count, finiteNumber, type Json, object, rngState } from '../core/state.js';
 import { ADWIN } from '../drift/adwin.js';
 import { errorRose } from '../drift/error-rise.js';
 import { argmax, HoeffdingTree, sumOf, type TreeJSON, type TreeOptions } from './tree/hoeffding-tree.js';
@@ -32,19 +32,19 @@ interface Member {
   warnings: number;
 }
 
-export const memberStateSchema = z.object({
-  index: z.number().int().nonnegative(),
+export const memberStateSchema = object({
+  index: count,
   rng: rngState,
-  tree: z.unknown(),
-  background: z.unknown().nullable(),
-  warning: z.unknown(),
-  drift: z.unknown(),
-  correct: z.number(),
-  seen: z.number(),
-  drifts: z.number(),
-  warnings: z.number(),
+  tree: anything,
+  background: anything,
+  warning: anything,
+  drift: anything,
+  correct: finiteNumber,
+  seen: finiteNumber,
+  drifts: finiteNumber,
+  warnings: finiteNumber,
 });
-export type MemberState = z.infer<typeof memberStateSchema>;
+export type MemberState = v.InferOutput<typeof memberStateSchema>;
 
 /**
  * Each member's weighted probabilities for each row (members x rows x k)

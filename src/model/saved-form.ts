@@ -1,8 +1,7 @@
-import { z } from 'zod';
+import * as v from 'valibot';
 import { fail, StreamlearnError } from '../core/errors.js';
 import { resolveParams, type Params } from '../core/params.js';
 import { sha256 } from '../core/sha256.js';
-import type { Json } from '../core/state.js';
 import type { Schema } from '../core/types.js';
 import { VERSION } from '../core/version.js';
 import { mlpStateFiles } from '../learners/mlp-slot.js';
@@ -10,6 +9,7 @@ import { learnerContext, Model, type TrainingSummary } from '../learners/model.j
 import { learnerDefinition, learnerNames } from '../learners/registry.js';
 import { schemaColumns, type Transformer } from '../preprocess/contract.js';
 import { restoreSteps } from '../preprocess/registry.js';
+import { anything, checkWith, count, finiteNumber, integer, object, record, type Json } from '../core/state.js';
 
 /**
  * A model's saved form, whatever holds it (a directory in Node, one file
@@ -94,49 +94,50 @@ export function manifestChecksum(manifest: object): string {
   return sha256(new TextEncoder().encode(canonicalJson(JSON.parse(JSON.stringify(content)))));
 }
 
-const paramValue = z.union([z.number(), z.string()]);
+const paramValue = v.union([finiteNumber, v.string()]);
+const sha256Hex = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'expected a SHA-256 as 64 lowercase hex digits'));
 
-const manifestSchema = z.object({
-  format: z.literal(MODEL_FORMAT),
-  formatVersion: z.literal(FORMAT_VERSION),
-  createdBy: z.string(),
-  savedAt: z.string(),
-  learner: z.object({ name: z.string(), params: z.record(z.string(), paramValue), seed: z.number() }),
-  schema: z.object({
-    features: z.array(z.string()).min(1),
-    label: z.string(),
-    classes: z.array(z.string()),
-    nominal: z.array(z.boolean()).optional(),
-    categories: z.array(z.array(z.string()).nullable()).optional(),
-    missing: z.boolean().optional(),
+const manifestSchema = object({
+  format: v.literal(MODEL_FORMAT),
+  formatVersion: v.literal(FORMAT_VERSION),
+  createdBy: v.string(),
+  savedAt: v.string(),
+  learner: object({ name: v.string(), params: record(paramValue), seed: finiteNumber }),
+  schema: object({
+    features: v.pipe(v.array(v.string()), v.minLength(1)),
+    label: v.string(),
+    classes: v.array(v.string()),
+    nominal: v.optional(v.array(v.boolean())),
+    categories: v.optional(v.array(v.nullable(v.array(v.string())))),
+    missing: v.optional(v.boolean()),
   }),
   // In order. `params` is absent in manifests written before there were
   // pipelines (a lone standard-scaler), which load with the defaults.
-  preprocessing: z.array(z.object({ name: z.string(), params: z.record(z.string(), paramValue).optional(), state: z.unknown() })),
-  summary: z
-    .object({
-      dataset: z.string(),
-      protocol: z.enum(['batch-split', 'prequential', 'holdout']),
-      rows: z.number(),
-      batches: z.number(),
-      accuracy: z.number(),
-      meanAccuracy: z.number().nullable(),
-      stdAccuracy: z.number().nullable(),
-      seed: z.number(),
-      batchSize: z.number(),
-      testSize: z.number(),
-      trainedAt: z.string(),
-      sequences: z.array(z.tuple([z.number().int().min(0), z.number().int().min(0)])).optional(),
-    })
-    .nullable(),
-  backend: z.string().nullable(),
-  files: z.record(z.string(), z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int() })),
+  preprocessing: v.array(object({ name: v.string(), params: v.optional(record(paramValue)), state: anything })),
+  summary: v.nullable(
+    object({
+      dataset: v.string(),
+      protocol: v.picklist(['batch-split', 'prequential', 'holdout']),
+      rows: finiteNumber,
+      batches: finiteNumber,
+      accuracy: finiteNumber,
+      meanAccuracy: v.nullable(finiteNumber),
+      stdAccuracy: v.nullable(finiteNumber),
+      seed: finiteNumber,
+      batchSize: finiteNumber,
+      testSize: finiteNumber,
+      trainedAt: v.string(),
+      sequences: v.optional(v.array(v.strictTuple([count, count]))),
+    }),
+  ),
+  backend: v.nullable(v.string()),
+  files: record(object({ sha256: sha256Hex, bytes: integer })),
   // Absent in manifests saved before it existed (same format version); see manifestChecksum.
-  checksum: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  checksum: v.optional(sha256Hex),
 });
 
 /** The manifest.json of a saved model: everything but the learned state itself. */
-export type Manifest = z.infer<typeof manifestSchema>;
+export type Manifest = v.InferOutput<typeof manifestSchema>;
 
 /**
  * The size in bytes of the model as saveModel writes it (state files and
@@ -279,7 +280,7 @@ function refusedFileName(name: string, allowed: ReadonlyMap<string, number>, lea
   return `not a file the ${learner} format defines (${[...allowed.keys()].join(', ')})`;
 }
 
-/** Checks what the zod schema cannot: names unique, nominal flags and category lists one per feature and agreeing. */
+/** Checks what the manifest's schema cannot: names unique, nominal flags and category lists one per feature and agreeing. */
 function checkSchema(schema: Manifest['schema'], path: string): void {
   const d = schema.features.length;
   const feature = firstDuplicate(schema.features);
@@ -356,12 +357,9 @@ export function parseManifest(bytes: Uint8Array, path: string): Manifest {
     }
     if (head.checksum !== expected) fail(`${path}: manifest checksum mismatch (${MANIFEST_FILE} was changed after it was saved, or is corrupt)`);
   }
-  const parsed = manifestSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    fail(`${path}: invalid manifest at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  }
-  const manifest = parsed.data;
+  const checked = checkWith(manifestSchema, raw);
+  if (!checked.ok) fail(`${path}: invalid manifest at ${checked.problem}`);
+  const manifest = checked.value;
   if (!learnerNames.includes(manifest.learner.name)) {
     fail(`${path}: learner.name ${JSON.stringify(manifest.learner.name)} is not a learner of this streamlearn (learners: ${learnerNames.join(', ')})`);
   }

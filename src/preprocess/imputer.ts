@@ -1,14 +1,14 @@
-import { z } from 'zod';
+import * as v from 'valibot';
 import type { Matrix } from '../core/types.js';
 import type { Json } from '../core/state.js';
-import { numbers, parseState } from '../core/state.js';
+import { finiteNumber, numbers, object, parseState } from '../core/state.js';
 import type { Params } from '../learners/contract.js';
 import { checkSavedColumns, checkWidth, toColumns, type Columns, type Transformer } from './contract.js';
 
 /** Per column, the values seen and their counts, in first-seen order (so ties go to the earliest). */
-const valueCounts = z.array(z.array(z.tuple([z.number(), z.number()])));
+const valueCounts = v.array(v.array(v.strictTuple([finiteNumber, finiteNumber])));
 
-export const imputerStateSchema = z.object({ count: numbers.optional(), mean: numbers.optional(), values: valueCounts });
+export const imputerStateSchema = object({ count: v.optional(numbers), mean: v.optional(numbers), values: valueCounts });
 
 /**
  * What the two imputers share: missing values (NaN) are replaced by a running

@@ -1,7 +1,6 @@
-import { z } from 'zod';
 import type { Matrix } from '../core/types.js';
 import type { Json } from '../core/state.js';
-import { numbers, parseState } from '../core/state.js';
+import { numbers, object, parseState } from '../core/state.js';
 import { checkSavedColumns, checkWidth, scaledColumns, type Columns, type Transformer } from './contract.js';
 
 export type MinMaxScalerParams = {
@@ -11,7 +10,7 @@ export type MinMaxScalerParams = {
 
 export const minMaxScalerDefaults: MinMaxScalerParams = { clip: 'on' };
 
-const stateSchema = z.object({ count: numbers, min: numbers, max: numbers });
+const stateSchema = object({ count: numbers, min: numbers, max: numbers });
 
 /**
  * Online min-max scaling: each feature becomes (x - min) / (max - min) with

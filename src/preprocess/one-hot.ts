@@ -1,11 +1,11 @@
-import { z } from 'zod';
+import * as v from 'valibot';
 import type { Matrix } from '../core/types.js';
 import type { Json } from '../core/state.js';
-import { parseState } from '../core/state.js';
+import { count, object, parseState } from '../core/state.js';
 import type { Params } from '../learners/contract.js';
 import { checkSavedColumns, checkWidth, isCategorical, toColumns, type Columns, type Transformer } from './contract.js';
 
-const stateSchema = z.object({ sizes: z.array(z.number().int().min(0).nullable()) });
+const stateSchema = object({ sizes: v.array(v.nullable(count)) });
 
 /** The name of the column that takes a feature's categories unknown when the encoder was made. */
 export const OTHER = '(other)';

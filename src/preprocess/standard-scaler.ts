@@ -1,13 +1,13 @@
-import { z } from 'zod';
+import * as v from 'valibot';
 import type { Matrix } from '../core/types.js';
 import type { Json } from '../core/state.js';
-import { numbers, parseState } from '../core/state.js';
+import { finiteNumber, numbers, object, parseState } from '../core/state.js';
 import type { Params } from '../learners/contract.js';
 import { checkSavedColumns, checkWidth, scaledColumns, type Columns, type Transformer } from './contract.js';
 
 // `counts` is written only once a missing value made a feature's count differ
 // from the row count, so states saved before missing values existed still load.
-const stateSchema = z.object({ count: z.number(), mean: numbers, m2: numbers, counts: numbers.optional() });
+const stateSchema = object({ count: finiteNumber, mean: numbers, m2: numbers, counts: v.optional(numbers) });
 
 /**
  * Online standardisation: each feature is centred on its running mean and
