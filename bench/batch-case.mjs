@@ -1,6 +1,6 @@
 // One bundled small data set under the default batch-split protocol, in its own process:
 //   node bench/batch-case.mjs <learner> <dataset> [seed]
-// train() from the build, nothing saved (out: null), then the model saved to a temporary directory
+// train() from the build, nothing saved (output: { out: null }), then the model saved to a temporary directory
 // to measure its size. Prints one JSON line like prequential-case.mjs: rows, accuracy (the mean
 // per-batch accuracy, as the README's small-set figures), CPU and wall seconds of train(), peak RSS.
 import { train, saveModel } from '../dist/node/index.js';
@@ -12,7 +12,7 @@ const [learner, dataset, seedArg] = process.argv.slice(2);
 const seed = Number(seedArg ?? 42);
 const cpu0 = process.cpuUsage();
 const t0 = process.hrtime.bigint();
-const { report, model } = await train({ dataset, model: learner, seed, out: null });
+const { report, model } = await train({ source: { dataset }, model: learner, seed, output: { out: null } });
 const wall = Number(process.hrtime.bigint() - t0) / 1e9;
 const cpu = process.cpuUsage(cpu0);
 const peakRssMB = process.resourceUsage().maxRSS / 1024;

@@ -13,11 +13,17 @@
 //                drift in the middle, 1,000,000 rows each, test-then-train row by row as MOA's
 //                EvaluatePrequential (bench/prequential-case.mjs), with MOA 2024.07's figures beside
 //   batch        the bundled small sets under the default batch-split protocol, train() from the
-//                build with out: null (bench/batch-case.mjs)
+//                build with output: { out: null } (bench/batch-case.mjs)
 //   csv          reading a generated numeric CSV: the raw bytes (the limit), parsing alone, and
 //                gaussian-nb trained prequentially from the file (bench/scale.mjs --case)
+//   one-row      learnOne / predictOne over plain objects against prequential() on the same SEA rows,
+//                gaussian-nb and hoeffding-tree (bench/one-row.mjs); target: ratio at least 2/3
 //   serve        requests per second and latency of the model server (bench/serve-load.mjs):
 //                POST /predict with 1 and 100 rows, POST /learn with 1 row, acknowledged on disk
+//   startup      whole-process start-up, median of 20 runs (bench/startup.mjs): bare node,
+//                import('streamlearn'), streamlearn --version and --help
+//   vs-moa       the whole-process 1M-row SEA gaussian-nb run (the CLI, start-up included) beside
+//                MOA 2024.07's (../shared/moa/run.sh), one after the other (bench/nb-vs-moa.mjs)
 // --quick cuts the rows (100,000 per stream, 20,000 for the forest, 200,000 CSV rows) for a smoke
 // check in under a minute.
 //
@@ -103,6 +109,14 @@ const CASES = [
   csvCase('csv raw read', 'raw'),
   csvCase('csv parse', 'parse'),
   csvCase('csv gaussian-nb from file', 'file', 'gaussian-nb'),
+  // One row at a time (learnOne / predictOne over plain objects) against the batch path, same rows.
+  ...['gaussian-nb', 'hoeffding-tree'].map((learner) => ({
+    id: `one-row ${learner} sea`,
+    group: 'one-row',
+    script: 'one-row.mjs',
+    args: [learner, String(QUICK ? 100_000 : 1_000_000)],
+    target: { ratio: 2 / 3 },
+  })),
   // The model server under load (autocannon on loopback); peak MB is the server's.
   ...['predict-1', 'predict-100', 'learn-1'].map((scenario) => ({
     id: `serve ${scenario}`,
@@ -110,6 +124,8 @@ const CASES = [
     script: 'serve-load.mjs',
     args: ['--scenario', scenario, ...(QUICK ? ['--quick'] : [])],
   })),
+  { id: 'startup', group: 'startup', script: 'startup.mjs', args: ['--runs', QUICK ? '5' : '20'] },
+  { id: 'gaussian-nb sea, whole process, vs MOA', group: 'vs-moa', script: 'nb-vs-moa.mjs', args: ['--rows', String(ROWS), '--pairs', QUICK ? '1' : '3'] },
 ];
 
 if (has('list')) {
@@ -210,10 +226,12 @@ async function main() {
 
 /** Whether a case meets its targets: true, false, or null when it has none. */
 function verdict(r) {
-  if (!r.target) return null;
+  // The start-up and MOA cases judge themselves against their targets.
+  if (!r.target) return typeof r.met === 'boolean' ? r.met : null;
   const checks = [];
   if (r.target.rowsPerSecond) checks.push(r.rowsPerSecond >= r.target.rowsPerSecond);
   if (r.target.peakRssMB) checks.push(r.peakRssMB < r.target.peakRssMB);
+  if (r.target.ratio) checks.push(r.ratio >= r.target.ratio);
   return checks.length ? checks.every(Boolean) : null;
 }
 
@@ -259,7 +277,25 @@ function markdown(doc) {
       lines.push(`| ${learner} | ${dataset} | ${fmt(r.rows)} | ${fmt(100 * r.accuracy, 1)} | ${fmt(r.wallSeconds, 2)} | ${fmt(r.cpuSeconds, 2)} | ${fmt(r.rowsPerSecond)} | ${fmt(r.peakRssMB)} | ${fmt(r.modelBytes)} |`);
     }
   }
-  const other = doc.results.filter((r) => r.group !== 'prequential' && r.group !== 'batch');
+  const startup = group('startup');
+  const vsMoa = group('vs-moa');
+  if (startup.length || vsMoa.length) {
+    lines.push('');
+    lines.push('**Start-up and the whole process** (spawn to exit; start-up: medians of N runs, interleaved; MOA: medians of interleaved pairs, one after the other).');
+    lines.push('');
+    lines.push('| case | measured | target | met |');
+    lines.push('|---|---|---|---|');
+    for (const r of startup) {
+      const ms = (s) => `${fmt(1000 * s)} ms`;
+      lines.push(`| import('streamlearn') | ${ms(r.importSeconds)}, ${ms(r.importAboveBareSeconds)} above bare \`node -e 1\` (${ms(r.bareSeconds)}) | at most ${ms(r.targets.importAboveBareSeconds)} above | ${r.importAboveBareSeconds <= r.targets.importAboveBareSeconds ? 'yes' : '**no**'} |`);
+      lines.push(`| streamlearn --version | ${ms(r.versionSeconds)} (--help ${ms(r.helpSeconds)}) | at most ${ms(r.targets.versionSeconds)} | ${r.versionSeconds <= r.targets.versionSeconds ? 'yes' : '**no**'} |`);
+    }
+    for (const r of vsMoa) {
+      const moa = r.moaWallSeconds === null ? r.note : `MOA ${fmt(r.moaWallSeconds, 2)} s, ${fmt(r.moaRowsPerSecond)} rows/s (${fmt(100 * r.moaAccuracy, 2)}%): ${fmt(r.ratio, 2)}x`;
+      lines.push(`| ${r.learner} SEA ${fmt(r.rows)} rows, whole process | ${fmt(r.wallSeconds, 2)} s, ${fmt(r.rowsPerSecond)} rows/s (${fmt(100 * r.accuracy, 2)}%); ${moa} | at least ${r.targetRatio}x MOA | ${r.met === null ? '-' : r.met ? 'yes' : '**no**'} |`);
+    }
+  }
+  const other = doc.results.filter((r) => !['prequential', 'batch', 'startup', 'vs-moa'].includes(r.group));
   if (other.length) {
     lines.push('');
     lines.push(`**Reading and serving** (CSV: ${fmt(doc.rows.csv)} rows of 4 numeric features and a label; the process's CPU seconds).`);

@@ -62,7 +62,7 @@ async function runCase(name, file, model) {
     for await (const _row of source.rows()) rows++;
     skipped = source.skipped;
   } else {
-    const { report } = await train({ data: name === 'stdin' ? '-' : file, label: 'class', model, protocol: 'prequential', shuffle: false, seed: 1, out: null });
+    const { report } = await train({ source: { file: name === 'stdin' ? '-' : file, label: 'class' }, stream: { shuffle: false }, protocol: 'prequential', model, seed: 1, output: { out: null } });
     rows = report.rows;
     accuracy = report.accuracy;
     skipped = report.skippedRows;
@@ -72,7 +72,7 @@ async function runCase(name, file, model) {
   console.log(
     JSON.stringify({
       case: name,
-      model: model ?? null,
+      model ?? null,
       rows,
       seconds,
       cpuSeconds: (cpu.user + cpu.system) / 1e6,

@@ -29,7 +29,7 @@ const dataset = flag('dataset', 'iris');
 // The model directory (and so the learn log's fdatasync) is on the file system of the temporary directory; --dir puts it elsewhere.
 const work = mkdtempSync(join(flag('dir', tmpdir()), 'streamlearn-bench-serve-'));
 const modelDir = join(work, 'model');
-await train({ dataset, model: learner, out: modelDir });
+await train({ source: { dataset }, model: learner, output: { out: modelDir } });
 
 // Request rows: the data set's own rows as objects, label included (predict ignores it).
 const source = await datasetSource(dataset);

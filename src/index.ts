@@ -56,9 +56,9 @@ export { OnlineBagging, LeveragingBagging, type OnlineBaggingParams, type Levera
 export { KNNClassifier } from './learners/neighbors.js';
 export { MajorityClass, NoChange } from './learners/baseline.js';
 export type { MLPParams } from './learners/mlp-slot.js';
-export { learnerDefinitions, learnerNames, type LearnerDefinition } from './learners/registry.js';
+export { learnerDefinitions, learnerNames, isLearnerName, type LearnerDefinition, type LearnerName, type LearnerParams, type LearnerParamsInput } from './learners/registry.js';
 export type { ParamSpec } from './core/params.js';
-export { Model, type ModelOptions, type Prediction, type TrainingSummary } from './learners/model.js';
+export { Model, type ModelOptions, type LearnerOptions, type FeatureValue, type FeatureRow, type Prediction, type TrainingSummary } from './learners/model.js';
 export { mergeModels, mergeKinds, type MergeInput, type MergeOutcome, type MergeKind, type SequenceOverlap } from './learners/merge.js';
 
 export { accuracy } from './eval/metrics.js';
@@ -82,3 +82,18 @@ export {
 
 export { modelToBytes, modelFromBytes } from './model/bytes.js';
 export { manifestChecksum, type Manifest } from './model/saved-form.js';
+
+// Types that the exports above name in their signatures, so that users can name them too.
+export type { SynthOptions, SynthSourceOptions, ParsedSpec, SpecStage, SpecDrift } from './data/synth/registry.js';
+export type { Sample } from './data/synth/generator.js';
+export type { ADWINParams } from './drift/adwin.js';
+export type { DDMParams } from './drift/ddm.js';
+export type { EDDMParams } from './drift/eddm.js';
+export type { HDDMAParams } from './drift/hddm-a.js';
+export type { PageHinkleyParams } from './drift/page-hinkley.js';
+export type { KNNParams } from './learners/neighbors.js';
+export type { PerceptronParams, PassiveAggressiveParams, PassiveAggressiveVariant } from './learners/linear.js';
+export type { LeafPrediction } from './learners/tree/hoeffding-tree.js';
+export type { SplitCriterionName } from './learners/tree/split-criterion.js';
+export type { OptimizerName } from './learners/optimizers.js';
+export type { LearnerMerge, MergeRule, MergeRefusal, MergeContext } from './learners/merge-rule.js';

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { DataFrame } from 'danfojs-node';
 import { csvSource, type Source } from '../src/node/files/csv.js';
 import { StreamlearnError } from '../src/core/errors.js';
-import { dataFrameSource, reportToDataFrame, type DataFrameLike } from '../src/dataframe/dataframe.js';
+import { DANFO_INSTALL, dataFrameSource, reportToDataFrame, type DataFrameLike } from '../src/dataframe/dataframe.js';
 import { DATA_DIR } from '../src/node/files/datasets.js';
 import type { Row } from '../src/core/types.js';
 import { train, type TrainReport } from '../src/node/pipeline.js';
@@ -103,7 +103,7 @@ describe('dataFrameSource', () => {
     const color = Array.from({ length: n }, (_, i) => ['red', 'green', 'blue'][i % 3]);
     const size = Array.from({ length: n }, (_, i) => (i * 7) % 11);
     const y = color.map((c) => (c === 'red' ? 'hot' : 'cold'));
-    const { report, model } = await train({ dataFrame: frame({ color, size, y }), label: 'y', categorical: 'auto', model: 'hoeffding-tree', out: null });
+    const { report, model } = await train({ source: { dataFrame: frame({ color, size, y }), label: 'y', categorical: 'auto' }, model: 'hoeffding-tree', output: { out: null } });
     expect(report.dataset).toBe('dataframe');
     expect(report.features).toBe(2);
     expect(report.rows).toBe(n);
@@ -135,7 +135,7 @@ describe('dataFrameSource', () => {
     expect((error as Error).name).toBe('StreamlearnError');
     expect((error as Error).message).toBe('dataframe: row 2, column "b": "abc" is not a number');
     // The same through train(), before any model is written.
-    await expect(train({ dataFrame: df, label: 'y', name: 'mine', out: null })).rejects.toThrow(
+    await expect(train({ source: { dataFrame: df, label: 'y', name: 'mine' }, output: { out: null } })).rejects.toThrow(
       new StreamlearnError('mine: row 2, column "b": "abc" is not a number'),
     );
     // A row index that is not the position is named too.
@@ -159,12 +159,12 @@ describe('dataFrameSource', () => {
     await expect(dataFrameSource({} as DataFrameLike, { label: 'y' })).rejects.toThrow(
       new StreamlearnError('dataframe: expected a danfo DataFrame (with columns and column()), got object'),
     );
-    await expect(train({ dataFrame: df, out: null })).rejects.toThrow(new StreamlearnError('a DataFrame needs its label column (label)'));
-    await expect(train({ dataFrame: df, label: 'y', dataset: 'iris', out: null })).rejects.toThrow(
-      new StreamlearnError('give one source: a DataFrame, a data file or a bundled data set, not more'),
+    await expect(train({ source: { dataFrame: df }, output: { out: null } })).rejects.toThrow(new StreamlearnError('a dataFrame source needs source.label, its label column'));
+    await expect(train({ source: { dataset: 'iris', dataFrame: df, label: 'y' }, output: { out: null } })).rejects.toThrow(
+      new StreamlearnError('source takes one of dataset, file, synth, dataFrame, nats, got dataset and dataFrame'),
     );
-    await expect(train({ dataset: 'iris', name: 'x', out: null })).rejects.toThrow(
-      new StreamlearnError('name applies to a DataFrame source (dataFrame), not to a bundled data set or a data file'),
+    await expect(train({ source: { dataset: 'iris', name: 'x' }, output: { out: null } })).rejects.toThrow(
+      new StreamlearnError('source.name is not an option of a dataset source (dataset)'),
     );
   });
 });
@@ -173,13 +173,13 @@ describe('train() on a DataFrame', () => {
   it('gives the same report as the bundled Iris for the same seed, apart from timings and the name', async () => {
     const df = await danfo.readCSV(IRIS);
     for (const model of ['hoeffding-tree', 'gaussian-nb']) {
-      const bundled = await train({ dataset: 'iris', model, seed: 7, out: null });
-      const fromFrame = await train({ dataFrame: df, label: 'species', model, seed: 7, out: null });
+      const bundled = await train({ source: { dataset: 'iris' }, model, seed: 7, output: { out: null } });
+      const fromFrame = await train({ source: { dataFrame: df, label: 'species' }, model, seed: 7, output: { out: null } });
       expect(fromFrame.report.dataset).toBe('dataframe');
       expect(bundled.report.dataset).toBe('iris');
       expect(withoutTimingsAndName(fromFrame.report)).toEqual(withoutTimingsAndName(bundled.report));
     }
-    const named = await train({ dataFrame: df, label: 'species', name: 'iris-frame', protocol: 'prequential', out: null });
+    const named = await train({ source: { dataFrame: df, label: 'species', name: 'iris-frame' }, protocol: 'prequential', output: { out: null } });
     expect(named.report.dataset).toBe('iris-frame');
     expect(named.report.rows).toBe(150);
   });
@@ -189,7 +189,7 @@ describe('train() on a DataFrame', () => {
     const dir = tempDir();
     process.chdir(dir);
     try {
-      const { report } = await train({ dataFrame: frame({ a: [1, 2, 3, 4, 5, 6], y: ['p', 'q', 'p', 'q', 'p', 'q'] }), label: 'y', batchSize: 3 });
+      const { report } = await train({ source: { dataFrame: frame({ a: [1, 2, 3, 4, 5, 6], y: ['p', 'q', 'p', 'q', 'p', 'q'] }), label: 'y' }, stream: { batchSize: 3 } });
       expect(report.modelPath).toBe(join('models', 'dataframe-gaussian-nb'));
       expect(existsSync(join(dir, 'models', 'dataframe-gaussian-nb'))).toBe(true);
     } finally {
@@ -203,7 +203,7 @@ describe('reportToDataFrame', () => {
   const column = (df: DataFrameLike, name: string) => [...df.column(name).values];
 
   it('gives one row per batch with the report values', async () => {
-    const { report } = await train({ dataset: 'iris', out: null });
+    const { report } = await train({ source: { dataset: 'iris' }, output: { out: null } });
     const df = await reportToDataFrame(report);
     expect(df).toBeInstanceOf(danfo.DataFrame);
     expect(df.shape).toEqual([10, 5]);
@@ -220,7 +220,7 @@ describe('reportToDataFrame', () => {
   });
 
   it('gives NaN for an unscored one-row batch', async () => {
-    const { report } = await train({ dataset: 'iris', batchSize: 149, out: null });
+    const { report } = await train({ source: { dataset: 'iris' }, stream: { batchSize: 149 }, output: { out: null } });
     expect(report.batches).toHaveLength(2);
     const df = await reportToDataFrame(report);
     expect(df.shape).toEqual([2, 5]);
@@ -229,11 +229,27 @@ describe('reportToDataFrame', () => {
     expect(column(df, 'accuracy')[0]).toBe(report.batches[0].accuracy);
   });
 
-  it('gives an empty frame with the same columns for a prequential report', async () => {
-    const { report } = await train({ dataset: 'iris', protocol: 'prequential', out: null });
+  it('gives the learning curve, one row per point, for a prequential report', async () => {
+    const { report } = await train({ source: { dataset: 'iris' }, protocol: { name: 'prequential', curveEvery: 50, window: 20 }, output: { out: null } });
+    expect(report.curve.length).toBeGreaterThan(1);
     const df = await reportToDataFrame(report);
-    expect(df.shape).toEqual([0, 5]);
-    expect(df.columns).toEqual(COLUMNS);
+    expect(df.columns).toEqual(['row', 'accuracy', 'windowAccuracy']);
+    expect(df.shape).toEqual([report.curve.length, 3]);
+    expect([...df.index]).toEqual(report.curve.map((p) => p.row));
+    expect(column(df, 'row')).toEqual(report.curve.map((p) => p.row));
+    expect(column(df, 'accuracy')).toEqual(report.curve.map((p) => p.accuracy));
+    expect(column(df, 'windowAccuracy')).toEqual(report.curve.map((p) => p.windowAccuracy));
+  });
+
+  it('gives the held-out accuracy curve for a holdout report, and no rows with the same columns for a run too short for a point', async () => {
+    const { report } = await train({ source: { dataset: 'iris' }, protocol: { name: 'holdout', rows: 30, every: 40 }, output: { out: null } });
+    expect(report.curve.length).toBeGreaterThan(1);
+    const df = await reportToDataFrame(report);
+    expect(df.columns).toEqual(['row', 'accuracy']);
+    expect(column(df, 'accuracy')).toEqual(report.curve.map((p) => p.accuracy));
+    const empty = await reportToDataFrame({ protocol: 'prequential', batches: [], curve: [] });
+    expect(empty.shape).toEqual([0, 2]);
+    expect(empty.columns).toEqual(['row', 'accuracy']);
   });
 });
 
@@ -282,14 +298,14 @@ describe('danfojs-node stays optional and lazy (fresh Node processes on the buil
       const { reportToDataFrame } = await import('./dist/dataframe/dataframe.js');
       const cols = { a: [1, 2, 3, 4, 5, 6], y: ['p', 'q', 'p', 'q', 'p', 'q'] };
       const like = { columns: ['a', 'y'], shape: [6, 2], index: [0, 1, 2, 3, 4, 5], column: (c) => ({ values: cols[c] }) };
-      const { report } = await train({ dataFrame: like, label: 'y', batchSize: 3, out: null });
+      const { report } = await train({ source: { dataFrame: like, label: 'y' }, stream: { batchSize: 3 }, output: { out: null } });
       const error = await reportToDataFrame(report).then(() => null, (e) => ({ name: e.name, message: e.message }));
       console.log(JSON.stringify({ rows: report.rows, error }));`,
       dir,
     );
     expect(out).toEqual({
       rows: 6,
-      error: { name: 'StreamlearnError', message: 'DataFrame support needs danfojs-node: npm install danfojs-node@1.1.2' },
+      error: { name: 'StreamlearnError', message: `DataFrame support needs danfojs-node: ${DANFO_INSTALL}` },
     });
   });
 });

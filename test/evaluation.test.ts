@@ -98,14 +98,14 @@ describe('periodic holdout (MOA EvaluatePeriodicHeldOutTest)', () => {
   });
 
   it('runs from train() with its settings in the report', async () => {
-    const { report } = await train({ data: 'synth:sea(function=1)', rows: 6000, protocol: 'holdout', holdoutRows: 500, holdoutEvery: 1000, out: null, seed: 3 });
+    const { report } = await train({ source: { synth: 'sea(function=1)', rows: 6000 }, protocol: { name: 'holdout', rows: 500, every: 1000 }, seed: 3, output: { out: null } });
     expect(report.holdout).toEqual({ mode: 'first', rows: 500, fromRows: 500, every: 1000 });
     expect(report.curve.map((p) => p.row)).toEqual([1000, 2000, 3000, 4000, 5000, 5500]);
     expect(report).toMatchObject({ rows: 6000, trainRows: 5500, testRows: 500, scoredRows: 500 });
     expect(report.accuracy).toBe(report.curve.at(-1)!.accuracy);
     expect(report.accuracy).toBeGreaterThan(0.85);
-    await expect(train({ protocol: 'holdout', drift: 'adwin', out: null })).rejects.toThrow('--drift applies to --protocol batch-split or prequential');
-    await expect(train({ holdoutRows: 10, out: null })).rejects.toThrow('--holdout-rows (holdoutRows) applies to --protocol holdout only');
+    await expect(train({ protocol: { name: 'holdout', drift: 'adwin' }, output: { out: null } })).rejects.toThrow("protocol.drift is not an option of protocol 'holdout' (name, rows, every, sampleFrom)");
+    await expect(train({ protocol: { name: 'batch-split', rows: 10 }, output: { out: null } })).rejects.toThrow("protocol.rows is not an option of protocol 'batch-split' (name, testSize, drift)");
   });
 });
 
@@ -146,21 +146,21 @@ describe('tee', () => {
 
 describe('compare', () => {
   it('gives each learner the report train() gives it alone on the same stream and seed, for every protocol', async () => {
-    const base = { data: 'synth:agrawal(function=1)>agrawal(function=2)@3000/1', rows: 6000, seed: 5, sizeEvery: 2000 } as const;
-    for (const protocol of ['batch-split', 'prequential', 'holdout'] as const) {
-      const extra = protocol === 'holdout' ? { holdoutRows: 400, holdoutEvery: 1000 } : { drift: 'adwin' };
-      const models = ['gaussian-nb', 'hoeffding-tree'];
-      const { reports } = await compare({ ...base, ...extra, protocol, models });
-      for (const [i, name] of models.entries()) {
-        const alone = await train({ ...base, ...extra, protocol, model: name, out: null });
+    const base = { source: { synth: 'agrawal(function=1)>agrawal(function=2)@3000/1', rows: 6000 }, seed: 5 } as const;
+    for (const name of ['batch-split', 'prequential', 'holdout'] as const) {
+      const protocol = name === 'holdout' ? { name, rows: 400, every: 1000 } : { name, drift: 'adwin' };
+      const models = ['gaussian-nb', 'hoeffding-tree'] as const;
+      const { reports } = await compare({ ...base, protocol, models, output: { sizeEvery: 2000 } });
+      for (const [i, learner] of models.entries()) {
+        const alone = await train({ ...base, protocol, model: learner, output: { out: null, sizeEvery: 2000 } });
         expect(withoutTimings(reports[i])).toEqual(withoutTimings(alone.report));
       }
     }
   });
 
   it('refuses a learner listed twice, and no learner', async () => {
-    await expect(compare({ models: ['gaussian-nb', 'gaussian-nb'] })).rejects.toThrow('--models gaussian-nb: listed twice');
-    await expect(compare({ models: [] })).rejects.toThrow('--models needs at least one learner');
+    await expect(compare({ models: ['gaussian-nb', 'gaussian-nb'] })).rejects.toThrow('models gaussian-nb: listed twice');
+    await expect(compare({ models: [] })).rejects.toThrow('models needs at least one learner');
   });
 });
 
@@ -183,7 +183,7 @@ describe("the model's size over time", () => {
   });
 
   it('grows as a Hoeffding tree grows, in the report', async () => {
-    const { report } = await train({ data: 'synth:agrawal(function=3)', rows: 30_000, protocol: 'prequential', model: 'hoeffding-tree', out: null, sizeEvery: 10_000 });
+    const { report } = await train({ source: { synth: 'agrawal(function=3)', rows: 30_000 }, protocol: 'prequential', model: 'hoeffding-tree', output: { out: null, sizeEvery: 10_000 } });
     expect(report.modelSize.map((p) => p.row)).toEqual([10240, 20480, 30000]);
     expect(report.modelSize[2].bytes).toBeGreaterThan(report.modelSize[0].bytes);
   });

@@ -144,7 +144,7 @@ describe('long lines: linear, and bounded by --max-line-bytes', () => {
     await expect(csvSource(chunked('a,label\n1,p\n'), { label: 'label', maxLineBytes: 0 })).rejects.toThrow(
       '--max-line-bytes (maxLineBytes) must be an integer from 1 to 268435456, got 0',
     );
-    await expect(train({ dataset: 'iris', maxLineBytes: 1000, out: null })).rejects.toThrow('--max-line-bytes applies to a data file (--data FILE)');
+    await expect(train({ source: { dataset: 'iris', maxLineBytes: 1000 }, output: { out: null } })).rejects.toThrow('source.maxLineBytes is not an option of a dataset source (dataset)');
   });
 });
 
@@ -216,7 +216,7 @@ describe('integer flags: safe integers in a stated range', () => {
       'streamlearn: --param grace-period=1e20: expected an integer from 1 to 9007199254740991',
     );
     expect(() => resolveParams(learnerDefinition('knn'), { windowSize: 1e20 })).toThrow('--param window-size=100000000000000000000: expected an integer from 1 to');
-    await expect(train({ batchSize: 1e20, out: null })).rejects.toThrow('batchSize must be at most 1000000, got 100000000000000000000');
+    await expect(train({ stream: { batchSize: 1e20 }, output: { out: null } })).rejects.toThrow('stream.batchSize must be at most 1000000, got 100000000000000000000');
   });
 });
 
@@ -245,7 +245,7 @@ describe('missing values without an imputer', () => {
     const dir = tempDir();
     const file = join(dir, 'data.csv');
     writeFileSync(file, data);
-    await expect(train({ data: file, label: 'label', missing: 'allow', preprocess: ['standard-scaler'], model: 'knn', out: null })).rejects.toThrow(refusal('knn').replace('streamlearn: ', ''));
+    await expect(train({ source: { file, label: 'label', missing: 'allow' }, model: { learner: 'knn', preprocess: ['standard-scaler'] }, output: { out: null } })).rejects.toThrow(refusal('knn').replace('streamlearn: --missing allow needs an imputer in --preprocess', 'source.missing allow needs an imputer in model.preprocess'));
   });
 
   it.each([

@@ -32,7 +32,7 @@ const baselines = ['majority-class', 'no-change'];
 describe.each(Object.keys(bars))('%s', (name) => {
   it('learns Iris and Wine above its bar', async () => {
     for (const dataset of ['iris', 'wine'] as const) {
-      const { report, model } = await train({ dataset, model: name, out: null });
+      const { report, model } = await train({ source: { dataset }, model: name, output: { out: null } });
       model.dispose();
       expect(report.meanAccuracy, `${name} on ${dataset}`).toBeGreaterThan(bars[name][dataset]);
     }
@@ -117,7 +117,7 @@ describe('learner parameters', () => {
 
   it('change what is learned: softmax regression with Adam and AdaGrad also learns Wine', async () => {
     for (const optimizer of ['adam', 'adagrad']) {
-      const { report } = await train({ dataset: 'wine', model: 'softmax-regression', params: { optimizer, learningRate: 0.05 }, out: null });
+      const { report } = await train({ source: { dataset: 'wine' }, model: { learner: 'softmax-regression', params: { optimizer, learningRate: 0.05 } }, output: { out: null } });
       expect(report.meanAccuracy, optimizer).toBeGreaterThan(0.85);
     }
   });

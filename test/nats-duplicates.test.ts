@@ -24,7 +24,7 @@ import { ROOT, runCli, tempDir } from './helpers.js';
 /** Two iris replicas saved with the given sequence lists, as a worker's checkpoints would be. */
 async function replicas(lists: [number, number][][]): Promise<string[]> {
   const dir = tempDir();
-  const { model } = await train({ dataset: 'iris', model: 'gaussian-nb', out: null });
+  const { model } = await train({ source: { dataset: 'iris' }, model: 'gaussian-nb', output: { out: null } });
   const dirs: string[] = [];
   for (const [i, sequences] of lists.entries()) {
     model.summary = { ...(model.summary as TrainingSummary), dataset: 'sea', protocol: 'prequential', sequences };

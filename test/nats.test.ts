@@ -186,7 +186,7 @@ describe.skipIf(!NATS)('NATS JetStream', () => {
       expect(report.accuracy).toBeGreaterThan(0.8);
     }
     // Reading acknowledged nothing and left no consumer behind that counts: the stream reads again, whole.
-    const again = await train({ source: `${url}/${stream}`, protocol: 'prequential', out: null, broker: { report: silentReporter } });
+    const again = await train({ source: { nats: `${url}/${stream}`, report: silentReporter }, protocol: 'prequential', output: { out: null } });
     expect(again.report.rows).toBe(150);
   });
 
@@ -221,7 +221,7 @@ describe.skipIf(!NATS)('NATS JetStream', () => {
     const bucket = bucketName('reg');
     const ref = `${url}/${bucket}/iris-nb`;
     const dir = tempDir();
-    const first = await train({ dataset: 'iris', model: 'gaussian-nb', out: ref });
+    const first = await train({ source: { dataset: 'iris' }, model: 'gaussian-nb', output: { out: ref } });
     expect(first.report.modelPath).toBe(ref);
     const seen: RegistryVersion[] = [];
     const loaded: Model[] = [];
@@ -235,7 +235,7 @@ describe.skipIf(!NATS)('NATS JetStream', () => {
     );
     await until('the watch to report and load version 1', () => loaded.length === 1, 10_000);
     expect(seen[0]).toMatchObject({ version: 1, learner: 'gaussian-nb', rows: 150, ref: `${ref}@1` });
-    const second = await train({ dataset: 'iris', model: 'softmax-regression', seed: 3, out: null });
+    const second = await train({ source: { dataset: 'iris' }, model: 'softmax-regression', seed: 3, output: { out: null } });
     const saved = await saveModelTo(second.model, ref);
     expect(saved).toEqual({ location: `${ref}@2`, version: 2 });
     await until('the watch to report and load version 2', () => loaded.length === 2, 10_000);

@@ -20,7 +20,7 @@ async function irisBatch(): Promise<Batch> {
 describe.each(learnerNames)('%s saved and loaded', (name) => {
   it('gives exactly the same probabilities, and learns on identically', async () => {
     const dir = join(tempDir(), 'model');
-    const { model, report } = await train({ dataset: 'iris', model: name, out: dir });
+    const { model, report } = await train({ source: { dataset: 'iris' }, model: name, output: { out: dir } });
     expect(report.modelPath).toBe(dir);
     const iris = await irisBatch();
     const before = await model.predictProba(iris.x);
@@ -44,7 +44,7 @@ describe.each(learnerNames)('%s saved and loaded', (name) => {
 describe('model directory', () => {
   async function savedModel(): Promise<string> {
     const dir = join(tempDir(), 'nb');
-    const { model } = await train({ dataset: 'iris', out: dir });
+    const { model } = await train({ source: { dataset: 'iris' }, output: { out: dir } });
     model.dispose();
     return dir;
   }
@@ -65,11 +65,11 @@ describe('model directory', () => {
 
   it('saves softmax-regression with its scaler state and mlp in TensorFlow.js format', async () => {
     const root = tempDir();
-    await train({ dataset: 'iris', model: 'softmax-regression', out: join(root, 'lr') });
+    await train({ source: { dataset: 'iris' }, model: 'softmax-regression', output: { out: join(root, 'lr') } });
     const lr = JSON.parse(readFileSync(join(root, 'lr', 'manifest.json'), 'utf8'));
     expect(lr.preprocessing[0].name).toBe('standard-scaler');
     expect(lr.preprocessing[0].state.count).toBe(112);
-    const { model } = await train({ dataset: 'iris', model: 'mlp', out: join(root, 'mlp') });
+    const { model } = await train({ source: { dataset: 'iris' }, model: 'mlp', output: { out: join(root, 'mlp') } });
     model.dispose();
     expect(readdirSync(join(root, 'mlp')).sort()).toEqual(['manifest.json', 'model.json', 'state.json', 'weights.bin']);
     const tfjs = JSON.parse(readFileSync(join(root, 'mlp', 'model.json'), 'utf8'));
@@ -109,7 +109,7 @@ describe('model directory', () => {
     expect(readdirSync(join(dir, '..'))).toEqual(['nb']);
     await loadModel(dir);
 
-    const { model } = await train({ dataset: 'iris', seed: 7, out: null });
+    const { model } = await train({ source: { dataset: 'iris' }, seed: 7, output: { out: null } });
     await saveModel(model, dir);
     expect((await loadModel(dir)).summary?.seed).toBe(7);
   });
@@ -118,7 +118,7 @@ describe('model directory', () => {
     const dir = join(tempDir(), 'precious');
     mkdirSync(dir);
     writeFileSync(join(dir, 'notes.txt'), 'keep me');
-    await expect(train({ dataset: 'iris', out: dir })).rejects.toThrow(/exists and is not a streamlearn model directory/);
+    await expect(train({ source: { dataset: 'iris' }, output: { out: dir } })).rejects.toThrow(/exists and is not a streamlearn model directory/);
     expect(existsSync(join(dir, 'notes.txt'))).toBe(true);
   });
 });
@@ -126,8 +126,8 @@ describe('model directory', () => {
 describe('saves racing into one directory', () => {
   it('all succeed, the last one wins, and a whole model is always left (a training run beside a server checkpointing)', async () => {
     const dir = join(tempDir(), 'm');
-    const { model: a } = await train({ dataset: 'iris', model: 'gaussian-nb', out: null });
-    const { model: b } = await train({ dataset: 'iris', model: 'knn', out: null });
+    const { model: a } = await train({ source: { dataset: 'iris' }, model: 'gaussian-nb', output: { out: null } });
+    const { model: b } = await train({ source: { dataset: 'iris' }, model: 'knn', output: { out: null } });
     for (let i = 0; i < 40; i++) {
       const results = await Promise.allSettled([saveModel(a, dir), saveModel(b, dir)]);
       // Without the retry, one of two saves renaming in at once failed with ENOTEMPTY about a third of the time.

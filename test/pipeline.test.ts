@@ -11,20 +11,20 @@ const withoutTimings = ({ wallSeconds, rowsPerSecond, modelSeconds, ...rest }: T
 describe('train (the pipeline)', () => {
   it('gives the identical report for the same seed, apart from timings', async () => {
     for (const model of ['gaussian-nb', 'forest-ensemble']) {
-      const a = await train({ dataset: 'iris', model, seed: 42, out: null });
-      const b = await train({ dataset: 'iris', model, seed: 42, out: null });
+      const a = await train({ source: { dataset: 'iris' }, model, seed: 42, output: { out: null } });
+      const b = await train({ source: { dataset: 'iris' }, model, seed: 42, output: { out: null } });
       expect(withoutTimings(b.report)).toEqual(withoutTimings(a.report));
     }
   });
 
   it('gives different batches for a different seed', async () => {
-    const a = await train({ dataset: 'wine', seed: 42, out: null });
-    const b = await train({ dataset: 'wine', seed: 1, out: null });
+    const a = await train({ source: { dataset: 'wine' }, seed: 42, output: { out: null } });
+    const b = await train({ source: { dataset: 'wine' }, seed: 1, output: { out: null } });
     expect(b.report.batches.map((x) => x.accuracy)).not.toEqual(a.report.batches.map((x) => x.accuracy));
   });
 
   it('reports per-batch rows and accuracies that add up', async () => {
-    const { report } = await train({ dataset: 'iris', out: null });
+    const { report } = await train({ source: { dataset: 'iris' }, output: { out: null } });
     expect(report.rows).toBe(150);
     expect(report.batches).toHaveLength(10);
     expect(report.batches[0]).toEqual({ index: 0, trainRows: 12, testRows: 4, accuracy: expect.any(Number), stratified: expect.any(Boolean) });
@@ -55,16 +55,16 @@ describe('train (the pipeline)', () => {
   });
 
   it('fails on bad settings before reading anything', async () => {
-    await expect(train({ batchSize: 0, out: null })).rejects.toThrow('batchSize must be an integer of at least 1, got 0');
-    await expect(train({ testSize: 1, out: null })).rejects.toThrow('testSize must be strictly between 0 and 1, got 1');
-    await expect(train({ model: 'svm', out: null })).rejects.toThrow(/^unknown learner "svm" \(learners: gaussian-nb, softmax-regression, mlp, forest-ensemble, hoeffding-tree, .*, no-change\)$/);
-    await expect(train({ dataset: 'mnist', out: null })).rejects.toThrow(/unknown data set "mnist" \(bundled: breast-cancer, digits, iris, wine/);
+    await expect(train({ stream: { batchSize: 0 }, output: { out: null } })).rejects.toThrow('stream.batchSize must be an integer of at least 1, got 0');
+    await expect(train({ protocol: { name: 'batch-split', testSize: 1 }, output: { out: null } })).rejects.toThrow('protocol.testSize must be strictly between 0 and 1, got 1');
+    await expect(train({ model: 'svm', output: { out: null } })).rejects.toThrow(/^unknown learner "svm" \(learners: gaussian-nb, softmax-regression, mlp, forest-ensemble, hoeffding-tree, .*, no-change\)$/);
+    await expect(train({ source: { dataset: 'mnist' }, output: { out: null } })).rejects.toThrow(/unknown data set "mnist" \(bundled: breast-cancer, digits, iris, wine/);
   });
 });
 
 describe('Model.predictRecords', () => {
   it('predicts from plain objects and names a missing feature', async () => {
-    const { model } = await train({ dataset: 'iris', out: null });
+    const { model } = await train({ source: { dataset: 'iris' }, output: { out: null } });
     const [p] = await model.predictRecords([{ sepal_length_cm: 5.1, sepal_width_cm: 3.5, petal_length_cm: 1.4, petal_width_cm: 0.2 }]);
     expect(p.label).toBe('setosa');
     expect(Object.keys(p.probabilities)).toEqual(['setosa', 'versicolor', 'virginica']);
@@ -74,7 +74,7 @@ describe('Model.predictRecords', () => {
 
 describe('the report\'s metrics', () => {
   it('pool every scored row, for batch-split and prequential alike', async () => {
-    const { report } = await train({ dataset: 'iris', out: null });
+    const { report } = await train({ source: { dataset: 'iris' }, output: { out: null } });
     const m = report.metrics;
     expect(m.rows).toBe(report.scoredRows);
     expect(m.accuracy).toBeCloseTo(report.accuracy, 12);
@@ -88,7 +88,7 @@ describe('the report\'s metrics', () => {
     // t(0.975, 9) = 2.262 for 10 batches.
     expect(ci.high - ci.mean).toBeCloseTo((2.262 * ci.std) / Math.sqrt(10), 3);
 
-    const { report: pre } = await train({ data: 'synth:sea', rows: 5000, model: 'hoeffding-tree', protocol: 'prequential', seed: 1, out: null });
+    const { report: pre } = await train({ source: { synth: 'sea', rows: 5000 }, protocol: 'prequential', model: 'hoeffding-tree', seed: 1, output: { out: null } });
     expect(pre.metrics.rows).toBe(5000);
     expect(pre.metrics.accuracy).toBeCloseTo(pre.accuracy, 12);
     expect(pre.accuracyInterval).toBeNull();
@@ -99,7 +99,7 @@ describe('the prequential learning curve', () => {
   const stream = 'sea>sea(function=3)@5000/1';
 
   it('has a point every curveEvery rows and at the end, with windowed and faded accuracy when asked', async () => {
-    const { report } = await train({ data: `synth:${stream}`, rows: 10_500, model: 'hoeffding-tree', protocol: 'prequential', seed: 1, curveEvery: 2500, window: 500, fading: 0.999, out: null });
+    const { report } = await train({ source: { synth: stream, rows: 10_500 }, protocol: { name: 'prequential', curveEvery: 2500, window: 500, fading: 0.999 }, model: 'hoeffding-tree', seed: 1, output: { out: null } });
     expect(report.curve.map((p) => p.row)).toEqual([2500, 5000, 7500, 10_000, 10_500]);
     const last = report.curve[report.curve.length - 1];
     expect(last.accuracy).toBeCloseTo(report.accuracy, 12);
@@ -114,12 +114,12 @@ describe('the prequential learning curve', () => {
   });
 
   it('is empty for batch-split, and its options are refused there or out of range', async () => {
-    const { report } = await train({ dataset: 'iris', out: null });
+    const { report } = await train({ source: { dataset: 'iris' }, output: { out: null } });
     expect(report.curve).toEqual([]);
-    await expect(train({ dataset: 'iris', window: 10, out: null })).rejects.toThrow('--window (window) applies to --protocol prequential only');
-    await expect(train({ data: `synth:${stream}`, rows: 100, protocol: 'prequential', fading: 0, out: null })).rejects.toThrow('--fading (fading) must be in (0, 1], got 0');
-    await expect(train({ data: `synth:${stream}`, rows: 100, protocol: 'prequential', curveEvery: 0, out: null })).rejects.toThrow(
-      '--curve-every (curveEvery) must be an integer of at least 1, got 0',
+    await expect(train({ source: { dataset: 'iris' }, protocol: { name: 'batch-split', window: 10 }, output: { out: null } })).rejects.toThrow("protocol.window is not an option of protocol 'batch-split' (name, testSize, drift)");
+    await expect(train({ source: { synth: stream, rows: 100 }, protocol: { name: 'prequential', fading: 0 }, output: { out: null } })).rejects.toThrow('protocol.fading must be in (0, 1], got 0');
+    await expect(train({ source: { synth: stream, rows: 100 }, protocol: { name: 'prequential', curveEvery: 0 }, output: { out: null } })).rejects.toThrow(
+      'protocol.curveEvery must be an integer of at least 1, got 0',
     );
   });
 });

@@ -249,20 +249,20 @@ describe('pipelines trained end to end', () => {
   // gaussian-nb 0.94 (0.94 with a scaler too; 0.84 reading the colour codes as numbers), hoeffding-tree 0.88.
   it('gaussian-nb: imputer and one-hot by default, above 0.92 mean accuracy; with a scaler too; codes as numbers do worse', async () => {
     const data = colourCsv(tempDir());
-    const { report, model } = await train({ data, label: 'label', categorical: ['colour'], missing: 'allow', model: 'gaussian-nb', out: null });
+    const { report, model } = await train({ source: { file: data, label: 'label', categorical: ['colour'], missing: 'allow' }, model: 'gaussian-nb', output: { out: null } });
     expect(report.preprocessing).toEqual(['impute-mean', 'one-hot']);
     expect(model.steps[1].output.names).toEqual(['colour=red', 'colour=blue', 'colour=green', 'colour=(other)', 'x', 'noise']);
     expect(report.meanAccuracy).toBeGreaterThan(0.92);
-    const scaled = await train({ data, label: 'label', categorical: ['colour'], missing: 'allow', model: 'gaussian-nb', out: null, preprocess: ['impute-mean', 'one-hot', 'standard-scaler'] });
+    const scaled = await train({ source: { file: data, label: 'label', categorical: ['colour'], missing: 'allow' }, model: { learner: 'gaussian-nb', preprocess: ['impute-mean', 'one-hot', 'standard-scaler'] }, output: { out: null } });
     expect(scaled.report.preprocessing).toEqual(['impute-mean', 'one-hot', 'standard-scaler']);
     expect(scaled.report.meanAccuracy).toBeGreaterThan(0.92);
-    const codes = await train({ data, label: 'label', categorical: ['colour'], missing: 'allow', model: 'gaussian-nb', out: null, preprocess: ['impute-mean'] });
+    const codes = await train({ source: { file: data, label: 'label', categorical: ['colour'], missing: 'allow' }, model: { learner: 'gaussian-nb', preprocess: ['impute-mean'] }, output: { out: null } });
     expect(codes.report.meanAccuracy).toBeLessThan(report.meanAccuracy! - 0.05);
   });
 
   it('hoeffding-tree: nominal colour split natively (no one-hot), above 0.86 mean accuracy', async () => {
     const data = colourCsv(tempDir());
-    const { report, model } = await train({ data, label: 'label', categorical: 'auto', missing: 'allow', model: 'hoeffding-tree', out: null });
+    const { report, model } = await train({ source: { file: data, label: 'label', categorical: 'auto', missing: 'allow' }, model: 'hoeffding-tree', output: { out: null } });
     expect(report.preprocessing).toEqual(['impute-mean']);
     expect(model.steps[0].output.nominal).toEqual([true, false, false]);
     expect(report.meanAccuracy).toBeGreaterThan(0.86);
@@ -289,10 +289,7 @@ describe('pipelines trained end to end', () => {
     const data = colourCsv(dir, 300);
     const out = join(dir, 'model');
     const steps = ['impute-mode', 'impute-mean', 'one-hot', 'min-max-scaler', 'standard-scaler'];
-    const { model } = await train({
-      data, label: 'label', categorical: ['colour'], missing: 'allow', model: 'softmax-regression', out,
-      preprocess: steps, preprocessParams: { 'min-max-scaler': { clip: 'off' }, 'impute-mode': { 'max-values': 10 } },
-    });
+    const { model } = await train({ source: { file: data, label: 'label', categorical: ['colour'], missing: 'allow' }, model: { learner: 'softmax-regression', preprocess: steps, preprocessParams: { 'min-max-scaler': { clip: 'off' }, 'impute-mode': { 'max-values': 10 } } }, output: { out } });
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
     expect(manifest.preprocessing.map((p: { name: string }) => p.name)).toEqual(steps);
     expect(manifest.preprocessing[3].params).toEqual({ clip: 'off' });
@@ -312,7 +309,7 @@ describe('pipelines trained end to end', () => {
 
   it('loads a manifest whose preprocessing is a lone standard-scaler without params', async () => {
     const out = join(tempDir(), 'lr');
-    const { model } = await train({ dataset: 'iris', model: 'softmax-regression', out });
+    const { model } = await train({ source: { dataset: 'iris' }, model: 'softmax-regression', output: { out } });
     const path = join(out, 'manifest.json');
     const manifest = JSON.parse(readFileSync(path, 'utf8'));
     manifest.preprocessing = manifest.preprocessing.map(({ name, state }: { name: string; state: unknown }) => ({ name, state }));
@@ -324,13 +321,13 @@ describe('pipelines trained end to end', () => {
   });
 
   it('fails before reading data on an unknown step or a parameter of a step not in the pipeline', async () => {
-    await expect(train({ dataset: 'iris', preprocess: ['scale'], out: null })).rejects.toThrow(
-      '--preprocess scale: unknown step (steps: impute-mean, impute-mode, one-hot, standard-scaler, min-max-scaler; or none)',
+    await expect(train({ source: { dataset: 'iris' }, model: { learner: 'gaussian-nb', preprocess: ['scale'] }, output: { out: null } })).rejects.toThrow(
+      'model.preprocess scale: unknown step (steps: impute-mean, impute-mode, one-hot, standard-scaler, min-max-scaler; or none)',
     );
-    await expect(train({ dataset: 'iris', preprocessParams: { 'min-max-scaler': { clip: 'off' } }, out: null })).rejects.toThrow(
-      '--preprocess-param min-max-scaler.clip=off: no step "min-max-scaler" in the pipeline (steps: none)',
+    await expect(train({ source: { dataset: 'iris' }, model: { learner: 'gaussian-nb', preprocessParams: { 'min-max-scaler': { clip: 'off' } } }, output: { out: null } })).rejects.toThrow(
+      'model.preprocessParams min-max-scaler.clip=off: no step "min-max-scaler" in the pipeline (steps: none)',
     );
-    await expect(train({ dataset: 'iris', categorical: 'auto', out: null })).rejects.toThrow(/^--categorical applies to a CSV file/);
+    await expect(train({ source: { dataset: 'iris', categorical: 'auto' }, output: { out: null } })).rejects.toThrow(/^source\.categorical is not an option of a dataset source/);
   });
 });
 

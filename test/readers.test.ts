@@ -148,7 +148,7 @@ describe('bad rows: --on-bad-row fail | skip', () => {
     expect(source.skipped).toBe(5);
     expect(skippedRows).toEqual(messages(path).map((message) => ({ line: Number(/line (\d+)/.exec(message)![1]), message })));
 
-    const { report } = await train({ data: path, label: 'y', onBadRow: 'skip', protocol: 'prequential', out: null });
+    const { report } = await train({ source: { file: path, label: 'y', onBadRow: 'skip' }, protocol: 'prequential', output: { out: null } });
     expect(report).toMatchObject({ rows: 5, skippedRows: 5 });
     const r = cli(['train', '--data', path, '--label', 'y', '--on-bad-row', 'skip', '--no-save']);
     expect(r.status).toBe(0);
@@ -163,7 +163,7 @@ describe('bad rows: --on-bad-row fail | skip', () => {
     expect(rows).toHaveLength(2);
     expect(source.schema.classes).toEqual(['u', 'v']);
     expect(source.schema.categories).toEqual([['red', 'green'], null]);
-    const clean = await train({ dataset: 'iris', out: null });
+    const clean = await train({ source: { dataset: 'iris' }, output: { out: null } });
     expect(clean.report.skippedRows).toBe(0);
     const r = cli(['train', '--data', file('ok.csv', 'a,y\n1,u\n2,v\n3,u\n'), '--label', 'y', '--on-bad-row', 'skip', '--no-save']);
     expect(r.stdout).not.toContain('skipped');
@@ -254,8 +254,8 @@ describe('JSON lines as a training source', () => {
     const rows = Array.from({ length: 60 }, (_, i) => ({ p: i % 7, q: (i * 3) % 5, y: i % 7 > 3 ? 'hi' : 'lo' }));
     const jsonl = file('d.ndjson', text(rows));
     const csv = file('d.csv', `p,q,y\n${rows.map((r) => `${r.p},${r.q},${r.y}`).join('\n')}\n`);
-    const library = await train({ data: jsonl, label: 'y', out: null });
-    const fromCsv = await train({ data: csv, label: 'y', out: null });
+    const library = await train({ source: { file: jsonl, label: 'y' }, output: { out: null } });
+    const fromCsv = await train({ source: { file: csv, label: 'y' }, output: { out: null } });
     expect(strip(library.report)).toEqual(strip(fromCsv.report));
     const r = cli(['train', '--data', jsonl, '--label', 'y', '--no-save', '--format', 'json']);
     expect(strip(JSON.parse(r.stdout))).toEqual(strip(fromCsv.report));

@@ -30,13 +30,13 @@ interface Reports {
 let reports: Reports;
 
 beforeAll(async () => {
-  const iris = (await train({ dataset: 'iris', seed: 42, out: null })).report;
+  const iris = (await train({ source: { dataset: 'iris' }, seed: 42, output: { out: null } })).report;
   const prequentialOf = async (model: string, extra: { window?: number; fading?: number } = {}) =>
-    (await train({ data: DRIFTING, rows: 6000, model, protocol: 'prequential', drift: 'adwin', seed: 1, curveEvery: 500, out: null, ...extra })).report;
+    (await train({ source: { synth: DRIFTING.slice('synth:'.length), rows: 6000 }, model, protocol: { name: 'prequential', drift: 'adwin', curveEvery: 500, ...extra }, seed: 1, output: { out: null } })).report;
   const prequential = await prequentialOf('hoeffding-tree', { window: 500, fading: 0.999 });
   const compare = [prequential, await prequentialOf('gaussian-nb')];
   const splitDrift = (
-    await train({ data: 'synth:agrawal(function=1)>agrawal(function=2)@3000/1', rows: 6000, batchSize: 100, drift: 'adwin', seed: 1, out: null })
+    await train({ source: { synth: 'agrawal(function=1)>agrawal(function=2)@3000/1', rows: 6000 }, stream: { batchSize: 100 }, protocol: { name: 'batch-split', drift: 'adwin' }, seed: 1, output: { out: null } })
   ).report;
   // The holdout protocol and the model-size series are not filled in by train() in this tree: built by hand from a real report.
   const holdout: TrainReport = {

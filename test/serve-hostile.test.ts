@@ -33,7 +33,7 @@ let copies = 0;
 beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'streamlearn-hostile-'));
   trained = join(scratch, 'trained');
-  await train({ dataset: 'iris', model: 'gaussian-nb', out: trained });
+  await train({ source: { dataset: 'iris' }, model: 'gaussian-nb', output: { out: trained } });
 }, 60_000);
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -231,7 +231,7 @@ describe('serve: features named like Object.prototype properties', () => {
     for (let i = 0; i < 80; i++) lines.push(`${(i * 37) % 11},${(i * 13) % 7},${i % 5},${(i * 37) % 11 > 5 ? 'hi' : 'lo'}`);
     writeFileSync(csv, lines.join('\n'));
     const dir = join(scratch, 'proto-model');
-    const { model } = await train({ data: csv, label: 'kind', model: 'gaussian-nb', out: dir });
+    const { model } = await train({ source: { file: csv, label: 'kind' }, model: 'gaussian-nb', output: { out: dir } });
     const server = await createServer({ model: dir, learn: true, reloadIntervalSeconds: 0, checkpointIntervalSeconds: 0 });
     try {
       const url = await server.listen({ port: 0 });

@@ -46,7 +46,7 @@ describe.skipIf(!NATS)('serve --model nats://… (the model registry)', () => {
 
   it('serves the current version and hot-reloads each new one, with no failed request', async () => {
     const ref = `${NATS}/${bucket}/iris`;
-    await train({ dataset: 'iris', model: 'gaussian-nb', out: ref });
+    await train({ source: { dataset: 'iris' }, model: 'gaussian-nb', output: { out: ref } });
     const serve = startServe(['--model', ref, '--port', '0', '--reload-interval', '0.2']);
     children.push(serve.child);
     const url = await serve.url;
@@ -65,7 +65,7 @@ describe.skipIf(!NATS)('serve --model nats://… (the model registry)', () => {
       }
     })();
     // A new version from a training run elsewhere: every instance following the name picks it up.
-    await train({ dataset: 'iris', model: 'knn', out: ref });
+    await train({ source: { dataset: 'iris' }, model: 'knn', output: { out: ref } });
     const deadline = Date.now() + 30_000;
     while ((await model()).learner.name !== 'knn') {
       if (Date.now() > deadline) throw new Error(`no reload within 30 s; stderr: ${serve.stderr()}`);

@@ -37,7 +37,7 @@ let copies = 0;
 beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'streamlearn-serve-'));
   trained = join(scratch, 'trained');
-  await train({ dataset: 'iris', model: 'gaussian-nb', out: trained });
+  await train({ source: { dataset: 'iris' }, model: 'gaussian-nb', output: { out: trained } });
 }, 60_000);
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -192,7 +192,7 @@ describe('Model.learnRecords', () => {
     const lines = ['size,colour,kind'];
     for (let i = 0; i < 60; i++) lines.push(`${i % 7},${['red', 'green'][i % 2]},${i % 2 ? 'b' : 'a'}`);
     writeFileSync(csv, lines.join('\n'));
-    const { model } = await train({ data: csv, label: 'kind', categorical: ['colour'], out: null });
+    const { model } = await train({ source: { file: csv, label: 'kind', categorical: ['colour'] }, output: { out: null } });
     const added = await model.learnRecords([
       { size: 3, colour: 'purple', kind: 'c' },
       { size: 4, colour: 'purple', kind: 'c' },
@@ -379,7 +379,7 @@ describe('streamlearn serve (child process)', () => {
     try {
       // Learners alternate, so /model tells each reload apart; checkpoints every 25 rows race the saves on purpose.
       for (const learner of ['softmax-regression', 'gaussian-nb', 'perceptron', 'hoeffding-tree']) {
-        const { model } = await train({ dataset: 'iris', model: learner, out: null });
+        const { model } = await train({ source: { dataset: 'iris' }, model: learner, output: { out: null } });
         await saveModel(model, dir);
         const info = await waitFor(learner);
         expect(info.summary).toMatchObject({ dataset: 'iris' });

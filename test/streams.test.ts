@@ -6,7 +6,7 @@ import { train } from '../src/node/pipeline.js';
 
 /** Prequential accuracy (test-then-train, row by row) of a learner on a generated stream, seed 1. */
 async function prequentialAccuracy(data: string, rows: number, model: string, params = {}): Promise<number> {
-  const { report } = await train({ data: `synth:${data}`, rows, model, params, protocol: 'prequential', seed: 1, out: null });
+  const { report } = await train({ source: { synth: data, rows }, protocol: 'prequential', model: { learner: model, params }, seed: 1, output: { out: null } });
   expect(report.rows).toBe(rows);
   return report.accuracy;
 }
@@ -66,7 +66,7 @@ describe('concept drift: Agrawal function 1 gives way to function 2 at row 100,0
 
   it.each(['adwin', 'hddm-a'])('%s on the tree\'s errors reports the drift within 500 rows and nothing before', async (drift) => {
     // Measured for seeds 1-3: first drift at rows 100,032-100,262, none before 100,000.
-    const { report } = await train({ data: `synth:${stream}`, rows: 110_000, model: 'hoeffding-tree', protocol: 'prequential', drift, seed: 1, out: null });
+    const { report } = await train({ source: { synth: stream, rows: 110_000 }, protocol: { name: 'prequential', drift }, model: 'hoeffding-tree', seed: 1, output: { out: null } });
     expect(report.driftDetector).toBe(drift);
     expect(report.drifts.filter((row) => row <= 100_000)).toEqual([]);
     expect(report.drifts[0]).toBeGreaterThan(100_000);

@@ -14,6 +14,8 @@
 import { fail } from '../core/errors.js';
 import type { Row, Schema } from '../core/types.js';
 import type { BatchResult } from '../eval/batch-split.js';
+import type { CurvePoint } from '../eval/prequential.js';
+import type { Protocol } from '../eval/report.js';
 import { categoryCoder, isNumeric, type Source } from '../node/files/csv.js';
 import { isErrno } from '../node/files/input.js';
 import { parseNumber } from '../data/cells.js';
@@ -226,7 +228,14 @@ interface DanfoModule {
 }
 
 const DANFO = 'danfojs-node';
-const DANFO_MISSING = 'DataFrame support needs danfojs-node: npm install danfojs-node@1.1.2';
+/**
+ * danfojs-node 1.1.2 depends on @tensorflow/tfjs-node (native, and it fails
+ * to build on many machines) but loads @tensorflow/tfjs: the override puts a
+ * plain-JavaScript package in the native one's place.
+ */
+export const DANFO_INSTALL =
+  'add "overrides": {"danfojs-node": {"@tensorflow/tfjs-node": "npm:@tensorflow/tfjs-core@4.22.0"}} to package.json, then npm install danfojs-node@1.1.2 @tensorflow/tfjs@4.22.0';
+const DANFO_MISSING = `DataFrame support needs danfojs-node: ${DANFO_INSTALL}`;
 let danfo: Promise<DanfoModule> | undefined;
 
 /** Loads danfojs-node once, on first use; a one-line error when it is not installed. */
@@ -250,24 +259,51 @@ function loadDanfo(): Promise<DanfoModule> {
   return danfo;
 }
 
-/** The columns of reportToDataFrame's frame, in order, and their danfo dtypes. */
+/** The columns of reportToDataFrame's frame of batches, in order, and their danfo dtypes. */
 const REPORT_COLUMNS = ['batch', 'trainRows', 'testRows', 'accuracy', 'stratified'] as const;
 const REPORT_DTYPES = ['int32', 'int32', 'int32', 'float32', 'boolean'];
 
+/** What reportToDataFrame reads of a report: a TrainReport is one. */
+export interface ReportLike {
+  /** Batch-split's per-batch results (empty for the other protocols). */
+  readonly batches: readonly BatchResult[];
+  /** Prequential's and holdout's learning curve (empty for batch-split). */
+  readonly curve?: readonly CurvePoint[];
+  readonly protocol?: Protocol;
+}
+
 /**
- * A training report's per-batch results as a danfo DataFrame, one row per
- * batch: `batch` (the batch's index, also the frame's row index),
- * `trainRows`, `testRows`, `accuracy` (NaN for a one-row batch, which was
- * learned, not scored; null in the report) and `stratified`. The batch index
- * is the column `batch`, not `index`: a danfo column named "index" hides the
- * frame's own `index` and breaks print().
+ * A training report as a danfo DataFrame, one row per point of what the
+ * protocol measured as it went.
  *
- * A prequential report has no batches (it scores row by row): the result is
- * then an empty frame (0 rows) with the same columns. Loads danfojs-node on
- * first use, and fails with one line when it is not installed.
+ * Batch-split: one row per batch, with `batch` (the batch's index, also the
+ * frame's row index), `trainRows`, `testRows`, `accuracy` (NaN for a
+ * one-row batch, which was learned, not scored; null in the report) and
+ * `stratified`. The batch index is the column `batch`, not `index`: a danfo
+ * column named "index" hides the frame's own `index` and breaks print().
+ *
+ * Prequential and holdout: the learning curve, one row per point: `row`
+ * (rows seen so far, also the frame's row index) and `accuracy` (over every
+ * row so far for prequential; on the held-out rows for holdout), then
+ * `windowAccuracy` and `fadingAccuracy` when the run asked for them. A run
+ * too short for a point gives a frame of 0 rows with the same columns.
+ *
+ * Loads danfojs-node on first use, and fails with one line when it is not
+ * installed.
  */
-export async function reportToDataFrame(report: { readonly batches: readonly BatchResult[] }): Promise<DataFrameLike> {
+export async function reportToDataFrame(report: ReportLike): Promise<DataFrameLike> {
   const { DataFrame } = await loadDanfo();
+  const curve = report.curve ?? [];
+  const byCurve = report.protocol !== undefined ? report.protocol !== 'batch-split' : report.batches.length === 0 && curve.length > 0;
+  if (byCurve) {
+    const optional = (['windowAccuracy', 'fadingAccuracy'] as const).filter((k) => curve.some((p) => p[k] !== undefined));
+    const columns = ['row', 'accuracy', ...optional];
+    const dtypes = ['int32', ...columns.slice(1).map(() => 'float32')];
+    if (curve.length === 0) return new DataFrame([], { columns, dtypes });
+    const data: Record<string, number[]> = { row: curve.map((p) => p.row), accuracy: curve.map((p) => p.accuracy) };
+    for (const k of optional) data[k] = curve.map((p) => p[k] ?? NaN);
+    return new DataFrame(data, { columns, dtypes, index: curve.map((p) => p.row) });
+  }
   const batches = report.batches;
   const columns = [...REPORT_COLUMNS];
   if (batches.length === 0) return new DataFrame([], { columns, dtypes: REPORT_DTYPES });

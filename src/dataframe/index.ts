@@ -5,4 +5,4 @@
  *
  * @module
  */
-export { dataFrameSource, reportToDataFrame, type DataFrameLike, type DataFrameSourceOptions } from './dataframe.js';
+export { dataFrameSource, reportToDataFrame, DANFO_INSTALL, type DataFrameLike, type DataFrameSourceOptions, type ReportLike } from './dataframe.js';

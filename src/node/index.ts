@@ -19,3 +19,8 @@ export type { FeatureReadOptions } from '../data/cells.js';
 export { listDatasets, datasetCard, datasetSource, type DatasetCard } from './files/datasets.js';
 export { saveModel, loadModel, readManifest, savedModelBytes } from './persist/model-dir.js';
 export { train, compare, DEFAULT_LEARNER, DEFAULT_DATASET, DEFAULTS, type TrainOptions, type CompareOptions, type LearnerSpec } from './pipeline.js';
+export type {
+  SourceOptions, DatasetSource, FileSource, SynthSource, DataFrameSource, NatsSource, StreamOptions, ProtocolOptions, BatchSplitProtocol, PrequentialProtocol,
+  HoldoutProtocol, DriftOption, ModelOptions as TrainModelOptions, OutputOptions,
+} from './train-options.js';
+export type { LineLimit } from '../data/line-limit.js';
