@@ -1,4 +1,5 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
@@ -292,5 +293,20 @@ describe('features named like Object.prototype properties', () => {
     const jsonl = join(dir, 'train.jsonl');
     writeFileSync(jsonl, '{"constructor":1,"__proto__":2,"label":"a"}\n{"__proto__":2,"label":"b"}\n');
     expect(failure(['train', '--data', jsonl, '--label', 'label', '--no-save'])).toBe(`streamlearn: ${jsonl}: line 2: no field "constructor"`);
+  });
+});
+
+describe('a named pipe as a data file', () => {
+  // bash's <(...) and /dev/stdin fed by a pipe are pipes by name: they cannot seek, and what one open reads is gone.
+  it.skipIf(process.platform === 'win32')('is read once from its start, plain or gzip, as stdin is (it failed with ESPIPE, exit 70)', async () => {
+    const dir = tempDir();
+    const text = 'a,label\n1,p\n2,q\n3,p\n';
+    for (const [name, bytes] of [['plain', Buffer.from(text)], ['gzip', gzipSync(text)]] as const) {
+      const fifo = join(dir, name);
+      execFileSync('mkfifo', [fifo]);
+      // Opening a pipe's write end waits for a reader: it is written as the source reads.
+      createWriteStream(fifo).end(bytes);
+      expect(await rowsOf(await csvSource(fifo, { label: 'label' }))).toBe(3);
+    }
   });
 });
