@@ -301,6 +301,25 @@ describe('predict with an edited model', () => {
   });
 });
 
+describe('learner parameters that disagree with the saved state', () => {
+  it('mlp: a network other than learner.params describe is refused at load; a new class then failed (HTTP 500 on /learn) or changed the activation silently', async () => {
+    const dir = join(tempDir(), 'mlp');
+    const { model } = await train({ dataset: 'iris', model: 'mlp', params: { epochs: 1 }, out: dir });
+    model.dispose();
+    const row = { sepal_length_cm: 5, sepal_width_cm: 3, petal_length_cm: 1, petal_width_cm: 0.2, species: 'new' };
+    for (const [key, value] of [['hiddenUnits', 16], ['activation', 'tanh']] as const) {
+      const edited = join(tempDir(), 'mlp');
+      cpSync(dir, edited, { recursive: true });
+      editManifest(edited, (m) => void ((m.learner as { params: Record<string, unknown> }).params[key] = value));
+      expect(await loadError(edited)).toMatch(/^.*: cannot restore the mlp state: mlp: model\.json is not the network learner\.params describe/);
+    }
+    // The model as saved loads and learns a new class.
+    const loaded = await loadModel(dir);
+    expect(await loaded.learnRecords([row])).toEqual(['new']);
+    loaded.dispose();
+  });
+});
+
 describe('saveModel and numbers JSON cannot hold', () => {
   const schema = (): Schema => ({ features: ['a', 'b'], label: 'y', classes: ['p', 'q'] });
   const batch = (a: number[], b: number[], y: number[]): Batch => ({
