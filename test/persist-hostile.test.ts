@@ -318,6 +318,20 @@ describe('learner parameters that disagree with the saved state', () => {
     expect(await loaded.learnRecords([row])).toEqual(['new']);
     loaded.dispose();
   });
+
+  it('schema.missing on a learner that cannot take NaN (no imputer) does not let missing values in: knn learned them and then no save could be made', async () => {
+    const dir = join(tempDir(), 'knn');
+    const { model } = await train({ dataset: 'iris', model: 'knn', out: dir });
+    model.dispose();
+    editManifest(dir, (m) => void ((m.schema as { missing?: boolean }).missing = true));
+    const loaded = await loadModel(dir);
+    expect(loaded.acceptsMissing).toBe(false);
+    const row = { sepal_length_cm: 5, sepal_width_cm: null, petal_length_cm: 1, petal_width_cm: 0.2, species: 'setosa' };
+    await expect(loaded.learnRecords([row])).rejects.toThrow('row 0: feature "sepal_width_cm" must be a finite number (the model does not accept missing values)');
+    await expect(loaded.predictRecords([row])).rejects.toThrow(StreamlearnError);
+    await saveModel(loaded, dir);
+    loaded.dispose();
+  });
 });
 
 describe('saveModel and numbers JSON cannot hold', () => {

@@ -244,4 +244,10 @@ export function learnerDefinition(name: string): LearnerDefinition {
   return def;
 }
 
+/** Whether the named learner with these parameters takes missing values (NaN) itself (LearnerDefinition.missingNative). */
+export function learnerTakesMissing(name: string, params: Params): boolean {
+  const native = learnerDefinition(name).missingNative ?? false;
+  return typeof native === 'function' ? native(params) : native;
+}
+
 export type { OptimizerName };
