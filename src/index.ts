@@ -96,7 +96,7 @@ export {
   type ConfidenceInterval,
 } from './eval/classification-metrics.js';
 
-export { saveModel, loadModel, readManifest, savedModelBytes, type Manifest } from './persist/model-dir.js';
+export { saveModel, loadModel, readManifest, savedModelBytes, manifestChecksum, type Manifest } from './persist/model-dir.js';
 
 export {
   train,

@@ -288,6 +288,13 @@ describe.each(learnerNames)('%s: a manifest edited after the save', (name) => {
   });
 });
 
+describe('the package', () => {
+  it('exports manifestChecksum, as the README says, for tools that edit a manifest on purpose', async () => {
+    const library = await import('../src/index.js');
+    expect(library.manifestChecksum).toBe(manifestChecksum);
+  });
+});
+
 describe('predict with an edited model', () => {
   it('exits 1 with one line, never 70', async () => {
     const dir = join(tempDir(), 'nb');
