@@ -219,6 +219,10 @@ describe('integer flags: safe integers in a stated range', () => {
     expect(() => resolveParams(learnerDefinition('knn'), { windowSize: 1e20 })).toThrow('--param window-size=100000000000000000000: expected an integer from 1 to');
     await expect(train({ batchSize: 1e20, out: null })).rejects.toThrow('batchSize must be at most 1000000, got 100000000000000000000');
   });
+
+  it('mlp hidden-units has a bound: a trillion units failed allocating the layer (exit 70)', () => {
+    expect(failure(['train', '--model', 'mlp', '--param', 'hidden-units=1000000000000', '--no-save'])).toBe('streamlearn: --param hidden-units=1000000000000: must be at most 65536');
+  });
 });
 
 describe('missing values without an imputer', () => {
