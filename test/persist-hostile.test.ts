@@ -288,6 +288,24 @@ describe.each(learnerNames)('%s: a manifest edited after the save', (name) => {
   });
 });
 
+describe('an imputer state that disagrees with the schema', () => {
+  it('refuses a category mode that is not one of the schema\'s codes; it filled missing cells with it silently', async () => {
+    const dir = tempDir();
+    const data = join(dir, 'data.csv');
+    writeFileSync(data, 'a,c,label\n1,r,p\n2,,q\n1,g,p\n3,b,q\n2,r,p\n1,,q\n');
+    const out = join(dir, 'model');
+    const { model } = await train({ data, label: 'label', categorical: ['c'], missing: 'allow', model: 'hoeffding-tree', preprocess: ['impute-mode'], batchSize: 2, out });
+    model.dispose();
+    for (const code of [7, -1, 0.5]) {
+      const edited = join(tempDir(), 'model');
+      cpSync(out, edited, { recursive: true });
+      editManifest(edited, (m) => void ((m.preprocessing as { state: { values: number[][][] } }[])[0].state.values[1] = [[code, 3]]));
+      expect(await loadError(edited)).toBe(`${join(edited, 'manifest.json')}: cannot restore the preprocessing: impute-mode: saved state's values of "c" hold category code ${code}, but the schema lists 3 categories`);
+    }
+    (await loadModel(out)).dispose();
+  });
+});
+
 describe('the package', () => {
   it('exports manifestChecksum, as the README says, for tools that edit a manifest on purpose', async () => {
     const library = await import('../src/index.js');
