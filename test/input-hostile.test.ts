@@ -1,4 +1,5 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
@@ -218,6 +219,10 @@ describe('integer flags: safe integers in a stated range', () => {
     expect(() => resolveParams(learnerDefinition('knn'), { windowSize: 1e20 })).toThrow('--param window-size=100000000000000000000: expected an integer from 1 to');
     await expect(train({ stream: { batchSize: 1e20 }, output: { out: null } })).rejects.toThrow('stream.batchSize must be at most 1000000, got 100000000000000000000');
   });
+
+  it('mlp hidden-units has a bound: a trillion units failed allocating the layer (exit 70)', () => {
+    expect(failure(['train', '--model', 'mlp', '--param', 'hidden-units=1000000000000', '--no-save'])).toBe('streamlearn: --param hidden-units=1000000000000: must be at most 65536');
+  });
 });
 
 describe('missing values without an imputer', () => {
@@ -292,5 +297,20 @@ describe('features named like Object.prototype properties', () => {
     const jsonl = join(dir, 'train.jsonl');
     writeFileSync(jsonl, '{"constructor":1,"__proto__":2,"label":"a"}\n{"__proto__":2,"label":"b"}\n');
     expect(failure(['train', '--data', jsonl, '--label', 'label', '--no-save'])).toBe(`streamlearn: ${jsonl}: line 2: no field "constructor"`);
+  });
+});
+
+describe('a named pipe as a data file', () => {
+  // bash's <(...) and /dev/stdin fed by a pipe are pipes by name: they cannot seek, and what one open reads is gone.
+  it.skipIf(process.platform === 'win32')('is read once from its start, plain or gzip, as stdin is (it failed with ESPIPE, exit 70)', async () => {
+    const dir = tempDir();
+    const text = 'a,label\n1,p\n2,q\n3,p\n';
+    for (const [name, bytes] of [['plain', Buffer.from(text)], ['gzip', gzipSync(text)]] as const) {
+      const fifo = join(dir, name);
+      execFileSync('mkfifo', [fifo]);
+      // Opening a pipe's write end waits for a reader: it is written as the source reads.
+      createWriteStream(fifo).end(bytes);
+      expect(await rowsOf(await csvSource(fifo, { label: 'label' }))).toBe(3);
+    }
   });
 });

@@ -288,6 +288,31 @@ describe.each(learnerNames)('%s: a manifest edited after the save', (name) => {
   });
 });
 
+describe('an imputer state that disagrees with the schema', () => {
+  it('refuses a category mode that is not one of the schema\'s codes; it filled missing cells with it silently', async () => {
+    const dir = tempDir();
+    const data = join(dir, 'data.csv');
+    writeFileSync(data, 'a,c,label\n1,r,p\n2,,q\n1,g,p\n3,b,q\n2,r,p\n1,,q\n');
+    const out = join(dir, 'model');
+    const { model } = await train({ source: { file: data, label: 'label', categorical: ['c'], missing: 'allow' }, model: { learner: 'hoeffding-tree', preprocess: ['impute-mode'] }, stream: { batchSize: 2 }, output: { out } });
+    model.dispose();
+    for (const code of [7, -1, 0.5]) {
+      const edited = join(tempDir(), 'model');
+      cpSync(out, edited, { recursive: true });
+      editManifest(edited, (m) => void ((m.preprocessing as { state: { values: number[][][] } }[])[0].state.values[1] = [[code, 3]]));
+      expect(await loadError(edited)).toBe(`${join(edited, 'manifest.json')}: cannot restore the preprocessing: impute-mode: saved state's values of "c" hold category code ${code}, but the schema lists 3 categories`);
+    }
+    (await loadModel(out)).dispose();
+  });
+});
+
+describe('the package', () => {
+  it('exports manifestChecksum, as the README says, for tools that edit a manifest on purpose', async () => {
+    const library = await import('../src/index.js');
+    expect(library.manifestChecksum).toBe(manifestChecksum);
+  });
+});
+
 describe('predict with an edited model', () => {
   it('exits 1 with one line, never 70', async () => {
     const dir = join(tempDir(), 'nb');
@@ -298,6 +323,39 @@ describe('predict with an edited model', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(`streamlearn: ${dir}: cannot restore the gaussian-nb state: gaussian-nb: saved state's counts.length is 3, but the schema lists 2 classes\n`);
     expect(r.stdout).toBe('');
+  });
+});
+
+describe('learner parameters that disagree with the saved state', () => {
+  it('mlp: a network other than learner.params describe is refused at load; a new class then failed (HTTP 500 on /learn) or changed the activation silently', async () => {
+    const dir = join(tempDir(), 'mlp');
+    const { model } = await train({ source: { dataset: 'iris' }, model: { learner: 'mlp', params: { epochs: 1 } }, output: { out: dir } });
+    model.dispose();
+    const row = { sepal_length_cm: 5, sepal_width_cm: 3, petal_length_cm: 1, petal_width_cm: 0.2, species: 'new' };
+    for (const [key, value] of [['hiddenUnits', 16], ['activation', 'tanh']] as const) {
+      const edited = join(tempDir(), 'mlp');
+      cpSync(dir, edited, { recursive: true });
+      editManifest(edited, (m) => void ((m.learner as { params: Record<string, unknown> }).params[key] = value));
+      expect(await loadError(edited)).toMatch(/^.*: cannot restore the mlp state: mlp: model\.json is not the network learner\.params describe/);
+    }
+    // The model as saved loads and learns a new class.
+    const loaded = await loadModel(dir);
+    expect(await loaded.learnRecords([row])).toEqual(['new']);
+    loaded.dispose();
+  });
+
+  it('schema.missing on a learner that cannot take NaN (no imputer) does not let missing values in: knn learned them and then no save could be made', async () => {
+    const dir = join(tempDir(), 'knn');
+    const { model } = await train({ source: { dataset: 'iris' }, model: 'knn', output: { out: dir } });
+    model.dispose();
+    editManifest(dir, (m) => void ((m.schema as { missing?: boolean }).missing = true));
+    const loaded = await loadModel(dir);
+    expect(loaded.acceptsMissing).toBe(false);
+    const row = { sepal_length_cm: 5, sepal_width_cm: null, petal_length_cm: 1, petal_width_cm: 0.2, species: 'setosa' };
+    await expect(loaded.learnRecords([row])).rejects.toThrow('row 0: feature "sepal_width_cm" must be a finite number (the model does not accept missing values)');
+    await expect(loaded.predictRecords([row])).rejects.toThrow(StreamlearnError);
+    await saveModel(loaded, dir);
+    loaded.dispose();
   });
 });
 

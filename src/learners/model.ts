@@ -5,7 +5,7 @@ import { describeValue, featureCellParser } from '../data/cells.js';
 import { schemaColumns, type Columns, type Transformer } from '../preprocess/contract.js';
 import { createSteps, imputes, type StepSpec } from '../preprocess/registry.js';
 import { argmaxRows, widenRows, type Classifier, type LearnerContext, type ParamValue, type Params } from './contract.js';
-import { learnerDefinition, type LearnerName, type LearnerParamsInput } from './registry.js';
+import { learnerDefinition, learnerTakesMissing, type LearnerName, type LearnerParamsInput } from './registry.js';
 import { resolveParams } from '../core/params.js';
 
 /** What a training run leaves in the model's manifest. */
@@ -179,12 +179,14 @@ export class Model {
   }
 
   /**
-   * Whether rows to predict may have missing values (NaN): when a step
-   * imputes, or the model was trained on data that allowed them (its learner
-   * then saw them, as trees can).
+   * Whether rows to predict or learn may have missing values (NaN): when a
+   * step imputes, or the model was trained on data that allowed them and its
+   * learner takes NaN itself (as trees do). Not schema.missing alone: a
+   * manifest may say so of a learner that would learn NaN into its state
+   * (a knn then saved no checkpoint, and serve could not restart).
    */
   get acceptsMissing(): boolean {
-    return this.schema.missing === true || this.steps.some(imputes);
+    return this.steps.some(imputes) || (this.schema.missing === true && learnerTakesMissing(this.learnerName, this.params));
   }
 
   /** The rows as the learner sees them: through every step in order. */

@@ -146,7 +146,7 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
     summary: 'one-hidden-layer neural network in TensorFlow.js (wasm backend, or native when installed)',
     reference: 'Rumelhart, Hinton & Williams 1986; Adam: Kingma & Ba 2015',
     params: {
-      hiddenUnits: { type: 'integer', default: mlpDefaults.hiddenUnits, min: 1, doc: 'units in the hidden layer' },
+      hiddenUnits: { type: 'integer', default: mlpDefaults.hiddenUnits, min: 1, max: 65_536, doc: 'units in the hidden layer (at most 65,536)' },
       activation: { type: 'choice', default: mlpDefaults.activation, choices: mlpActivations, doc: 'hidden activation' },
       learningRate: { type: 'number', default: mlpDefaults.learningRate, min: 0, exclusiveMin: true, doc: 'Adam step size' },
       epochs: { type: 'integer', default: mlpDefaults.epochs, min: 1, doc: 'passes over each batch' },
@@ -279,6 +279,12 @@ export function learnerDefinition(name: string): LearnerDefinition {
   const def = learnerDefinitions.find((d) => d.name === name);
   if (!def) fail(`unknown learner "${name}" (learners: ${learnerNames.join(', ')})`);
   return def;
+}
+
+/** Whether the named learner with these parameters takes missing values (NaN) itself (LearnerDefinition.missingNative). */
+export function learnerTakesMissing(name: string, params: Params): boolean {
+  const native = learnerDefinition(name).missingNative ?? false;
+  return typeof native === 'function' ? native(params) : native;
 }
 
 export type { OptimizerName };

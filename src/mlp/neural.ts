@@ -176,6 +176,19 @@ export class MLPClassifier implements Classifier {
       throw new Error(`mlp: ${MODEL_FILE} is a network of ${inputs} inputs and ${outputs} outputs, not one for ${s.nFeatures} features and ${s.nClasses} classes`);
     }
     const full = { ...mlpDefaults, ...params };
+    // A new class rebuilds the network from the parameters and copies the weights over (widen): a network
+    // of another shape failed there (HTTP 500 on /learn), one of another activation changed silently.
+    const [hidden, output] = model.layers.map((layer) => layer.getConfig() as { units?: unknown; activation?: unknown }) as (
+      | { units?: unknown; activation?: unknown }
+      | undefined
+    )[];
+    if (model.layers.length !== 2 || hidden?.units !== full.hiddenUnits || hidden.activation !== full.activation || output?.activation !== 'softmax') {
+      model.dispose();
+      throw new Error(
+        `mlp: ${MODEL_FILE} is not the network learner.params describe (a hidden layer of ${full.hiddenUnits} ${full.activation} units, then softmax): ` +
+          `it has ${model.layers.length} layers, ${String(hidden?.units)} ${String(hidden?.activation)} units then ${String(output?.activation)}`,
+      );
+    }
     if (!model.optimizer) compile(tensorflow, model, full);
     const adam = model.optimizer as unknown as AdamInternals;
     if (s.adamBetaPowers && adam.accBeta1 && adam.accBeta2) {

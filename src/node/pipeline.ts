@@ -19,7 +19,7 @@ import { tee } from '../stream/tee.js';
 import type { ConfidenceInterval, MetricsSummary } from '../eval/classification-metrics.js';
 import type { ParamValue, Params } from '../learners/contract.js';
 import { defaultSteps, Model } from '../learners/model.js';
-import { learnerDefinition, learnerDefinitions, type LearnerDefinition } from '../learners/registry.js';
+import { learnerDefinition, learnerDefinitions, learnerTakesMissing } from '../learners/registry.js';
 export type { ModelSizePoint };
 import { resolveParams } from '../core/params.js';
 import { resolveStepParams, transformerDefinition, transformerDefinitions, transformerNames, type StepSpec } from '../preprocess/registry.js';
@@ -283,12 +283,6 @@ function withStepParams(steps: readonly StepSpec[], extra: TrainSettings['prepro
   });
 }
 
-/** Whether a learner with these parameters takes missing values (NaN) itself (LearnerDefinition.missingNative). */
-function takesMissing(def: LearnerDefinition, params: Params): boolean {
-  const native = def.missingNative ?? false;
-  return typeof native === 'function' ? native(params) : native;
-}
-
 /**
  * Refuses, before anything is learned, a run whose data may hold missing
  * values (NaN) when no step imputes them and the learner cannot take them:
@@ -297,8 +291,7 @@ function takesMissing(def: LearnerDefinition, params: Params): boolean {
  * The other steps keep NaN as NaN, so an imputer anywhere in the list will do.
  */
 function checkMissingSteps(learner: { name: string; params: Params }, steps: readonly StepSpec[], names: SettingNames): void {
-  const def = learnerDefinition(learner.name);
-  if (takesMissing(def, learner.params)) return;
+  if (learnerTakesMissing(learner.name, learner.params)) return;
   if (steps.some((s) => transformerDefinitions.find((t) => t.name === s.name)?.imputes)) return;
   const imputers = transformerDefinitions.filter((t) => t.imputes).map((t) => t.name);
   const native = learnerDefinitions.filter((d) => d.missingNative === true).map((d) => d.name);

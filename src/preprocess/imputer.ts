@@ -112,6 +112,13 @@ export abstract class Imputer implements Transformer {
     if (needsMean && (!s.count || !s.mean)) throw new Error(`${this.name}: saved state has no count and mean, which its numeric columns need`);
     if (s.count) this.count = Float64Array.from(s.count);
     if (s.mean) this.mean = Float64Array.from(s.mean);
+    // A named category's mode is one of its codes: another would fill rows with a category the schema does not have.
+    s.values.forEach((pairs, j) => {
+      const names = this.output.categories[j];
+      if (!this.output.nominal[j] || !names) return;
+      const bad = pairs.find(([code]) => !Number.isInteger(code) || code < 0 || code >= names.length);
+      if (bad) throw new Error(`${this.name}: saved state's values of "${this.output.names[j]}" hold category code ${bad[0]}, but the schema lists ${names.length} categories`);
+    });
     this.values = s.values.map((pairs) => new Map(pairs));
     return this;
   }

@@ -26,9 +26,6 @@ export const countArg = integerRange(1, MAX_COUNT);
 /** Seeds: 0 to 2^53 - 1. */
 export const seedArg = integerRange(0, MAX_COUNT);
 
-/** Any safe integer, for flags whose command checks the range itself (prefer integerRange). */
-export const integerArg = integerRange(-MAX_COUNT, MAX_COUNT);
-
 export function numberArg(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('expected a number.');

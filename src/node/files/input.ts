@@ -33,16 +33,25 @@ export async function openInput(path: string | Readable): Promise<Readable> {
     const { head, stream } = await peek(typeof path === 'string' ? process.stdin : path, GZIP_MAGIC.length);
     return isGzipHead(head) ? gunzip(stream) : stream;
   }
+  let regular: boolean;
   try {
     const info = await stat(path);
     if (info.isDirectory()) fail(`${path}: is a directory, not a data file`);
+    regular = info.isFile();
   } catch (err) {
     if (isErrno(err, 'ENOENT')) fail(`${path}: no such file`);
     if (isErrno(err, 'EACCES')) fail(`${path}: permission denied`);
     throw err;
   }
   const bytes = createReadStream(path);
-  return /\.gz$/i.test(path) || isGzipHead(await readHead(path, GZIP_MAGIC.length)) ? gunzip(bytes) : bytes;
+  if (/\.gz$/i.test(path)) return gunzip(bytes);
+  if (!regular) {
+    // A named pipe or device (bash's <(...), /dev/stdin fed by a pipe) cannot seek, and a second open would
+    // miss what the first read: its first bytes are peeked from the one stream, as stdin's are.
+    const { head, stream } = await peek(bytes, GZIP_MAGIC.length);
+    return isGzipHead(head) ? gunzip(stream) : stream;
+  }
+  return isGzipHead(await readHead(path, GZIP_MAGIC.length)) ? gunzip(bytes) : bytes;
 }
 
 /** The first `n` bytes of a file (fewer when it is shorter). */
