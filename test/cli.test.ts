@@ -1,6 +1,8 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { ROOT, runCli, tempDir } from './helpers.js';
 
@@ -173,20 +175,53 @@ describe('streamlearn learners, detectors, generators, steps', () => {
 
 describe('module loading', () => {
   // Circular imports can work or fail depending on which module loads first: each entry point goes first once.
-  it.each([
-    'index.js',
-    'node/cli/main.js',
-    'node/cli/train-run.js',
-    'node/pipeline.js',
-    'learners/registry.js',
-    'learners/bagging.js',
-    'learners/forest.js',
-    'drift/registry.js',
-    'data/synth/registry.js',
-    'preprocess/registry.js',
-    'node/persist/model-dir.js',
-  ])('dist/%s loads first, on its own', (module) => {
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(`./dist/${module}`)});`], { cwd: ROOT, encoding: 'utf8' });
+  // The build is bundled (scripts/bundle.mjs): its entry points go first as built.
+  it.each(['index.js', 'node/index.js', 'node/serve/index.js', 'node/broker/index.js', 'mlp/index.js', 'dataframe/index.js', 'node/cli/main.js', 'node/forest-worker.js'])(
+    'dist/%s loads first, on its own',
+    (module) => {
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(`./dist/${module}`)});`], { cwd: ROOT, encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+    },
+  );
+
+  // Inside the bundle, the order is the entry point's; a module that another entry point, a lazily loaded
+  // command or a test reaches first must load first too. Each is bundled alone (esbuild keeps ES modules'
+  // order of evaluation) and run.
+  const inner = [
+    'node/cli/train-run.ts',
+    'node/pipeline.ts',
+    'learners/registry.ts',
+    'learners/bagging.ts',
+    'learners/forest.ts',
+    'drift/registry.ts',
+    'data/synth/registry.ts',
+    'preprocess/registry.ts',
+    'node/persist/model-dir.ts',
+  ];
+  let alone: string;
+  beforeAll(async () => {
+    alone = mkdtempSync(join(tmpdir(), 'streamlearn-alone-'));
+    // Packages stay external: the copies resolve them through a link to the repository's node_modules.
+    symlinkSync(join(ROOT, 'node_modules'), join(alone, 'node_modules'), 'dir');
+    const { build } = await import('esbuild');
+    await build({
+      entryPoints: inner.map((m) => join(ROOT, 'src', m)),
+      outdir: join(alone, 'dist'),
+      outbase: join(ROOT, 'src'),
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      packages: 'external',
+      logLevel: 'error',
+    });
+  });
+  // rmSync removes the link to node_modules, not what it points to.
+  afterAll(() => rmSync(alone, { recursive: true, force: true }));
+
+  it.each(inner)('src/%s loads first, on its own', (module) => {
+    const file = join(alone, 'dist', module.replace(/\.ts$/, '.js'));
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(file).href)});`], { cwd: alone, encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
   });

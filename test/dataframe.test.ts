@@ -262,7 +262,7 @@ describe('danfojs-node stays optional and lazy (fresh Node processes on the buil
   };
 
   beforeAll(() => {
-    expect(existsSync(join(ROOT, 'dist', 'dataframe', 'dataframe.js')), 'dist/ is not built (npm test builds it; or npx tsc -p .)').toBe(true);
+    expect(existsSync(join(ROOT, 'dist', 'dataframe', 'index.js')), 'dist/ is not built (npm test builds it; or npm run build)').toBe(true);
   });
 
   it('importing dist/index.js does not load danfojs-node; reportToDataFrame does', () => {
@@ -275,7 +275,7 @@ describe('danfojs-node stays optional and lazy (fresh Node processes on the buil
       await import('./dist/index.js');
       await import('./dist/node/index.js');
       const afterIndex = loaded();
-      const { reportToDataFrame } = await import('./dist/dataframe/dataframe.js');
+      const { reportToDataFrame } = await import('./dist/dataframe/index.js');
       const afterImport = loaded();
       const df = await reportToDataFrame({ batches: [] });
       console.log(JSON.stringify({ afterIndex, afterImport, afterCall: loaded(), shape: df.shape }));`,
@@ -295,7 +295,7 @@ describe('danfojs-node stays optional and lazy (fresh Node processes on the buil
     }
     const out = node(
       `const { train } = await import('./dist/node/index.js');
-      const { reportToDataFrame } = await import('./dist/dataframe/dataframe.js');
+      const { reportToDataFrame } = await import('./dist/dataframe/index.js');
       const cols = { a: [1, 2, 3, 4, 5, 6], y: ['p', 'q', 'p', 'q', 'p', 'q'] };
       const like = { columns: ['a', 'y'], shape: [6, 2], index: [0, 1, 2, 3, 4, 5], column: (c) => ({ values: cols[c] }) };
       const { report } = await train({ source: { dataFrame: like, label: 'y' }, stream: { batchSize: 3 }, output: { out: null } });

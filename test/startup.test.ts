@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { detectorNames, transformerNames } from '../src/index.js';
@@ -33,42 +33,60 @@ function loadedModules(args: string[]): string[] {
 /** The npm packages among loaded modules. */
 const packagesOf = (modules: string[]): string[] => [...new Set(modules.flatMap((m) => /^node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(m)?.[1] ?? []))].sort();
 
+/** The files of dist/ among loaded modules: the bundle's entry points and chunks, each a price paid in start-up time. */
+const builtFiles = (modules: string[]): string[] => modules.filter((m) => m.startsWith('dist/'));
+
+/** The source modules whose code the loaded files of dist/ hold (each names them in its source map), relative to the repository. */
+function sourcesOf(modules: string[]): string[] {
+  return builtFiles(modules).flatMap((file) => {
+    const map = JSON.parse(readFileSync(join(ROOT, `${file}.map`), 'utf8')) as { sources: string[] };
+    return map.sources.map((s) => relative(ROOT, join(ROOT, dirname(file), s)).split(sep).join('/'));
+  });
+}
+
 describe('start-up loads only what runs', () => {
+  // The build is bundled (scripts/bundle.mjs): the checks below look through its files to the sources they hold.
   it('streamlearn --version loads commander and the flags, none of the commands\' code', () => {
     const modules = loadedModules(['bin/streamlearn.js', '--version']);
     expect(packagesOf(modules)).toEqual(['commander']);
-    expect(modules).toContain('dist/node/cli/train.js');
-    const heavy = modules.filter(
+    const sources = sourcesOf(modules);
+    expect(sources).toContain('src/node/cli/train.ts');
+    const heavy = sources.filter(
       (m) =>
-        m.startsWith('dist/learners/') ||
-        m.startsWith('dist/node/files/') ||
-        m.startsWith('dist/node/persist/') ||
-        m === 'dist/node/pipeline.js' ||
-        m.endsWith('-run.js') ||
-        m === 'dist/node/cli/progress.js' ||
-        (m.startsWith('dist/node/broker/') && !['dist/node/broker/cli-options.js', 'dist/node/broker/defaults.js'].includes(m)) ||
-        (m.startsWith('dist/node/serve/') && m !== 'dist/node/serve/options.js'),
+        m.startsWith('src/learners/') ||
+        m.startsWith('src/node/files/') ||
+        m.startsWith('src/node/persist/') ||
+        m === 'src/node/pipeline.ts' ||
+        m.endsWith('-run.ts') ||
+        m === 'src/node/cli/progress.ts' ||
+        (m.startsWith('src/node/broker/') && !['src/node/broker/cli-options.ts', 'src/node/broker/defaults.ts'].includes(m)) ||
+        (m.startsWith('src/node/serve/') && m !== 'src/node/serve/options.ts'),
     );
     expect(heavy).toEqual([]);
   });
 
   it('a command loads its own code when it runs', () => {
     const modules = loadedModules(['bin/streamlearn.js', 'detectors']);
-    expect(modules).toContain('dist/drift/registry.js');
-    expect(modules.filter((m) => m.endsWith('-run.js'))).toEqual([]);
+    const sources = sourcesOf(modules);
+    expect(sources).toContain('src/drift/registry.ts');
+    expect(sources.filter((m) => m.endsWith('-run.ts'))).toEqual([]);
     expect(packagesOf(modules)).not.toContain('fastify');
   });
 
-  it("import('streamlearn') loads no Node-only code and no heavy dependency", () => {
+  it("import('streamlearn') loads no Node-only code and no heavy dependency, in few files", () => {
     const modules = loadedModules(['--input-type=module', '-e', "await import('streamlearn')"]);
     expect(modules).toContain('dist/index.js');
-    expect(modules.filter((m) => /^dist\/(node|mlp|dataframe)\//.test(m))).toEqual([]);
+    const sources = sourcesOf(modules);
+    expect(sources).toContain('src/learners/tree/hoeffding-tree-classifier.ts');
+    expect(sources.filter((m) => !m.startsWith('src/') || /^src\/(node|mlp|dataframe)\//.test(m))).toEqual([]);
     const packages = packagesOf(modules);
     for (const p of ['fastify', '@nats-io/transport-node', 'csv-parse', 'csv-stringify', 'commander', 'cli-progress', 'ml-random-forest', '@tensorflow/tfjs-core', 'danfojs-node', 'zod']) {
       expect(packages).not.toContain(p);
     }
     // Each package's modules cost start-up time: zod alone was 95 modules and most of the import's time.
     expect(packages).toEqual(['@noble/hashes', 'valibot']);
+    // So does each file of our own (Node's loader, about half a millisecond each): unbundled, the core was 73 files.
+    expect(builtFiles(modules).length).toBeLessThanOrEqual(20);
   });
 
   it('forest-ensemble loads ml-random-forest when it is made, and says how when made too early', () => {
@@ -83,6 +101,50 @@ describe('start-up loads only what runs', () => {
     const [first, second] = r.stdout.trim().split('\n');
     expect(first).toMatch(/^forest-ensemble: ml-random-forest is not loaded; .*await ForestEnsemble\.load\(\)/);
     expect(second).toBe('forest-ensemble');
+  });
+});
+
+describe('the bundle', () => {
+  // scripts/bundle.mjs: the library in one esbuild run (dist/, chunks in dist/chunks/), the command line in
+  // another (dist/node/cli/, chunks in dist/node/cli/chunks/). A process runs one of the two.
+  const scripts: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
+      if (e.isDirectory()) walk(`${dir}/${e.name}`);
+      else if (e.name.endsWith('.js')) scripts.push(`${dir}/${e.name}`);
+    }
+  };
+  const isCli = (f: string): boolean => f.startsWith('dist/node/cli/');
+  /** The files of dist/ that a built file imports (statically or lazily). */
+  const importsOf = (file: string): string[] =>
+    [...readFileSync(join(ROOT, file), 'utf8').matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)"(\.\.?\/[^"]+\.js)"/g)].map((m) => relative(ROOT, join(ROOT, dirname(file), m[1])).split(sep).join('/'));
+
+  it('holds each source module once in each of its two bundles, so module-level state and classes are one across entry points', () => {
+    if (scripts.length === 0) walk('dist');
+    for (const part of [scripts.filter((f) => !isCli(f)), scripts.filter(isCli)]) {
+      // The forest's worker thread is an entry point of the library's bundle: its code is shared too, not copied.
+      const sources = sourcesOf(part);
+      expect(sources.filter((s, i) => sources.indexOf(s) !== i)).toEqual([]);
+      expect(sources).toContain('src/core/errors.ts');
+    }
+  });
+
+  it("keeps the two bundles apart: the command line's files import none of the library's, nor the library's any of the command line's", () => {
+    if (scripts.length === 0) walk('dist');
+    const crossing = scripts.flatMap((f) => importsOf(f).filter((i) => isCli(i) !== isCli(f)).map((i) => `${f} -> ${i}`));
+    expect(crossing).toEqual([]);
+    expect(scripts.filter((f) => isCli(f)).length).toBeGreaterThan(1);
+  });
+
+  it('streamlearn and streamlearn/node share one StreamlearnError class', () => {
+    const script = [
+      "const core = await import('streamlearn');",
+      "const node = await import('streamlearn/node');",
+      "try { await node.loadModel('/nonexistent/streamlearn-model'); } catch (e) { console.log(e instanceof core.StreamlearnError, e.name); }",
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('true StreamlearnError');
   });
 });
 

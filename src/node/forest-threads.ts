@@ -1,8 +1,11 @@
 import { Worker } from 'node:worker_threads';
 import { useMemberThreads, type MemberRequest, type MemberThread } from '../learners/member-threads.js';
+import { packageRoot } from './package-root.js';
 
-// Vitest runs the TypeScript sources, and a worker thread cannot load .ts: it then uses the build.
-const WORKER_URL = import.meta.url.endsWith('.ts') ? new URL('../../dist/node/forest-worker.js', import.meta.url) : new URL('./forest-worker.js', import.meta.url);
+// The worker is its own entry point of the bundle, at dist/node/forest-worker.js; this code may land in
+// any file of dist/, so the URL starts from the package's root. Vitest runs the TypeScript sources, and a
+// worker thread cannot load .ts: it then uses the build too.
+const WORKER_URL = new URL('dist/node/forest-worker.js', packageRoot(import.meta.url));
 
 /** One worker thread and its share of an Adaptive Random Forest's members, one request at a time. */
 class MemberWorker implements MemberThread {

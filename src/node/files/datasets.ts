@@ -3,10 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { fail } from '../../core/errors.js';
+import { packageRoot } from '../package-root.js';
 import { csvSource, type Source } from './csv.js';
 
-/** The data/ folder shipped with the package (two levels above src/data and dist/data). */
-export const DATA_DIR = fileURLToPath(new URL('../../../data', import.meta.url));
+/** The data/ folder shipped with the package, beside dist/ (the bundle puts this code in any file of dist/). */
+export const DATA_DIR = fileURLToPath(new URL('data', packageRoot(import.meta.url)));
 
 const cardSchema = z.object({
   name: z.string(),
