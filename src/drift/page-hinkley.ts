@@ -4,7 +4,7 @@ import type { DriftDetector, DriftSignal } from './contract.js';
 import { Run, runSchema } from './run.js';
 
 export interface PageHinkleyParams {
-  /** Values seen before the detector decides anything. */
+  /** Values before any alarm, counted as MOA counts them (from 1, raised before the check): the (minInstances - 1)-th value is the first that may alarm. */
   readonly minInstances: number;
   /** Rises of the mean smaller than this are tolerated. */
   readonly delta: number;
@@ -27,24 +27,45 @@ const stateSchema = object({
 
 /**
  * The Page-Hinkley test (Page 1954, "Continuous inspection schemes"), in the
- * form of MOA's PageHinkleyDM: it accumulates the deviations of each value
- * from the running mean, less a tolerance delta, as
+ * form of MOA's PageHinkleyDM, alarm for alarm: it accumulates the
+ * deviations of each value from the running mean since the last restart,
+ * less a tolerance delta, as
  *   m_t = alpha m_{t-1} + (x_t - mean_t - delta),
- * and says 'drift' when m_t exceeds its smallest value so far by more than
- * lambda. It detects a rise of the mean, which is what an error stream does
- * when the concept changes; a fall passes unremarked. The fading factor
- * alpha lets the old deviations decay so that a long stable stretch does
- * not bury a later change. No warning level.
+ * and says 'drift' when m_t exceeds lambda. It detects a rise of the mean,
+ * which is what an error stream does when the concept changes; a fall
+ * passes unremarked. No warning level. After a drift it starts afresh.
  *
- * Defaults as MOA: minInstances = 30, delta = 0.005, lambda = 50,
+ * Page's own statistic is m_t against its smallest value so far, m_t -
+ * min m_s; MOA holds m_t itself against lambda, and so do we, since MOA's
+ * defaults are tuned for that. With the fading factor alpha the stationary
+ * sum settles about -delta / (1 - alpha) = -50 at the defaults, so an alarm
+ * takes a rise of about 2 lambda above it; against the minimum of a faded
+ * sum, which keeps its lowest excursion while the sum itself wanders back,
+ * it took a fraction of that, and alarms came every ~15,000 values of a
+ * stationary error stream.
+ *
+ * Defaults as MOA: minInstances = 30 (counted as MOA does, so the 29th
+ * value is the first that may alarm), delta = 0.005, lambda = 50,
  * alpha = 1 - 0.0001.
+ *
+ * False alarms, measured on seeded stationary Bernoulli error streams (50
+ * seeds of 1,000,000 values each; the same alarms at the same values as
+ * MOA's PageHinkleyDM driven on the same values): at error rate 0.34, one
+ * every ~710,000 values on average (70 alarms in 50,000,000); at 0.2, one
+ * every ~2,800,000 (18). They come mostly soon after a start, before the
+ * faded sum has sunk to its level: 3.9% of starts at 0.34 and 1.2% at 0.2
+ * alarm within their first 10,000 values. Detection: a rise from 0.2 to
+ * 0.6 after 2,000 values is signalled after a median 155 values (at most
+ * 344 over 2,000 seeds); from 0.34 to 0.6 after 10,000 values, a median
+ * 331 (at most 799). The price of the sum's anchor at zero: after the error
+ * fell for long, the sum lies far below zero and a later rise is signalled
+ * late (a drift to 0.6, then 0.1 for 20,000 values, then 0.5: signalled
+ * 2,161 values into the 0.5), where Page's minimum would have followed it
+ * down. MOA behaves the same.
  *
  * `estimate` is the mean since the change point of the last restart: the
  * values after the minimum of the cumulative sum (Page's estimate of where
  * the change began) carry over, while the test starts afresh.
- * lambda = 50 suits error streams over a few thousand values: on a
- * stationary one with error rate 0.2, about one run in eight raises a false
- * 'drift' within 10,000 values, as the faded sum wanders.
  */
 export class PageHinkley implements DriftDetector {
   readonly name = 'page-hinkley';
@@ -77,7 +98,9 @@ export class PageHinkley implements DriftDetector {
     } else {
       this.sinceMin.add(value);
     }
-    if (n < this.params.minInstances || this.sum - this.min <= this.params.lambda) return 'stable';
+    // As MOA: its counter starts at 1 and is raised before this check, so the (minInstances - 1)-th value is the first
+    // that may alarm; and the sum itself, not its rise above the minimum, is held against lambda (see the class comment).
+    if (n < this.params.minInstances - 1 || this.sum <= this.params.lambda) return 'stable';
     this.restart(this.sinceMin.n, this.sinceMin.sum);
     return 'drift';
   }

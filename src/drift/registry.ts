@@ -60,7 +60,7 @@ export const detectorDefinitions: readonly DetectorDefinition[] = [
   },
   {
     name: 'page-hinkley',
-    summary: 'Page-Hinkley test: faded cumulative deviation from the mean against its minimum',
+    summary: 'Page-Hinkley test: faded cumulative deviation from the mean against a threshold (as MOA)',
     reference: 'Page 1954',
     params: {
       minInstances: { type: 'integer', default: pageHinkleyDefaults.minInstances, min: 1, doc: 'values before any decision' },

@@ -7,6 +7,7 @@ import { argmaxRows } from '../learners/contract.js';
 import { watchErrors } from '../drift/error-rise.js';
 import { ClassificationMetrics, meanConfidenceInterval, type ConfidenceInterval, type MetricsSummary } from './classification-metrics.js';
 import { mean, sampleStd } from './metrics.js';
+import { addWarningRow, type RowRange } from './report.js';
 
 /** What one batch did: its split and, when it had a test part, the accuracy on it. */
 export interface BatchResult {
@@ -25,9 +26,9 @@ export interface BatchSplitResult {
   readonly testRows: number;
   /** Right predictions over all test rows, pooled. */
   readonly correct: number;
-  /** 1-based positions among the scored rows where the drift detector signalled drift, and warnings. */
+  /** 1-based positions among the scored rows where the drift detector signalled drift, and its warning periods (first and last such position). */
   readonly drifts: number[];
-  readonly warnings: number[];
+  readonly warnings: RowRange[];
   /** The field's metrics over all test rows, pooled. */
   readonly metrics: MetricsSummary;
   /** Mean, sample std and 95% Student-t interval of the per-batch accuracies. */
@@ -78,7 +79,7 @@ export async function evaluateBatchSplit(
   let testRows = 0;
   let correct = 0;
   const drifts: number[] = [];
-  const warnings: number[] = [];
+  const warnings: RowRange[] = [];
   const metrics = new ClassificationMetrics();
   for await (const batch of batches) {
     learner ??= await (model as (first: Batch) => Promise<IncrementalModel>)(batch);
@@ -94,7 +95,7 @@ export async function evaluateBatchSplit(
         if (ok) right++;
         const signal = options.drift ? watchErrors(options.drift, !ok) : 'stable';
         if (signal === 'drift') drifts.push(testRows + i + 1);
-        else if (signal === 'warning') warnings.push(testRows + i + 1);
+        else if (signal === 'warning') addWarningRow(warnings, testRows + i + 1);
       }
       correct += right;
       score = right / predicted.length;

@@ -4,6 +4,7 @@ import { watchErrors } from '../drift/error-rise.js';
 import { argmaxRows } from '../learners/contract.js';
 import { scoreRows, type IncrementalModel } from './batch-split.js';
 import { ClassificationMetrics, FadingAccuracy, WindowedAccuracy, type MetricsSummary } from './classification-metrics.js';
+import { addWarningRow, type RowRange } from './report.js';
 
 export interface PrequentialOptions {
   /** Watches the error stream (1 wrong, 0 right); its drifts (rises of the error) are reported by row. */
@@ -38,8 +39,8 @@ export interface PrequentialResult {
   readonly accuracy: number;
   /** 1-based rows at which the drift detector signalled drift. */
   readonly drifts: number[];
-  /** 1-based rows at which it signalled a warning. */
-  readonly warnings: number[];
+  /** Its warning periods: the first and last 1-based row of each run of rows in its warning state. */
+  readonly warnings: RowRange[];
   /** The field's metrics over every row, pooled. */
   readonly metrics: MetricsSummary;
   /** The learning curve: a point every `curveEvery` rows, and one at the last row. */
@@ -61,7 +62,7 @@ export async function prequential(
   let rows = 0;
   let correct = 0;
   const drifts: number[] = [];
-  const warnings: number[] = [];
+  const warnings: RowRange[] = [];
   const every = options.progressEvery ?? 10_000;
   const metrics = new ClassificationMetrics();
   const curveEvery = options.curveEvery ?? 1000;
@@ -88,7 +89,7 @@ export async function prequential(
     if (options.drift) {
       const signal = watchErrors(options.drift, !right);
       if (signal === 'drift') drifts.push(rows);
-      else if (signal === 'warning') warnings.push(rows);
+      else if (signal === 'warning') addWarningRow(warnings, rows);
     }
     if (options.onProgress && rows % every === 0) options.onProgress(rows, correct);
   };

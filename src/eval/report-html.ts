@@ -9,7 +9,7 @@
  * per-class table and confusion matrix.
  */
 import { fail } from '../core/errors.js';
-import type { TrainReport } from './report.js';
+import { describeWarnings, type TrainReport } from './report.js';
 import {
   count,
   describeHoldout,
@@ -21,7 +21,7 @@ import {
   metricLines,
   type MetricLine,
 } from './report-format.js';
-import { escapeXml as esc, heatMap, lineChart, type Marker, type Point, type Series } from './svg.js';
+import { escapeXml as esc, heatMap, lineChart, type Band, type Marker, type Point, type Series } from './svg.js';
 
 export interface HtmlReportOptions {
   /** The page's title and heading (default: what was trained on what). */
@@ -53,7 +53,7 @@ const settingLines: readonly (readonly [string, (r: TrainReport) => string])[] =
   ['protocol', describeProtocol],
   ['seed', (r) => String(r.seed)],
   ['shuffle', describeShuffle],
-  ['batch size', (r) => (r.protocol === 'prequential' ? `${r.batchSize} (not used: prequential scores row by row)` : String(r.batchSize))],
+  ['batch size', (r) => (r.protocol === 'batch-split' ? String(r.batchSize) : `${r.batchSize} (not used: ${r.protocol} scores every row, whatever the batch)`)],
   ['test size', (r) => (r.protocol === 'batch-split' ? String(r.testSize) : `${r.testSize} (not used: batch-split only)`)],
   ['features', (r) => count(r.features)],
   ['classes', (r) => `${r.classes.length}: ${list(r.classes)}`],
@@ -68,7 +68,7 @@ const settingLines: readonly (readonly [string, (r: TrainReport) => string])[] =
     (r) =>
       r.driftDetector === null
         ? 'none'
-        : `${r.driftDetector}: ${r.drifts.length} drift${r.drifts.length === 1 ? '' : 's'}${r.drifts.length ? ` at scored rows ${list(r.drifts)}` : ''}`,
+        : `${r.driftDetector}: ${r.drifts.length} drift${r.drifts.length === 1 ? '' : 's'}${r.drifts.length ? ` at scored rows ${list(r.drifts)}` : ''}; ${describeWarnings(r.warnings, 20, count)}`,
   ],
   ['wall time', (r) => `${fixed(r.wallSeconds, 3)} s`],
   ['rows per second', (r) => count(r.rowsPerSecond)],
@@ -145,6 +145,7 @@ export function batchOfScoredRow(report: TrainReport, scoredRow: number): number
 interface CurveParts {
   readonly series: Series[];
   readonly markers: Marker[];
+  readonly bands: Band[];
 }
 
 /** One model's learning curve: its series and its drift markers, in its colour. */
@@ -156,6 +157,15 @@ function curveOf(r: TrainReport, label: string, color: string): CurveParts {
     label: `${label}: drift detected by ${r.driftDetector ?? 'the detector'} at scored row ${count(row)}${where}`,
     data: { 'data-drift': String(row), 'data-model': label },
   });
+  // Batch-split places a scored row at the batch whose test rows hold it, as its drift markers.
+  const place = (row: number): number => (r.protocol === 'batch-split' ? batchOfScoredRow(r, row) : row);
+  const bands: Band[] = r.protocol === 'holdout' ? [] : r.warnings.map(([first, last]) => ({
+    x1: place(first),
+    x2: place(last),
+    color,
+    label: `${label}: warning from ${r.driftDetector ?? 'the detector'}, scored rows ${count(first)} to ${count(last)}`,
+    data: { 'data-warning': `${first}-${last}`, 'data-model': label },
+  }));
   if (r.protocol === 'batch-split') {
     const scored = r.batches.filter((b) => b.accuracy !== null && Number.isFinite(b.accuracy));
     let sum = 0;
@@ -175,12 +185,13 @@ function curveOf(r: TrainReport, label: string, color: string): CurveParts {
         const b = batchOfScoredRow(r, row);
         return drift(b, row, ` (batch ${b})`);
       }),
+      bands,
     };
   }
   const at = (p: { row: number }, y: number | undefined, what: string): Point => ({ x: p.row, y: y ?? NaN, label: `${label}: ${what} ${fixed(y)} at row ${count(p.row)}` });
   if (r.protocol === 'holdout') {
     const points = r.curve.map((p) => at(p, p.accuracy, 'held-out accuracy'));
-    return { series: [{ name: label, color, points, stroke: 'solid', data: data('holdout-accuracy') }], markers: [] };
+    return { series: [{ name: label, color, points, stroke: 'solid', data: data('holdout-accuracy') }], markers: [], bands };
   }
   const series: Series[] = [{ name: label, color, points: r.curve.map((p) => at(p, p.accuracy, 'accuracy so far')), stroke: 'solid', data: data('accuracy') }];
   if (r.curve.some((p) => p.windowAccuracy !== undefined)) {
@@ -189,7 +200,7 @@ function curveOf(r: TrainReport, label: string, color: string): CurveParts {
   if (r.curve.some((p) => p.fadingAccuracy !== undefined)) {
     series.push({ name: `${label} faded`, color, points: r.curve.map((p) => at(p, p.fadingAccuracy, 'faded accuracy')), stroke: 'dotted', data: data('fading') });
   }
-  return { series, markers: r.drifts.map((row) => drift(row, row, '')) };
+  return { series, markers: r.drifts.map((row) => drift(row, row, '')), bands };
 }
 
 const CAPTIONS: Record<TrainReport['protocol'], string> = {
@@ -219,13 +230,14 @@ function learningCurve(reports: readonly TrainReport[], labels: readonly string[
     },
     series: parts.flatMap((p) => p.series),
     markers: parts.flatMap((p) => p.markers),
+    bands: parts.flatMap((p) => p.bands),
     markerLegend: driftLegend,
     data: { 'data-protocol': protocol },
   });
   const drifts =
     protocol === 'holdout' || reports.every((r) => r.driftDetector === null)
       ? ''
-      : ` Vertical dashed lines: drifts signalled by the detector on the errors${protocol === 'batch-split' ? ', placed at the batch whose test rows hold the scored row where it signalled' : ''}.`;
+      : ` Vertical dashed lines: drifts signalled by the detector on the errors${reports.some((r) => r.warnings.length > 0) ? '; shaded: its warning periods' : ''}${protocol === 'batch-split' ? ', placed at the batch whose test rows hold the scored row where it signalled' : ''}.`;
   const heldOut = held ? ` Held out: ${held}.` : '';
   return `<figure>${svg}<figcaption>${esc(CAPTIONS[protocol] + heldOut + drifts)}</figcaption></figure>`;
 }

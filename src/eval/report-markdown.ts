@@ -1,4 +1,4 @@
-import type { TrainReport } from './report.js';
+import { describeWarnings, type TrainReport } from './report.js';
 import { describeParams, describeProtocol, describeShuffle, fixed, formatMetric, metricLines } from './report-format.js';
 
 /** Escapes what would break a Markdown table cell. */
@@ -72,6 +72,7 @@ export function reportToMarkdown(r: TrainReport): string {
   if (r.driftDetector) {
     parts.push('## Drift');
     parts.push(`${r.drifts.length} drift${r.drifts.length === 1 ? '' : 's'} detected by ${r.driftDetector}${r.drifts.length ? ` at scored rows ${r.drifts.join(', ')}` : ''}.`);
+    parts.push(`${describeWarnings(r.warnings)}.`);
   }
   return `${parts.join('\n\n')}\n`;
 }

@@ -38,10 +38,11 @@ export interface TrainReport {
   /** Mean and sample std of the per-batch accuracies (batch-split; null for prequential). */
   readonly meanAccuracy: number | null;
   readonly stdAccuracy: number | null;
-  /** The drift detector watching the errors, and the 1-based scored rows where it signalled. */
+  /** The drift detector watching the errors, and the 1-based scored rows where it signalled drift. */
   readonly driftDetector: string | null;
   readonly drifts: number[];
-  readonly warnings: number[];
+  /** Its warning periods: the first and last scored row (1-based) of each run of consecutive rows in its warning state. */
+  readonly warnings: RowRange[];
   /** The field's metrics over all scored rows: kappa, kappa-M, kappa-T, balanced accuracy, precision/recall/F1, log loss, confusion matrix. */
   readonly metrics: MetricsSummary;
   /** Batch-split: mean, sample std and 95% Student-t interval of the per-batch accuracies; null for prequential. */
@@ -74,4 +75,37 @@ export interface HoldoutSettings {
   readonly fromRows: number;
   /** The held-out rows are scored every this many training rows. */
   readonly every: number;
+}
+
+/** The first and last row, both included, of a run of consecutive rows. */
+export type RowRange = [first: number, last: number];
+
+/**
+ * Adds a row in a detector's warning state to its warning periods, rows
+ * coming in increasing order: the row extends the last period when it
+ * follows it, else opens one. A detector can stay in its warning state for
+ * most of a long stream (DDM on an error rate that crept up), and the
+ * periods keep the report's size that of the number of periods, not rows.
+ */
+export function addWarningRow(periods: RowRange[], row: number): void {
+  const last = periods[periods.length - 1];
+  if (last !== undefined && last[1] === row - 1) last[1] = row;
+  else periods.push([row, row]);
+}
+
+/** The number of rows the periods cover. */
+export function rowsInRanges(periods: readonly RowRange[]): number {
+  return periods.reduce((n, [first, last]) => n + last - first + 1, 0);
+}
+
+/**
+ * The warning periods in words, e.g. "2 warning periods (57 rows): rows 101 to 140, 300 to 316";
+ * at most `max` are listed (the JSON report has them all), each number through `format`.
+ */
+export function describeWarnings(periods: readonly RowRange[], max = 20, format: (n: number) => string = String): string {
+  if (periods.length === 0) return 'no warning period';
+  const rows = rowsInRanges(periods);
+  const listed = periods.slice(0, max).map(([first, last]) => (first === last ? format(first) : `${format(first)} to ${format(last)}`));
+  const more = periods.length > max ? `, … and ${format(periods.length - max)} more` : '';
+  return `${format(periods.length)} warning period${periods.length === 1 ? '' : 's'} (${format(rows)} row${rows === 1 ? '' : 's'}): scored rows ${listed.join(', ')}${more}`;
 }

@@ -109,6 +109,15 @@ export interface Marker {
   readonly data: Readonly<Record<string, string>>;
 }
 
+/** A shaded stretch of the plot from x1 to x2, e.g. a detector's warning period. */
+export interface Band {
+  readonly x1: number;
+  readonly x2: number;
+  readonly color: string;
+  readonly label: string;
+  readonly data: Readonly<Record<string, string>>;
+}
+
 export interface Axis {
   readonly label: string;
   /** A tick's text; `decimals` is what the tick step needs, counted in `unit`. */
@@ -132,6 +141,8 @@ export interface LineChart {
   readonly y: Axis;
   readonly series: readonly Series[];
   readonly markers?: readonly Marker[];
+  /** Shaded stretches behind the series and markers. */
+  readonly bands?: readonly Band[];
   /** Extra legend entries for the markers, one per distinct label. */
   readonly markerLegend?: readonly { readonly name: string; readonly color: string }[];
   readonly width?: number;
@@ -205,7 +216,8 @@ export function lineChart(spec: LineChart): string {
   const m = { left: 64, right: 20, top: 14, bottom: 44 };
   const series = spec.series.map((s) => ({ ...s, points: s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y)) }));
   const markers = (spec.markers ?? []).filter((k) => Number.isFinite(k.x));
-  const xs = [...series.flatMap((s) => s.points.map((p) => p.x)), ...markers.map((k) => k.x)];
+  const bands = (spec.bands ?? []).filter((b) => Number.isFinite(b.x1) && Number.isFinite(b.x2));
+  const xs = [...series.flatMap((s) => s.points.map((p) => p.x)), ...markers.map((k) => k.x), ...bands.flatMap((b) => [b.x1, b.x2])];
   const ys = series.flatMap((s) => s.points.map((p) => p.y));
   const tx = axisTicks(spec.x, xs);
   const ty = axisTicks(spec.y, ys);
@@ -249,6 +261,10 @@ export function lineChart(spec: LineChart): string {
   const lines = markers
     .map((k) => `<line${attrs({ ...k.data, x1: sx(k.x), x2: sx(k.x), y1: m.top, y2: bottom, stroke: k.color, 'stroke-width': 1.5, 'stroke-dasharray': '3 2' })}>${tooltip(k.label)}</line>`)
     .join('');
+  // At least a pixel wide, so that a one-row warning still shows.
+  const shaded = bands
+    .map((b) => `<rect${attrs({ ...b.data, x: sx(b.x1), y: m.top, width: Math.max(1, sx(b.x2) - sx(b.x1)), height: plotHeight, fill: b.color, 'fill-opacity': 0.15 })}>${tooltip(b.label)}</rect>`)
+    .join('');
   const entries: LegendEntry[] = [
     ...series.map((s) => ({ name: s.name, color: s.color, stroke: s.stroke })),
     ...(spec.markerLegend ?? []).map((e) => ({ ...e, stroke: 'marker' as const })),
@@ -258,7 +274,7 @@ export function lineChart(spec: LineChart): string {
   const empty = ys.length === 0 ? `<text class="empty"${attrs({ x: m.left + pw / 2, y: m.top + plotHeight / 2, 'text-anchor': 'middle' })}>no points to plot</text>` : '';
   return (
     `<svg${attrs({ 'data-chart': spec.chart, ...spec.data, viewBox: `0 0 ${width} ${num(height)}`, width, height, role: 'img', 'aria-label': spec.title })}>` +
-    `<title>${escapeXml(spec.title)}</title>${grid}${axes}${xTicks}<g class="markers">${lines}</g>${drawn.join('')}${empty}${key.svg}</svg>`
+    `<title>${escapeXml(spec.title)}</title>${grid}${axes}${xTicks}${shaded ? `<g class="bands">${shaded}</g>` : ''}<g class="markers">${lines}</g>${drawn.join('')}${empty}${key.svg}</svg>`
   );
 }
 

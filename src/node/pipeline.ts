@@ -37,8 +37,8 @@ export type {
 // The defaults live in a module of their own, so the CLI's flags read them without loading the pipeline.
 import { DEFAULT_DATASET, DEFAULT_LEARNER, DEFAULTS, LIMITS, SYNTH_PREFIX } from './pipeline-defaults.js';
 export { DEFAULT_DATASET, DEFAULT_LEARNER, DEFAULTS, LIMITS, SYNTH_PREFIX };
-import { protocols, type HoldoutSettings, type Protocol, type TrainReport } from '../eval/report.js';
-export { protocols, type HoldoutSettings, type Protocol, type TrainReport };
+import { protocols, type HoldoutSettings, type Protocol, type RowRange, type TrainReport } from '../eval/report.js';
+export { protocols, type HoldoutSettings, type Protocol, type RowRange, type TrainReport };
 
 /**
  * How the checks name each setting in their one-line errors: the CLI's
@@ -176,14 +176,15 @@ export interface TrainSettings {
 
 /** Checks the run's numeric settings; `names` maps each to how the caller spells it (a CLI flag). */
 export function checkSettings(
-  settings: { seed: number; batchSize: number; testSize: number },
+  settings: { seed: number; batchSize: number; testSize: number; protocol?: Protocol },
   names: { seed: string; batchSize: string; testSize: string } = { seed: 'seed', batchSize: 'batchSize', testSize: 'testSize' },
 ): void {
   const { seed, batchSize, testSize } = settings;
   if (!Number.isSafeInteger(seed) || seed < 0) fail(`${names.seed} must be a non-negative integer, got ${seed}`);
   if (!Number.isInteger(batchSize) || batchSize < 1) fail(`${names.batchSize} must be an integer of at least 1, got ${batchSize}`);
   if (batchSize > LIMITS.batchSize) fail(`${names.batchSize} must be at most ${LIMITS.batchSize}, got ${batchSize}`);
-  if (batchSize < 2) {
+  // Only batch-split splits a batch into a train and a test part; prequential and holdout score every row whatever the batch.
+  if (batchSize < 2 && (settings.protocol ?? 'batch-split') === 'batch-split') {
     fail(`${names.batchSize} ${batchSize} leaves no row to test: a batch needs one row to learn and one to score; use 2 or more`);
   }
   if (!(testSize > 0 && testSize < 1)) fail(`${names.testSize} must be strictly between 0 and 1, got ${testSize}`);
@@ -367,7 +368,7 @@ interface Outcome {
   meanAccuracy: number | null;
   stdAccuracy: number | null;
   drifts: number[];
-  warnings: number[];
+  warnings: RowRange[];
   metrics: MetricsSummary;
   accuracyInterval: ConfidenceInterval | null;
   curve: CurvePoint[];
@@ -402,7 +403,9 @@ async function runLearners(
   const seed = options.seed ?? DEFAULTS.seed;
   const batchSize = options.batchSize ?? DEFAULTS.batchSize;
   const testSize = options.testSize ?? DEFAULTS.testSize;
-  checkSettings({ seed, batchSize, testSize }, names);
+  const protocol = options.protocol ?? 'batch-split';
+  if (!protocols.includes(protocol)) fail(`unknown protocol "${protocol}" (protocols: ${protocols.join(', ')})`);
+  checkSettings({ seed, batchSize, testSize, protocol }, names);
   const resolved = learners.map((l) => ({
     name: l.name,
     params: resolveParams(learnerDefinition(l.name), l.params),
@@ -410,8 +413,6 @@ async function runLearners(
     preprocessParams: l.preprocessParams ?? options.preprocessParams,
   }));
 
-  const protocol = options.protocol ?? 'batch-split';
-  if (!protocols.includes(protocol)) fail(`unknown protocol "${protocol}" (protocols: ${protocols.join(', ')})`);
   checkCurveOptions(options, protocol, names);
   const holdout = holdoutSettings(options, protocol, names);
   const sizeEvery = options.sizeEvery ?? DEFAULTS.sizeEvery;

@@ -86,7 +86,7 @@ export interface StreamOptions {
   readonly shuffle?: boolean;
   /** Shuffle through a seeded buffer of this many rows instead (approximate, bounded memory); implies shuffle. */
   readonly shuffleBuffer?: number;
-  /** Rows per batch (default 16; batch-split learns and scores batch by batch). */
+  /** Rows per batch (default 16; batch-split learns and scores batch by batch, so it needs 2 or more; prequential and holdout score every row, 1 up). */
   readonly batchSize?: number;
 }
 

@@ -120,7 +120,7 @@ export function addStreamOptions(command: Command): Command {
     .option('--drift <detector>', `watch the errors with a drift detector: ${detectorNames.join(', ')}`)
     .option('--drift-param <key=value>', 'a drift detector parameter, repeatable', paramArg)
     .option('--seed <n>', 'seed of the shuffle, the splits, the generator and the learner', seedArg, DEFAULTS.seed)
-    .option('--batch-size <n>', `rows per batch (2 to ${LIMITS.batchSize})`, integerRange(1, LIMITS.batchSize), DEFAULTS.batchSize)
+    .option('--batch-size <n>', `rows per batch (batch-split: 2 to ${LIMITS.batchSize}, as each batch is split to learn and score; prequential and holdout score every row: 1 up)`, integerRange(1, LIMITS.batchSize), DEFAULTS.batchSize)
     .option('--test-size <fraction>', 'share of each batch held out for scoring, in (0, 1)', numberArg, DEFAULTS.testSize)
     .option('--format <format>', 'table, json (one object on stdout) or markdown (a report document)', choiceArg(['table', 'json', 'markdown'] as const), 'table')
     .option('--report <file>', 'also write the report to a file: .html (charts, opens offline), .md or .json; written whole or not at all')

@@ -1,4 +1,5 @@
 import type { BatchResult } from '../../eval/batch-split.js';
+import { describeWarnings } from '../../eval/report.js';
 import { brokerTrainOptions } from '../broker/cli-options.js';
 import { datasetCard } from '../files/datasets.js';
 import { checkSettings, DEFAULT_DATASET, DEFAULTS, SYNTH_PREFIX, trainWithSettings, type TrainReport } from '../pipeline.js';
@@ -137,6 +138,7 @@ function summaryText(r: TrainReport, firstSkipped?: string, reportFile?: string)
   if (r.driftDetector) {
     const at = r.drifts.length ? ` at scored rows ${r.drifts.slice(0, 10).join(', ')}${r.drifts.length > 10 ? ', ...' : ''}` : '';
     lines.push(`drift          ${r.drifts.length} detected by ${r.driftDetector}${at}`);
+    if (r.warnings.length > 0) lines.push(`warnings       ${describeWarnings(r.warnings, 5, formatCount)}`);
   }
   if (r.skippedRows > 0) {
     lines.push(`skipped        ${r.skippedRows} bad row${r.skippedRows === 1 ? '' : 's'} (--on-bad-row skip), not learned; the first: ${firstSkipped ?? '?'}`);
