@@ -19,9 +19,11 @@ export interface KNNParams {
   readonly k: number;
   /** Most recent rows kept; older rows are forgotten. */
   readonly windowSize: number;
+  /** Votes weighted by the inverse of the neighbour's distance ('on') or equal ('off'). */
+  readonly weighted: 'on' | 'off';
 }
 
-export const knnDefaults: KNNParams = { k: 10, windowSize: 1000 };
+export const knnDefaults: KNNParams = { k: 5, windowSize: 1000, weighted: 'on' };
 
 const stateSchema = object({
   nFeatures: positiveInteger,
@@ -35,17 +37,25 @@ const stateSchema = object({
  * k nearest neighbours (Cover & Hart 1967, "Nearest neighbor pattern
  * classification") over a sliding window of the most recent rows, as in
  * MOA's kNN (Bifet, Pfahringer, Read & Holmes 2013, "Efficient data stream
- * classification via probabilistic adaptive windows"): the window forgets
- * old rows, so the learner follows a changing concept within windowSize rows.
+ * classification via probabilistic adaptive windows") and River's
+ * KNNClassifier: the window forgets old rows, so the learner follows a
+ * changing concept within windowSize rows.
  *
- * Distances are Euclidean. A row's probabilities are the shares of its k
- * nearest stored rows' labels (all stored rows while fewer than k are
- * stored; uniform before any). Among rows at the same distance the more
- * recent one is nearer, so the answer never depends on where the ring
- * buffer happens to wrap. Defaults: k 10, windowSize 1000 (MOA's kNN).
+ * Distances are Euclidean. With weighted 'on' each of the k nearest stored
+ * rows votes for its label with the inverse of its distance (River's vote),
+ * so a near neighbour outweighs several far ones; a stored row at distance
+ * zero decides alone (the limit of that vote; when several are at zero they
+ * share it equally). With weighted 'off' each votes 1 (Cover & Hart's rule
+ * and MOA's, where an exact match is one vote among k). Probabilities are
+ * the votes' shares. All stored rows vote while fewer than k are stored;
+ * uniform before any. Among rows at the same distance the more recent one
+ * is nearer, so the answer never depends on where the ring buffer happens
+ * to wrap. The paper fixes no k: the defaults are River 0.19's (k 5,
+ * windowSize 1000, weighted on); MOA's are k 10, windowSize 1000, unweighted.
  * Features should be standardised, since every feature weighs in the
  * distance by its scale; the registry puts an online standard scaler in
- * front. Note that stored rows keep the scaling they had when learned.
+ * front (as River's benchmark does). Stored rows keep the scaling they had
+ * when learned.
  */
 export class KNNClassifier implements Classifier {
   readonly name = 'knn';
@@ -62,7 +72,8 @@ export class KNNClassifier implements Classifier {
 
   constructor(ctx: LearnerContext, params: Partial<KNNParams> = {}) {
     this.params = { ...knnDefaults, ...params };
-    const { k, windowSize } = this.params;
+    const { k, windowSize, weighted } = this.params;
+    if (weighted !== 'on' && weighted !== 'off') throw new RangeError(`knn: weighted must be on or off, got ${String(weighted)}`);
     if (!(Number.isInteger(k) && k >= 1)) throw new RangeError(`knn: k must be a positive integer, got ${k}`);
     if (!(Number.isInteger(windowSize) && windowSize >= 1)) {
       throw new RangeError(`knn: windowSize must be a positive integer, got ${windowSize}`);
@@ -109,6 +120,7 @@ export class KNNClassifier implements Classifier {
     // The k best so far, nearest first; reused for every query row.
     const bestDist = new Float64Array(kk);
     const bestLabel = new Int32Array(kk);
+    const weighted = this.params.weighted === 'on';
     const stored = this.rows;
     const data = x.data;
     for (let r = 0; r < x.rows; r++) {
@@ -143,8 +155,26 @@ export class KNNClassifier implements Classifier {
         for (let c = 0; c < nc; c++) out[o + c] = 1 / nc;
         continue;
       }
-      for (let i = 0; i < found; i++) out[o + bestLabel[i]] += 1;
-      for (let c = 0; c < nc; c++) out[o + c] /= found;
+      if (!weighted) {
+        for (let i = 0; i < found; i++) out[o + bestLabel[i]] += 1;
+        for (let c = 0; c < nc; c++) out[o + c] /= found;
+        continue;
+      }
+      // bestDist holds squared distances, nearest first.
+      let exact = 0;
+      while (exact < found && bestDist[exact] === 0) exact++;
+      let total = 0;
+      if (exact > 0) {
+        for (let i = 0; i < exact; i++) out[o + bestLabel[i]] += 1;
+        total = exact;
+      } else {
+        for (let i = 0; i < found; i++) {
+          const vote = 1 / Math.sqrt(bestDist[i]);
+          out[o + bestLabel[i]] += vote;
+          total += vote;
+        }
+      }
+      for (let c = 0; c < nc; c++) out[o + c] /= total;
     }
     return out;
   }
@@ -200,11 +230,12 @@ const paramsAs = (params: Params): Partial<KNNParams> => params as unknown as Pa
 
 export const knnDefinition: LearnerDefinition = {
   name: 'knn',
-  summary: 'k nearest neighbours (Euclidean) over a sliding window of recent rows, on standardised features',
-  reference: 'Cover & Hart 1967; Bifet, Pfahringer, Read & Holmes 2013',
+  summary: 'k nearest neighbours (Euclidean, votes weighted by inverse distance) over a sliding window of recent rows, on standardised features',
+  reference: 'Cover & Hart 1967; Bifet, Pfahringer, Read & Holmes 2013; defaults of River 0.19',
   params: {
     k: { type: 'integer', default: knnDefaults.k, min: 1, doc: 'neighbours that vote' },
     windowSize: { type: 'integer', default: knnDefaults.windowSize, min: 1, doc: 'most recent rows kept' },
+    weighted: { type: 'choice', default: knnDefaults.weighted, choices: ['on', 'off'], doc: 'votes weighted by inverse distance (on) or equal (off)' },
   },
   scaleInputs: true,
   create: async (ctx, p) => new KNNClassifier(ctx, paramsAs(p)),
