@@ -51,6 +51,7 @@ export { SoftmaxRegression, type SoftmaxRegressionParams, Perceptron, PassiveAgg
 export { ForestEnsemble, type ForestEnsembleParams } from './learners/ensemble.js';
 export { HoeffdingTreeClassifier, type HoeffdingTreeParams } from './learners/tree/hoeffding-tree-classifier.js';
 export { HoeffdingAdaptiveTreeClassifier, type HoeffdingAdaptiveTreeParams } from './learners/tree/hoeffding-adaptive-tree.js';
+export { ExtremelyFastDecisionTree, type EFDTParams } from './learners/tree/efdt.js';
 export { AdaptiveRandomForest, type AdaptiveRandomForestParams } from './learners/forest.js';
 export { OnlineBagging, LeveragingBagging, type OnlineBaggingParams, type LeveragingBaggingParams } from './learners/bagging.js';
 export { KNNClassifier } from './learners/neighbors.js';
@@ -65,7 +66,7 @@ export { accuracy } from './eval/metrics.js';
 export { evaluateBatchSplit, type BatchResult, type BatchSplitResult, type BatchSplitOptions, type IncrementalModel } from './eval/batch-split.js';
 export { prequential, type PrequentialOptions, type PrequentialResult, type CurvePoint } from './eval/prequential.js';
 export { periodicHoldout, type HoldoutOptions, type HoldoutResult } from './eval/holdout.js';
-export { protocols, type Protocol, type TrainReport, type HoldoutSettings } from './eval/report.js';
+export { protocols, type Protocol, type TrainReport, type HoldoutSettings, type RowRange } from './eval/report.js';
 export type { ModelSizePoint } from './eval/model-size.js';
 export { reportToMarkdown, comparisonToMarkdown } from './eval/report-markdown.js';
 export { reportToHtml, type HtmlReportOptions } from './eval/report-html.js';

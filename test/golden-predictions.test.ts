@@ -110,8 +110,11 @@ const learners: readonly LearnerCase[] = [
   { learner: 'knn', streams: all, protocols: both },
   { learner: 'majority-class', streams: all, protocols: both },
   { learner: 'no-change', streams: all, protocols: both },
-  // Fits a forest per batch: batch protocol only, on the short streams.
+  // Fits a forest per 500-row chunk (before the first, one on the rows so far every 16 rows): on the
+  // short streams. chunk-size 0, a chunk per learned batch, gives what it gave before it had chunks.
   { learner: 'forest-ensemble', streams: ['sea', 'iris'], protocols: ['batch'] },
+  { learner: 'forest-ensemble', streams: ['iris'], protocols: ['prequential'] },
+  { learner: 'forest-ensemble', params: { 'chunk-size': 0 }, streams: ['sea', 'iris'], protocols: ['batch'] },
   // TensorFlow.js: a few batches only. (Not iris-growing: an mlp that has seen one class fails in
   // tfjs's oneHot, depth 1; left for the learners' owner.)
   { learner: 'mlp', streams: ['iris'], protocols: ['batch'] },

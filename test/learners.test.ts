@@ -11,15 +11,19 @@ import { batchOf } from './helpers.js';
 // mlp (wasm) 0.825 / 0.917, forest-ensemble 0.900 / 0.958, hoeffding-tree 0.900 / 1.000,
 // hoeffding-adaptive-tree 0.825 / 0.958, adaptive-random-forest 0.950 / 0.854,
 // online-bagging 0.875 / 0.958, leveraging-bagging 0.925 / 0.958, perceptron 0.850 / 0.896,
-// passive-aggressive 0.825 / 0.958, knn 0.850 / 0.854. Each bar sits a little under what was measured.
+// passive-aggressive 0.825 / 0.958, knn (River defaults) 0.925 / 0.896. Each bar sits a little under what was measured.
 // The baselines (majority-class, no-change) have their own tests in learners-simple.test.ts.
 const bars: Record<string, { iris: number; wine: number }> = {
   'gaussian-nb': { iris: 0.9, wine: 0.95 },
   'softmax-regression': { iris: 0.75, wine: 0.9 },
   mlp: { iris: 0.8, wine: 0.88 },
-  'forest-ensemble': { iris: 0.85, wine: 0.93 },
+  // forest-ensemble fits a forest per 500-row chunk since issue 14 (before the first, one on all rows so far every
+  // 16 rows): 0.800 / 0.875 on these runs, against 0.900 / 0.958 with a forest per batch (--param chunk-size=0).
+  'forest-ensemble': { iris: 0.75, wine: 0.85 },
   'hoeffding-tree': { iris: 0.85, wine: 0.95 },
   'hoeffding-adaptive-tree': { iris: 0.8, wine: 0.93 },
+  // 0.900 / 1.000 measured, as the Hoeffding tree: on these few rows no split is revised.
+  'extremely-fast-decision-tree': { iris: 0.85, wine: 0.95 },
   'adaptive-random-forest': { iris: 0.9, wine: 0.82 },
   'online-bagging': { iris: 0.85, wine: 0.93 },
   'leveraging-bagging': { iris: 0.9, wine: 0.93 },

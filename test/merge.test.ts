@@ -140,6 +140,7 @@ describe('merging saved model states', () => {
       knn: 'interleaved windows',
       'hoeffding-tree': null,
       'hoeffding-adaptive-tree': null,
+      'extremely-fast-decision-tree': null,
       'no-change': null,
     });
     for (const def of learnerDefinitions) {

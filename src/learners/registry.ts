@@ -7,6 +7,7 @@ import { ForestEnsemble, forestEnsembleDefaults, forestEnsembleMerge } from './e
 import { AdaptiveRandomForest, adaptiveRandomForestDefaults, adaptiveRandomForestMerge } from './forest.js';
 import { knnDefinition } from './neighbors.js';
 import { HoeffdingAdaptiveTreeClassifier, hoeffdingAdaptiveTreeDefaults } from './tree/hoeffding-adaptive-tree.js';
+import { efdtDefaults, ExtremelyFastDecisionTree, type EFDTParams } from './tree/efdt.js';
 import { HoeffdingTreeClassifier, hoeffdingTreeDefaults, treeMergeRefusal } from './tree/hoeffding-tree-classifier.js';
 import { leafPredictions, type SplitSettings } from './tree/hoeffding-tree.js';
 import { splitCriterionNames } from './tree/split-criterion.js';
@@ -161,13 +162,14 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
   },
   {
     name: 'forest-ensemble',
-    summary: 'accuracy-weighted ensemble of per-batch random forests (ml-random-forest)',
+    summary: 'accuracy-weighted ensemble of random forests, one per chunk of rows (ml-random-forest)',
     reference: 'Wang, Fan, Yu & Han 2003; Breiman 2001',
     params: {
       maxForests: { type: 'integer', default: forestEnsembleDefaults.maxForests, min: 1, doc: 'most forests kept' },
       trees: { type: 'integer', default: forestEnsembleDefaults.trees, min: 1, doc: 'trees in each forest' },
       maxFeatures: { type: 'integer', default: forestEnsembleDefaults.maxFeatures, min: 0, doc: 'features per tree (0: sqrt of the feature count)' },
       cvFolds: { type: 'integer', default: forestEnsembleDefaults.cvFolds, min: 2, doc: 'folds that weigh a new forest' },
+      chunkSize: { type: 'integer', default: forestEnsembleDefaults.chunkSize, min: 0, doc: 'rows buffered before a new forest is fitted (0: each learned batch is one chunk)' },
     },
     scaleInputs: false,
     create: async (ctx, p) => (await ForestEnsemble.load(), new ForestEnsemble(ctx, as(p))),
@@ -205,6 +207,22 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
     missingNative: true,
     create: async (ctx, p) => new HoeffdingAdaptiveTreeClassifier(ctx, as(p)),
     restore: async (ctx, p, s) => HoeffdingAdaptiveTreeClassifier.restore(ctx, as(p), s),
+    merge: treeMergeRefusal,
+  },
+  {
+    name: 'extremely-fast-decision-tree',
+    summary: 'Hoeffding Anytree: splits once a split beats none by the Hoeffding bound, re-evaluates splits and replaces them',
+    reference: 'Manapragada, Webb & Salehi 2018',
+    params: {
+      ...treeParams(efdtDefaults),
+      reevaluationPeriod: { type: 'integer', default: efdtDefaults.reevaluationPeriod, min: 1, doc: 'rows between re-evaluations of the splits' },
+    },
+    scaleInputs: false,
+    nominalNative: true,
+    // Observers skip NaN when learning; a NaN at a split follows the heaviest branch.
+    missingNative: true,
+    create: async (ctx, p) => new ExtremelyFastDecisionTree(ctx, as(p)),
+    restore: async (ctx, p, s) => ExtremelyFastDecisionTree.restore(ctx, as(p), s),
     merge: treeMergeRefusal,
   },
   {
@@ -306,6 +324,7 @@ export interface LearnerParams {
   'forest-ensemble': ForestEnsembleParams;
   'hoeffding-tree': HoeffdingTreeParams;
   'hoeffding-adaptive-tree': HoeffdingAdaptiveTreeParams;
+  'extremely-fast-decision-tree': EFDTParams;
   'adaptive-random-forest': AdaptiveRandomForestParams;
   'online-bagging': OnlineBaggingParams;
   'leveraging-bagging': LeveragingBaggingParams;

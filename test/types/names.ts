@@ -47,6 +47,7 @@ export const everyLearner: Record<LearnerName, true> = {
   'forest-ensemble': true,
   'hoeffding-tree': true,
   'hoeffding-adaptive-tree': true,
+  'extremely-fast-decision-tree': true,
   'adaptive-random-forest': true,
   'online-bagging': true,
   'leveraging-bagging': true,

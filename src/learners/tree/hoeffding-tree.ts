@@ -628,7 +628,7 @@ export function normalised(counts: Float64Array, k: number, out: Float64Array = 
   return out;
 }
 
-function softmax(scores: Float64Array, k: number, out: Float64Array = new Float64Array(k)): Float64Array {
+export function softmax(scores: Float64Array, k: number, out: Float64Array = new Float64Array(k)): Float64Array {
   let max = -Infinity;
   for (let c = 0; c < scores.length; c++) if (scores[c] > max) max = scores[c];
   if (max === -Infinity) return out.fill(1 / k);
@@ -706,8 +706,12 @@ class Router {
     }
     this.tests[3 * e] = node.feature;
     this.thresholds[e] = node.threshold;
-    this.tests[3 * e + 1] = this.add(node.children[0], 3 * e + 1);
-    this.tests[3 * e + 2] = this.add(node.children[1], 3 * e + 2);
+    // The child is added first: adding it may grow (replace) `tests`, and `this.tests[i] = this.add(...)`
+    // would write into the array read before the call.
+    const left = this.add(node.children[0], 3 * e + 1);
+    this.tests[3 * e + 1] = left;
+    const right = this.add(node.children[1], 3 * e + 2);
+    this.tests[3 * e + 2] = right;
     return e;
   }
 }

@@ -14,6 +14,7 @@ export const learnerNames: readonly string[] = [
   'forest-ensemble',
   'hoeffding-tree',
   'hoeffding-adaptive-tree',
+  'extremely-fast-decision-tree',
   'adaptive-random-forest',
   'online-bagging',
   'leveraging-bagging',
