@@ -22,6 +22,9 @@
 //                POST /predict with 1 and 100 rows, POST /learn with 1 row, acknowledged on disk
 //   startup      whole-process start-up, median of 20 runs (bench/startup.mjs): bare node,
 //                import('streamlearn'), streamlearn --version and --help
+//   package      the packed package installed into a fresh project (node_modules size; target at most
+//                30 MB) and the core bundled for a browser, minified and gzipped (bench/package-size.mjs,
+//                bench/browser-bundle.mjs)
 //   vs-moa       the whole-process 1M-row SEA gaussian-nb run (the CLI, start-up included) beside
 //                MOA 2024.07's (../shared/moa/run.sh), one after the other (bench/nb-vs-moa.mjs)
 // --quick cuts the rows (100,000 per stream, 20,000 for the forest, 200,000 CSV rows) for a smoke
@@ -125,6 +128,8 @@ const CASES = [
     args: ['--scenario', scenario, ...(QUICK ? ['--quick'] : [])],
   })),
   { id: 'startup', group: 'startup', script: 'startup.mjs', args: ['--runs', QUICK ? '5' : '20'] },
+  { id: 'package size', group: 'package', script: 'package-size.mjs', args: [] },
+  { id: 'browser bundle', group: 'package', script: 'browser-bundle.mjs', args: [] },
   { id: 'gaussian-nb sea, whole process, vs MOA', group: 'vs-moa', script: 'nb-vs-moa.mjs', args: ['--rows', String(ROWS), '--pairs', QUICK ? '1' : '3'] },
 ];
 
@@ -295,7 +300,22 @@ function markdown(doc) {
       lines.push(`| ${r.learner} SEA ${fmt(r.rows)} rows, whole process | ${fmt(r.wallSeconds, 2)} s, ${fmt(r.rowsPerSecond)} rows/s (${fmt(100 * r.accuracy, 2)}%); ${moa} | at least ${r.targetRatio}x MOA | ${r.met === null ? '-' : r.met ? 'yes' : '**no**'} |`);
     }
   }
-  const other = doc.results.filter((r) => !['prequential', 'batch', 'startup', 'vs-moa'].includes(r.group));
+  const pkg = group('package');
+  if (pkg.length) {
+    lines.push('');
+    lines.push('**The package** (packed and installed into a fresh project without the optional peers; the core bundled for a browser by esbuild).');
+    lines.push('');
+    lines.push('| case | measured | target | met |');
+    lines.push('|---|---|---|---|');
+    for (const r of pkg) {
+      if (r.case === 'package-size') {
+        lines.push(`| node_modules of a fresh install | ${fmt(r.nodeModulesMB, 1)} MB of files (tarball ${fmt(r.tarballBytes)} bytes) | at most ${r.targetMB} MB | ${r.nodeModulesMB <= r.targetMB ? 'yes' : '**no**'} |`);
+      } else {
+        lines.push(`| the core for a browser | ${fmt(r.minifiedBytes)} bytes minified, ${fmt(r.gzipBytes)} gzipped | reported | - |`);
+      }
+    }
+  }
+  const other = doc.results.filter((r) => !['prequential', 'batch', 'startup', 'vs-moa', 'package'].includes(r.group));
   if (other.length) {
     lines.push('');
     lines.push(`**Reading and serving** (CSV: ${fmt(doc.rows.csv)} rows of 4 numeric features and a label; the process's CPU seconds).`);
