@@ -54,6 +54,7 @@ export { HoeffdingAdaptiveTreeClassifier, type HoeffdingAdaptiveTreeParams } fro
 export { ExtremelyFastDecisionTree, type EFDTParams } from './learners/tree/efdt.js';
 export { AdaptiveRandomForest, type AdaptiveRandomForestParams } from './learners/forest.js';
 export { OnlineBagging, LeveragingBagging, type OnlineBaggingParams, type LeveragingBaggingParams } from './learners/bagging.js';
+export { OnlineBoosting, type OnlineBoostingParams } from './learners/boosting.js';
 export { KNNClassifier } from './learners/neighbors.js';
 export { MajorityClass, NoChange } from './learners/baseline.js';
 export type { MLPParams } from './learners/mlp-slot.js';

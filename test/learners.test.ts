@@ -27,6 +27,8 @@ const bars: Record<string, { iris: number; wine: number }> = {
   'adaptive-random-forest': { iris: 0.9, wine: 0.82 },
   'online-bagging': { iris: 0.85, wine: 0.93 },
   'leveraging-bagging': { iris: 0.9, wine: 0.93 },
+  // online-boosting measured 0.825 / 0.958.
+  'online-boosting': { iris: 0.8, wine: 0.93 },
   perceptron: { iris: 0.8, wine: 0.85 },
   'passive-aggressive': { iris: 0.8, wine: 0.93 },
   knn: { iris: 0.8, wine: 0.8 },

@@ -142,6 +142,7 @@ describe('merging saved model states', () => {
       'hoeffding-adaptive-tree': null,
       'extremely-fast-decision-tree': null,
       'no-change': null,
+      'online-boosting': null,
     });
     for (const def of learnerDefinitions) {
       expect(def.merge, def.name).toBeDefined();

@@ -42,7 +42,7 @@ export const baggingStateSchema = object({
  * of times (which is what weighing by k means for any incremental learner),
  * and a prediction that is the mean of the members' probabilities.
  */
-abstract class Bagging implements Classifier {
+export abstract class Bagging implements Classifier {
   abstract readonly name: string;
   protected k: number;
   protected members: Classifier[] = [];

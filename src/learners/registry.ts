@@ -16,6 +16,7 @@ import { GaussianNB, gaussianNBDefaults, gaussianNBMerge } from './naive-bayes.j
 import { mlpActivations, mlpDefaults, mlpImplementation, mlpMerge, type MLPParams } from './mlp-slot.js';
 import { optimizerNames, type OptimizerName } from './optimizers.js';
 import type { LeveragingBaggingParams, OnlineBaggingParams } from './bagging.js';
+import { boostingMergeRefusal, OnlineBoosting, onlineBoostingDefaults, type OnlineBoostingParams } from './boosting.js';
 import type { ForestEnsembleParams } from './ensemble.js';
 import type { AdaptiveRandomForestParams } from './forest.js';
 import type { PassiveAggressiveParams, PerceptronParams, SoftmaxRegressionParams } from './linear.js';
@@ -284,6 +285,22 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
     restore: async (ctx, p, s) => LeveragingBagging.restore(ctx, as(p), s),
     merge: baggingMerge,
   },
+  {
+    name: 'online-boosting',
+    summary: 'online boosting: each member learns each row Poisson(lambda) times, lambda raised where earlier members erred',
+    reference: 'Oza & Russell 2001',
+    params: {
+      base: baseParam,
+      ensembleSize: { type: 'integer', default: onlineBoostingDefaults.ensembleSize, min: 1, doc: 'members' },
+    },
+    scaleInputs: baseWantsScaling,
+    nominalNative: baseIsNominalNative,
+    missingNative: baseTakesMissing,
+    asynchronous: true,
+    create: async (ctx, p) => OnlineBoosting.create(ctx, as(p)),
+    restore: async (ctx, p, s) => OnlineBoosting.restore(ctx, as(p), s),
+    merge: boostingMergeRefusal,
+  },
   perceptronDefinition,
   passiveAggressiveDefinition,
   knnDefinition,
@@ -328,6 +345,7 @@ export interface LearnerParams {
   'adaptive-random-forest': AdaptiveRandomForestParams;
   'online-bagging': OnlineBaggingParams;
   'leveraging-bagging': LeveragingBaggingParams;
+  'online-boosting': OnlineBoostingParams;
   perceptron: PerceptronParams;
   'passive-aggressive': PassiveAggressiveParams;
   knn: KNNParams;

@@ -51,6 +51,7 @@ export const everyLearner: Record<LearnerName, true> = {
   'adaptive-random-forest': true,
   'online-bagging': true,
   'leveraging-bagging': true,
+  'online-boosting': true,
   perceptron: true,
   'passive-aggressive': true,
   knn: true,

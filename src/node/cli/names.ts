@@ -18,6 +18,7 @@ export const learnerNames: readonly string[] = [
   'adaptive-random-forest',
   'online-bagging',
   'leveraging-bagging',
+  'online-boosting',
   'perceptron',
   'passive-aggressive',
   'knn',
