@@ -233,8 +233,8 @@ export const knnDefinition: LearnerDefinition = {
   summary: 'k nearest neighbours (Euclidean, votes weighted by inverse distance) over a sliding window of recent rows, on standardised features',
   reference: 'Cover & Hart 1967; Bifet, Pfahringer, Read & Holmes 2013; defaults of River 0.19',
   params: {
-    k: { type: 'integer', default: knnDefaults.k, min: 1, doc: 'neighbours that vote' },
-    windowSize: { type: 'integer', default: knnDefaults.windowSize, min: 1, doc: 'most recent rows kept' },
+    k: { type: 'integer', default: knnDefaults.k, min: 1, max: 10_000, doc: 'neighbours that vote (at most 10,000)' },
+    windowSize: { type: 'integer', default: knnDefaults.windowSize, min: 1, max: 10_000_000, doc: 'most recent rows kept (at most 10,000,000)' },
     weighted: { type: 'choice', default: knnDefaults.weighted, choices: ['on', 'off'], doc: 'votes weighted by inverse distance (on) or equal (off)' },
   },
   scaleInputs: true,

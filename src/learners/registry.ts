@@ -91,7 +91,7 @@ function treeParams(d: SplitSettings): Record<string, ParamSpec> {
     tieThreshold: { type: 'number', default: d.tieThreshold, min: 0, doc: 'bound below which the best split is taken' },
     splitCriterion: { type: 'choice', default: d.splitCriterion, choices: splitCriterionNames, doc: 'info-gain or gini' },
     leafPrediction: { type: 'choice', default: d.leafPrediction, choices: leafPredictions, doc: 'mc, nb or nba (adaptive)' },
-    numericBins: { type: 'integer', default: d.numericBins, min: 1, doc: 'candidate split points per numeric attribute' },
+    numericBins: { type: 'integer', default: d.numericBins, min: 1, max: 1_000, doc: 'candidate split points per numeric attribute (at most 1,000)' },
   };
 }
 
@@ -166,11 +166,11 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
     summary: 'accuracy-weighted ensemble of random forests, one per chunk of rows (ml-random-forest)',
     reference: 'Wang, Fan, Yu & Han 2003; Breiman 2001',
     params: {
-      maxForests: { type: 'integer', default: forestEnsembleDefaults.maxForests, min: 1, doc: 'most forests kept' },
-      trees: { type: 'integer', default: forestEnsembleDefaults.trees, min: 1, doc: 'trees in each forest' },
+      maxForests: { type: 'integer', default: forestEnsembleDefaults.maxForests, min: 1, max: 1_000, doc: 'most forests kept (at most 1,000)' },
+      trees: { type: 'integer', default: forestEnsembleDefaults.trees, min: 1, max: 10_000, doc: 'trees in each forest (at most 10,000)' },
       maxFeatures: { type: 'integer', default: forestEnsembleDefaults.maxFeatures, min: 0, doc: 'features per tree (0: sqrt of the feature count)' },
       cvFolds: { type: 'integer', default: forestEnsembleDefaults.cvFolds, min: 2, doc: 'folds that weigh a new forest' },
-      chunkSize: { type: 'integer', default: forestEnsembleDefaults.chunkSize, min: 0, doc: 'rows buffered before a new forest is fitted (0: each learned batch is one chunk)' },
+      chunkSize: { type: 'integer', default: forestEnsembleDefaults.chunkSize, min: 0, max: 10_000_000, doc: 'rows buffered before a new forest is fitted (0: each learned batch is one chunk; at most 10,000,000)' },
     },
     scaleInputs: false,
     create: async (ctx, p) => (await ForestEnsemble.load(), new ForestEnsemble(ctx, as(p))),
@@ -231,7 +231,7 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
     summary: 'Hoeffding trees on random subspaces, Poisson(6) bagging, ADWIN warning/drift with background trees',
     reference: 'Gomes et al. 2017',
     params: {
-      ensembleSize: { type: 'integer', default: adaptiveRandomForestDefaults.ensembleSize, min: 1, doc: 'trees' },
+      ensembleSize: { type: 'integer', default: adaptiveRandomForestDefaults.ensembleSize, min: 1, max: 1_000, doc: 'trees (at most 1,000)' },
       lambda: { type: 'number', default: adaptiveRandomForestDefaults.lambda, min: 0, exclusiveMin: true, doc: 'Poisson rate of online bagging' },
       subspaceSize: { type: 'integer', default: adaptiveRandomForestDefaults.subspaceSize, min: 0, doc: 'attributes per leaf (0: round(sqrt(d)) + 1)' },
       ...treeParams(adaptiveRandomForestDefaults),
@@ -256,7 +256,7 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
     reference: 'Oza & Russell 2001',
     params: {
       base: baseParam,
-      ensembleSize: { type: 'integer', default: onlineBaggingDefaults.ensembleSize, min: 1, doc: 'members' },
+      ensembleSize: { type: 'integer', default: onlineBaggingDefaults.ensembleSize, min: 1, max: 1_000, doc: 'members (at most 1,000)' },
     },
     scaleInputs: baseWantsScaling,
     nominalNative: baseIsNominalNative,
@@ -273,7 +273,7 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
     reference: 'Bifet, Holmes & Pfahringer 2010',
     params: {
       base: baseParam,
-      ensembleSize: { type: 'integer', default: leveragingBaggingDefaults.ensembleSize, min: 1, doc: 'members' },
+      ensembleSize: { type: 'integer', default: leveragingBaggingDefaults.ensembleSize, min: 1, max: 1_000, doc: 'members (at most 1,000)' },
       lambda: { type: 'number', default: leveragingBaggingDefaults.lambda, min: 0, exclusiveMin: true, doc: 'Poisson rate' },
       adwinDelta: probability(leveragingBaggingDefaults.adwinDelta, 'ADWIN confidence per member'),
     },
@@ -291,7 +291,7 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
     reference: 'Oza & Russell 2001',
     params: {
       base: baseParam,
-      ensembleSize: { type: 'integer', default: onlineBoostingDefaults.ensembleSize, min: 1, doc: 'members' },
+      ensembleSize: { type: 'integer', default: onlineBoostingDefaults.ensembleSize, min: 1, max: 1_000, doc: 'members (at most 1,000)' },
     },
     scaleInputs: baseWantsScaling,
     nominalNative: baseIsNominalNative,

@@ -193,6 +193,20 @@ export function isTransient(err: unknown): boolean {
   return /timeout|timed out|no responders|disconnect|reconnect|temporarily unavailable|connection (refused|reset|lost)|heartbeats? missed|leadership|exceeded max/i.test(err.message);
 }
 
+/**
+ * A JetStream API error the server answered a request with (its store
+ * damaged, a limit hit: "error opening msg block file") as one line naming
+ * `what` was asked (the stream, consumer or bucket) and the server's message;
+ * anything else as it was. Only the base JetStreamApiError: its subclasses
+ * (StreamNotFoundError, ConsumerNotFoundError...) are answers callers handle.
+ */
+export function jetStreamFailure(what: string, err: unknown): unknown {
+  if (!(err instanceof Error) || err.name !== 'JetStreamApiError') return err;
+  const { code, status } = err as { code?: unknown; status?: unknown };
+  const codes = [typeof status === 'number' ? `status ${status}` : '', typeof code === 'number' ? `error code ${code}` : ''].filter((c) => c !== '').join(', ');
+  return new StreamlearnError(`${what}: the NATS server refused the JetStream request: ${err.message || 'no message'}${codes ? ` (${codes})` : ''}`);
+}
+
 /** What `retrying` does between attempts and when it gives up. */
 export interface RetryOptions {
   readonly report?: Reporter;
@@ -205,7 +219,8 @@ export interface RetryOptions {
 /**
  * Runs a JetStream request, retrying transient failures (a broker restart,
  * a lost connection, a timeout) with backoff and reporting each; other
- * errors, and the last one once `giveUpAfter` seconds have passed, are thrown.
+ * errors, and the last one once `giveUpAfter` seconds have passed, are thrown
+ * (a JetStream API error as one line naming `what`: see jetStreamFailure).
  */
 export async function retrying<T>(what: string, op: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
   const report = options.report ?? stderrReporter;
@@ -215,9 +230,9 @@ export async function retrying<T>(what: string, op: () => Promise<T>, options: R
     try {
       return await op();
     } catch (err) {
-      if (!isTransient(err) || options.stopped?.()) throw err;
+      if (!isTransient(err) || options.stopped?.()) throw jetStreamFailure(what, err);
       const wait = backoffMs(attempt);
-      if (Date.now() - started + wait > limit) throw err;
+      if (Date.now() - started + wait > limit) throw jetStreamFailure(what, err);
       report(`${what} failed (${describe(err)}); retrying in ${(wait / 1000).toFixed(1)} s`);
       await sleep(wait);
     }

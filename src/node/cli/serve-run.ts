@@ -8,10 +8,18 @@ import type { ServeFlags } from './serve.js';
 /**
  * The learn token, from --learn-token-file or the environment: never from
  * the command line, where every user of the machine sees it (ps, /proc).
+ * Without --learn there is none: --learn-token-file is refused (it protects
+ * nothing), STREAMLEARN_LEARN_TOKEN ignored (it may be set machine-wide).
  */
 async function learnToken(flags: ServeFlags): Promise<string | null> {
   if (flags.learnToken !== undefined) {
     fail(`--learn-token: a token on the command line is visible to every user of this machine (ps); put it in a file (--learn-token-file FILE) or the ${LEARN_TOKEN_ENV} environment variable`);
+  }
+  if (!flags.learn) {
+    // The flag names this server's token: without --learn it protects nothing, so --learn was likely forgotten.
+    if (flags.learnTokenFile !== undefined) fail('--learn-token-file protects POST /learn, which is off without --learn: add --learn to learn online, or drop --learn-token-file');
+    // The variable may be set for every server on the machine, learning or not: ignored here.
+    return null;
   }
   const fromEnv = process.env[LEARN_TOKEN_ENV];
   if (fromEnv !== undefined && flags.learnTokenFile !== undefined) fail(`--learn-token-file and ${LEARN_TOKEN_ENV} both set the learn token; use one`);

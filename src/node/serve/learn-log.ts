@@ -139,6 +139,12 @@ export interface SetAside {
   readonly lines: number;
   /** Why the first could not be replayed. */
   readonly reason: string;
+  /**
+   * The model threw while learning the first (not one of its own checks), so
+   * it may have learned part of it: the model replayed into is not the
+   * prefix alone, and must be loaded again (the log now ends before it).
+   */
+  readonly partial?: boolean;
 }
 
 /** What replaying a model directory's learn log did. */
@@ -195,8 +201,9 @@ async function* fileLines(path: string): AsyncGenerator<Line> {
  * `apply`, when its header names the save `modelId`. No log, an empty one,
  * or one of another save replays nothing. A last line without its newline
  * is a write cut off by a crash, never acknowledged, and is skipped. A
- * record that does not parse, whose rows are not rows, or that `apply`
- * refuses (a StreamlearnError: the model's checks) is bad: by default the
+ * record that does not parse, whose rows are not rows, that `apply`
+ * refuses (a StreamlearnError: the model's checks) or on which `apply`
+ * throws anything else (the model failed) is bad: by default the
  * replay fails naming the log's path and line and how to start anyway;
  * with `recovery: 'keep-prefix'` it and the rest of the log are set aside
  * (see ReplayOptions) and reported in `setAside`. The log must be a regular
@@ -219,7 +226,7 @@ export async function replayLearnLog(
   if (!info.isFile()) fail(`${path}: not a regular file; a learn log is one (a link or a FIFO is refused)`);
   let requests = 0;
   let rows = 0;
-  let bad: { line: Line; no: number; reason: string } | null = null;
+  let bad: { line: Line; no: number; reason: string; partial?: boolean } | null = null;
   let no = 0;
   for await (const line of fileLines(path)) {
     no++;
@@ -234,13 +241,17 @@ export async function replayLearnLog(
     }
     // Cut off by a crash before its newline: never acknowledged.
     if (!line.ended) break;
-    const reason = await replayRecord(line.text, apply);
-    if (typeof reason === 'string') {
-      bad = { line, no, reason };
+    const replayed = await replayRecord(line.text, apply);
+    if (typeof replayed === 'string') {
+      bad = { line, no, reason: replayed };
+      break;
+    }
+    if (typeof replayed === 'object') {
+      bad = { line, no, reason: replayed.failed, partial: true };
       break;
     }
     requests++;
-    rows += reason;
+    rows += replayed;
   }
   if (bad === null) return { requests, rows, stale: false };
   const where = `${path}: line ${bad.no}`;
@@ -251,13 +262,25 @@ export async function replayLearnLog(
     );
   }
   const moved = await setAside(dir, path, bad.line.start);
-  return { requests, rows, stale: false, setAside: { path: moved.path, fromLine: bad.no, lines: moved.lines, reason: bad.reason } };
+  const aside: SetAside = { path: moved.path, fromLine: bad.no, lines: moved.lines, reason: bad.reason, ...(bad.partial ? { partial: true } : {}) };
+  return { requests, rows, stale: false, setAside: aside };
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Replays one log record: its row count, or why it cannot be replayed. */
-async function replayRecord(text: string, apply: (rows: RecordRow[]) => Promise<void>): Promise<number | string> {
+/** An error as one short phrase: its name and message, or its text when it is not an Error. */
+function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message === '' ? err.name : `${err.name}: ${err.message}`;
+  return String(err);
+}
+
+/**
+ * Replays one log record: its row count, or why it cannot be replayed: a
+ * string when nothing of it was learned (it does not parse, or the model's
+ * checks refuse it), `{ failed }` when the model threw part way and may have
+ * learned some of its rows.
+ */
+async function replayRecord(text: string, apply: (rows: RecordRow[]) => Promise<void>): Promise<number | string | { failed: string }> {
   const record = parseJson(text);
   if (record === undefined) return 'not a valid log record (not JSON)';
   if (!isPlainObject(record) || !Array.isArray(record.rows)) return 'not a valid log record (no "rows" array)';
@@ -268,7 +291,9 @@ async function replayRecord(text: string, apply: (rows: RecordRow[]) => Promise<
     await apply(rows);
   } catch (err) {
     if (err instanceof RequestError || err instanceof StreamlearnError) return `a record the model refuses: ${err.message}`;
-    throw err;
+    // Anything else the model throws (a bug, a resource limit) is still this record's fault as far as
+    // starting goes: refuse it like a bad record, naming the log and line, never with a stack.
+    return { failed: `the model failed on this record (${describeError(err)})` };
   }
   return rows.length;
 }

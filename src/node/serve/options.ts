@@ -36,6 +36,7 @@ export interface ServeOptions {
   /**
    * When set, POST /learn needs `Authorization: Bearer <learnToken>`, else 401
    * (--learn-token-file, or STREAMLEARN_LEARN_TOKEN). Visible ASCII, no spaces.
+   * Only with `learn`: a token on a server that does not learn is refused.
    */
   readonly learnToken?: string | null;
   /**
@@ -117,6 +118,9 @@ export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions
   const token = resolved.learnToken;
   if (token !== null && (typeof token !== 'string' || !TOKEN.test(token))) {
     fail('learnToken (--learn-token-file or STREAMLEARN_LEARN_TOKEN) must be 1 or more visible ASCII characters without spaces');
+  }
+  if (token !== null && !resolved.learn) {
+    fail('learnToken (--learn-token-file or STREAMLEARN_LEARN_TOKEN) protects POST /learn, which is off: set learn (--learn) to learn online, or drop the token');
   }
   if (!(LEARN_LOG_RECOVERY as readonly string[]).includes(resolved.learnLogRecovery)) {
     fail(`learnLogRecovery (--learn-log-recovery) must be one of ${LEARN_LOG_RECOVERY.join(', ')}, got ${String(resolved.learnLogRecovery)}`);

@@ -74,6 +74,13 @@ export async function recoverModel(dir: string, options: RecoverOptions = {}): P
       model.dispose();
       throw err;
     }
+    if (replayed.setAside?.partial === true) {
+      // The model threw part way through the record set aside and may hold some of it: load the save
+      // again and replay the log, which now ends before that record, so the model is the prefix alone.
+      model.dispose();
+      const again = await recoverModel(dir, { ...options, finishInterruptedSave: false });
+      return { ...again, replayed: { ...again.replayed, setAside: replayed.setAside }, finishedSave };
+    }
     if ((await modelIdentity(dir)) === before) return { model, identity: before, manifest, replayed, finishedSave };
     model.dispose();
     if (attempt === ATTEMPTS) fail(`${join(dir, MANIFEST_FILE)}: the model kept changing while it was loaded`);
