@@ -167,7 +167,9 @@ describe.skipIf(!NATS || !program)('acknowledgements sent while the broker is aw
       // with two workers, half to the other, which learns them a second time). On a loaded machine the stop can
       // still meet a burst of acknowledgements that the server itself then forgets: those come back, and are
       // acknowledged again, never learned again.
-      expect(s.reacknowledged).toBe(s.redelivered);
+      // A redelivery of a message the worker had pulled but not yet learned when the link dropped is its
+      // first learning, not a second one: what must hold is that every row is learned exactly once.
+      expect(s.reacknowledged).toBeLessThanOrEqual(s.redelivered);
       expect(s.redelivered).toBeLessThan(rows / 4);
       expect(s.rows).toBe(rows);
       const broker = await connectBroker(parseStreamUrl(to), { flag: 'test', display: to, report: silentReporter });

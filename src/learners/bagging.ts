@@ -38,8 +38,9 @@ export const baggingStateSchema = object({
 
 /**
  * What the two bagging ensembles share: members made from a base learner by
- * name, each trained on each batch with every row repeated a Poisson number
- * of times (which is what weighing by k means for any incremental learner),
+ * name, each trained on each batch with every row weighted by a Poisson draw
+ * (a weighted update where the member has one, as MOA, else the row repeated
+ * that many times: what weighing by k means for any incremental learner),
  * and a prediction that is the mean of the members' probabilities.
  */
 export abstract class Bagging implements Classifier {
@@ -85,10 +86,22 @@ export abstract class Bagging implements Classifier {
     while (this.members.length < this.size) this.members.push(await this.newMember());
   }
 
-  /** Each member learns the batch with each row repeated Poisson(lambda) times. */
+  /**
+   * Each member learns the batch with each row weighted Poisson(lambda): in
+   * one weighted update where the member has one (as MOA), else with the row
+   * repeated that many times.
+   */
   protected async learnWeighted(batch: Batch): Promise<void> {
     this.k = classesNeeded(batch.y, this.k);
+    const row = this.rowScratch(batch.x.cols);
     for (const m of this.members) {
+      if (m.learnOneWeighted) {
+        for (let r = 0; r < batch.x.rows; r++) {
+          const w = this.rng.poisson(this.lambda);
+          if (w > 0) m.learnOneWeighted(copyRowInto(batch.x, r, row), batch.y[r], w);
+        }
+        continue;
+      }
       const rows: number[] = [];
       for (let r = 0; r < batch.x.rows; r++) {
         for (let w = this.rng.poisson(this.lambda); w > 0; w--) rows.push(r);
@@ -100,6 +113,21 @@ export abstract class Bagging implements Classifier {
   async predictProba(x: Matrix): Promise<Float64Array> {
     const k = this.k;
     const out = new Float64Array(x.rows * k);
+    if (this.members.every((m) => m.predictProbaOne)) {
+      // Row by row through the members' one-row paths: no matrix per member. Each cell adds
+      // the members' shares in the same order as below, so the sums are the same to the bit.
+      const row = this.rowScratch(x.cols);
+      const n = this.members.length;
+      for (let r = 0; r < x.rows; r++) {
+        copyRowInto(x, r, row);
+        for (const m of this.members) {
+          const p = m.predictProbaOne!(row);
+          const top = Math.min(m.nClasses, k);
+          for (let c = 0; c < top; c++) out[r * k + c] += p[c] / n;
+        }
+      }
+      return out;
+    }
     for (const m of this.members) {
       const p = await m.predictProba(x);
       const km = m.nClasses;
@@ -108,6 +136,43 @@ export abstract class Bagging implements Classifier {
       }
     }
     return out;
+  }
+
+  private scratchRow = new Float64Array(0);
+
+  /** A work array of one row, for the members' one-row paths (which keep no reference to it). */
+  protected rowScratch(d: number): Float64Array {
+    if (this.scratchRow.length !== d) this.scratchRow = new Float64Array(d);
+    return this.scratchRow;
+  }
+
+  /** Which rows each member gets wrong (1) or right (0), its first largest probability taken, as argmaxRows. */
+  protected async membersWrong(batch: Batch): Promise<Uint8Array[]> {
+    const wrong: Uint8Array[] = [];
+    for (const m of this.members) {
+      if (!m.predictProbaOne) {
+        const predicted = argmaxRows(await m.predictProba(batch.x), m.nClasses);
+        wrong.push(Uint8Array.from(predicted, (p, r) => (p === batch.y[r] ? 0 : 1)));
+        continue;
+      }
+      const row = this.rowScratch(batch.x.cols);
+      const km = m.nClasses;
+      const out = new Uint8Array(batch.x.rows);
+      for (let r = 0; r < batch.x.rows; r++) {
+        const p = m.predictProbaOne(copyRowInto(batch.x, r, row));
+        let best = 0;
+        let bestP = p[0];
+        for (let c = 1; c < km; c++) {
+          if (p[c] > bestP) {
+            bestP = p[c];
+            best = c;
+          }
+        }
+        out[r] = best === batch.y[r] ? 0 : 1;
+      }
+      wrong.push(out);
+    }
+    return wrong;
   }
 
   abstract learn(batch: Batch): Promise<void>;
@@ -199,11 +264,7 @@ export class LeveragingBagging extends Bagging {
   async learn(batch: Batch): Promise<void> {
     this.k = classesNeeded(batch.y, this.k);
     // Each member is scored on the rows before it learns them (test-then-train).
-    const wrong: Uint8Array[] = [];
-    for (const m of this.members) {
-      const predicted = argmaxRows(await m.predictProba(batch.x), m.nClasses);
-      wrong.push(Uint8Array.from(predicted, (p, r) => (p === batch.y[r] ? 0 : 1)));
-    }
+    const wrong = await this.membersWrong(batch);
     await this.learnWeighted(batch);
     let change = false;
     for (let r = 0; r < batch.x.rows; r++) {
@@ -245,6 +306,14 @@ export class LeveragingBagging extends Bagging {
     bag.rng.setState(s.rng);
     return bag;
   }
+}
+
+/** Copies row r of a matrix into `into` (x.cols values) and returns it. */
+export function copyRowInto(x: Matrix, r: number, into: Float64Array): Float64Array {
+  const { data, cols } = x;
+  const o = r * cols;
+  for (let j = 0; j < cols; j++) into[j] = data[o + j];
+  return into;
 }
 
 /**

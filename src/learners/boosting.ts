@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { anything, finiteNumber, integer, type Json, object, parseState, positiveInteger, rngState } from '../core/state.js';
 import type { Batch, Matrix } from '../core/types.js';
-import { Bagging } from './bagging.js';
+import { Bagging, copyRowInto } from './bagging.js';
 import { checkSavedClasses, checkSavedFeatures, classesNeeded, type Classifier, type LearnerContext, type LearnerState } from './contract.js';
 import type { MergeRefusal } from './merge-rule.js';
 import type { BaggingBase } from './registry.js';
@@ -28,10 +28,11 @@ const boostingStateSchema = object({
 /**
  * Online boosting (Oza & Russell 2001, "Online bagging and boosting"), as
  * MOA's OzaBoost: each row goes through the members in order with a weight
- * lambda (1 at the first); each member learns it Poisson(lambda) times, then
- * lambda is scaled by N / (2 * weight the member got right) when it now
- * classifies the row right, else by N / (2 * weight it got wrong), so later
- * members dwell on what earlier ones miss. A member votes with weight
+ * lambda (1 at the first); each member learns it with weight Poisson(lambda)
+ * (one weighted update, as MOA, or that many repeats for a member without
+ * one), then lambda is scaled by N / (2 * weight the member got right) when
+ * it now classifies the row right, else by N / (2 * weight it got wrong), so
+ * later members dwell on what earlier ones miss. A member votes with weight
  * log((1 - e) / e), e its weighted error; the vote stops at the first member
  * with e of 0 or above 0.5 (MOA's rule). Defaults as MOA's: 10 Hoeffding trees.
  */
@@ -83,27 +84,126 @@ export class OnlineBoosting extends Bagging {
         const m = this.members[i];
         const times = this.draw(lambda);
         if (times > 0) {
-          if (m.learnOne) for (let t = 0; t < times; t++) m.learnOne(x, y);
-          else await m.learn({ ...repeat(x, d, times), y: new Int32Array(times).fill(y) });
+          const learned = this.learnMember(m, x, y, times);
+          if (learned) await learned;
         }
         const p = m.predictProbaOne ? m.predictProbaOne(x) : await m.predictProba({ data: x, rows: 1, cols: d });
-        // The first largest, as MOA's correctlyClassifies.
-        let best = 0;
-        for (let c = 1; c < m.nClasses; c++) if (p[c] > p[best]) best = c;
-        if (best === y) {
-          this.correct[i] += lambda;
-          lambda *= this.seen / (2 * this.correct[i]);
-        } else {
-          this.wrong[i] += lambda;
-          lambda *= this.seen / (2 * this.wrong[i]);
-        }
+        lambda = this.reweigh(i, p, y, lambda);
       }
     }
+  }
+
+  /**
+   * Test-then-train row by row: what predictProba of each row and then learn
+   * of it give, to the bit (the same draws, votes and updates in the same
+   * order), with no per-row matrix; a member that learns the row scores it
+   * in the same pass (learnOneWeightedScored). Rows x the classes known
+   * after the batch, 0 for a class not known yet when a row was scored.
+   */
+  async learnScored(batch: Batch): Promise<Float64Array> {
+    const { rows, cols: d } = batch.x;
+    const width = classesNeeded(batch.y, this.k);
+    const out = new Float64Array(rows * width);
+    if (!this.members.every((m) => m.predictProbaOne)) {
+      for (let r = 0; r < rows; r++) {
+        const x: Matrix = { data: batch.x.data.subarray(r * d, (r + 1) * d), rows: 1, cols: d };
+        const p = await this.predictProba(x);
+        out.set(p, r * width);
+        await this.learn({ x, y: batch.y.subarray(r, r + 1) });
+      }
+      return out;
+    }
+    const x = new Float64Array(d);
+    const weights = new Float64Array(this.members.length);
+    for (let r = 0; r < rows; r++) {
+      copyRowInto(batch.x, r, x);
+      const y = batch.y[r];
+      const k = this.k;
+      let voters = 0;
+      while (voters < this.members.length && (weights[voters] = this.memberWeight(voters)) !== 0) voters++;
+      const o = r * width;
+      if (y >= this.k) this.k = y + 1;
+      this.seen++;
+      let lambda = 1;
+      for (let i = 0; i < this.members.length; i++) {
+        const m = this.members[i];
+        const times = this.draw(lambda);
+        if (i < voters) {
+          const km = m.nClasses;
+          let p: Float64Array;
+          if (times > 0 && m.learnOneWeightedScored && y < km) p = m.learnOneWeightedScored(x, y, times);
+          else p = m.predictProbaOne!(x);
+          let sum = 0;
+          for (let c = 0; c < km; c++) sum += p[c];
+          if (sum > 0) {
+            const w = weights[i];
+            for (let c = 0; c < Math.min(km, k); c++) out[o + c] += (w * p[c]) / sum;
+          }
+          if (times > 0 && !(m.learnOneWeightedScored && y < km)) {
+            const learned = this.learnMember(m, x, y, times);
+            if (learned) await learned;
+          }
+        } else if (times > 0) {
+          const learned = this.learnMember(m, x, y, times);
+          if (learned) await learned;
+        }
+        lambda = this.reweigh(i, m.predictProbaOne!(x), y, lambda);
+      }
+      let sum = 0;
+      for (let c = 0; c < k; c++) sum += out[o + c];
+      for (let c = 0; c < k; c++) out[o + c] = sum > 0 ? out[o + c] / sum : 1 / k;
+    }
+    return out;
+  }
+
+  /** Member m learns row x with weight `times`: one weighted update where it has one, else that many repeats. */
+  private learnMember(m: Classifier, x: Float64Array, y: number, times: number): void | Promise<void> {
+    if (m.learnOneWeighted) return m.learnOneWeighted(x, y, times);
+    if (m.learnOne) {
+      for (let t = 0; t < times; t++) m.learnOne(x, y);
+      return;
+    }
+    return m.learn({ ...repeat(x, x.length, times), y: new Int32Array(times).fill(y) });
+  }
+
+  /** Counts member i's verdict on the row it just learned (p: its probabilities now) and returns the next member's lambda. */
+  private reweigh(i: number, p: Float64Array, y: number, lambda: number): number {
+    // The first largest, as MOA's correctlyClassifies.
+    let best = 0;
+    for (let c = 1; c < this.members[i].nClasses; c++) if (p[c] > p[best]) best = c;
+    if (best === y) {
+      this.correct[i] += lambda;
+      return lambda * (this.seen / (2 * this.correct[i]));
+    }
+    this.wrong[i] += lambda;
+    return lambda * (this.seen / (2 * this.wrong[i]));
   }
 
   override async predictProba(x: Matrix): Promise<Float64Array> {
     const k = this.k;
     const out = new Float64Array(x.rows * k);
+    let voters = 0;
+    while (voters < this.members.length && this.memberWeight(voters) !== 0) voters++;
+    if (this.members.slice(0, voters).every((m) => m.predictProbaOne)) {
+      // Row by row through the members' one-row paths, no matrix per member; each cell
+      // adds the members' votes in the same order as below: the same sums to the bit.
+      const weights = this.members.slice(0, voters).map((_, i) => this.memberWeight(i));
+      const row = this.rowScratch(x.cols);
+      for (let r = 0; r < x.rows; r++) {
+        copyRowInto(x, r, row);
+        for (let i = 0; i < voters; i++) {
+          const m = this.members[i];
+          const p = m.predictProbaOne!(row);
+          const km = m.nClasses;
+          let sum = 0;
+          for (let c = 0; c < km; c++) sum += p[c];
+          if (!(sum > 0)) continue;
+          const w = weights[i];
+          for (let c = 0; c < Math.min(km, k); c++) out[r * k + c] += (w * p[c]) / sum;
+        }
+      }
+      return normaliseRows(out, x.rows, k);
+    }
     for (let i = 0; i < this.members.length; i++) {
       const w = this.memberWeight(i);
       if (w === 0) break;
@@ -117,12 +217,7 @@ export class OnlineBoosting extends Bagging {
         for (let c = 0; c < Math.min(km, k); c++) out[r * k + c] += (w * p[r * km + c]) / sum;
       }
     }
-    for (let r = 0; r < x.rows; r++) {
-      let sum = 0;
-      for (let c = 0; c < k; c++) sum += out[r * k + c];
-      for (let c = 0; c < k; c++) out[r * k + c] = sum > 0 ? out[r * k + c] / sum : 1 / k;
-    }
-    return out;
+    return normaliseRows(out, x.rows, k);
   }
 
   async saveState(): Promise<LearnerState> {
@@ -157,6 +252,16 @@ export class OnlineBoosting extends Bagging {
     boost.rng.setState(s.rng);
     return boost;
   }
+}
+
+/** Each row's votes scaled to sum to 1; a row without votes gets 1/k for each class. */
+function normaliseRows(out: Float64Array, rows: number, k: number): Float64Array {
+  for (let r = 0; r < rows; r++) {
+    let sum = 0;
+    for (let c = 0; c < k; c++) sum += out[r * k + c];
+    for (let c = 0; c < k; c++) out[r * k + c] = sum > 0 ? out[r * k + c] / sum : 1 / k;
+  }
+  return out;
 }
 
 /** One row repeated `times` times, as the rows of a batch. */

@@ -56,6 +56,19 @@ export interface Classifier {
   predictProbaOne?(x: Float64Array): Float64Array;
   /** Optional fast path for one row (Model.learnOne): learn() of a one-row batch, to the bit. The row is not kept. */
   learnOne?(x: Float64Array, y: number): void;
+  /**
+   * Optional: learns one row with a weight (a positive whole number in the
+   * ensembles: a Poisson draw), as MOA's instance weights. Not learnOne
+   * repeated `weight` times to the bit (sums differ in rounding, and a tree
+   * tries its splits at other counts), but its counterpart, in one update.
+   */
+  learnOneWeighted?(x: Float64Array, y: number, weight: number): void;
+  /**
+   * Optional: predictProbaOne(x), then learnOneWeighted(x, y, weight), to the
+   * bit, in one pass where the two share work (a tree's descent and leaf
+   * scores); for y below nClasses. The array is the learner's work area.
+   */
+  learnOneWeightedScored?(x: Float64Array, y: number, weight: number): Float64Array;
   /** The learned state; the learner can be rebuilt from it and its parameters. */
   saveState(): LearnerState | Promise<LearnerState>;
   /** Frees resources held outside the JS heap (tensors). */

@@ -114,6 +114,12 @@ export class GaussianNB implements Classifier {
     this.learnRow(x, 0, y);
   }
 
+  /** Classifier.learnOneWeighted: West's weighted form of Welford's update (a weight of 1 is learnOne to the bit). */
+  learnOneWeighted(x: Float64Array, y: number, weight: number): void {
+    this.grow(y + 1);
+    this.learnRow(x, 0, y, weight);
+  }
+
   /**
    * Test-then-train without a per-row allocation: each row is scored into the
    * output, then learned. The arithmetic is predictProba's and learn's, in
@@ -144,24 +150,24 @@ export class GaussianNB implements Classifier {
     return out;
   }
 
-  /** Welford's update of class c's and the overall moments with the row at data[at..at+d). */
-  private learnRow(data: Float64Array, at: number, c: number): void {
+  /** Welford's update of class c's and the overall moments with the row at data[at..at+d), weighted (West 1979). */
+  private learnRow(data: Float64Array, at: number, c: number, w = 1): void {
     const d = this.d;
     const means = this.means;
     const m2 = this.m2;
     const totalMean = this.totalMean;
     const totalM2 = this.totalM2;
-    const n = ++this.counts[c];
-    const total = ++this.totalCount;
+    const n = (this.counts[c] += w);
+    const total = (this.totalCount += w);
     const o = c * d;
     for (let j = 0; j < d; j++) {
       const x = data[at + j];
       const delta = x - means[o + j];
-      means[o + j] += delta / n;
-      m2[o + j] += delta * (x - means[o + j]);
+      means[o + j] += (w * delta) / n;
+      m2[o + j] += w * delta * (x - means[o + j]);
       const deltaAll = x - totalMean[j];
-      totalMean[j] += deltaAll / total;
-      totalM2[j] += deltaAll * (x - totalMean[j]);
+      totalMean[j] += (w * deltaAll) / total;
+      totalM2[j] += w * deltaAll * (x - totalMean[j]);
     }
   }
 

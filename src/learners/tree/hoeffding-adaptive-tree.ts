@@ -65,8 +65,11 @@ export class HoeffdingAdaptiveTreeClassifier extends HoeffdingTreeClassifier {
 
   override learn(batch: Batch): void {
     const x = this.rowScratch();
-    for (let r = 0; r < batch.x.rows; r++) this.learnRow(copyRow(batch.x, r, x), batch.y[r], undefined);
+    for (let r = 0; r < batch.x.rows; r++) this.learnRow(copyRow(batch.x, r, x), batch.y[r], undefined, 1);
   }
+
+  /** Classifier.learnOneWeighted: as MOA's HAT, the weight scales the leaf's (Poisson) weight; the error monitors count the row once. */
+  override readonly learnOneWeighted = (x: Float64Array, y: number, weight: number): void => this.learnRow(x, y, undefined, weight);
 
   override predictProba(x: Matrix): Float64Array {
     return predictRows(x, this.tree.k, (row) => this.predictOne(row));
@@ -89,7 +92,7 @@ export class HoeffdingAdaptiveTreeClassifier extends HoeffdingTreeClassifier {
     for (let r = 0; r < rows; r++) {
       copyRow(batch.x, r, x);
       this.scoreInto(x, out, r * width, y[r]);
-      this.learnRow(x, y[r], this.verdicts);
+      this.learnRow(x, y[r], this.verdicts, 1);
     }
     return out;
   }
@@ -101,9 +104,9 @@ export class HoeffdingAdaptiveTreeClassifier extends HoeffdingTreeClassifier {
   }
 
   /** Learns one row; `verdicts`, when given, holds what scoreInto found for this row's leaves. */
-  private learnRow(x: Float64Array, y: number, verdicts: Verdicts | undefined): void {
+  private learnRow(x: Float64Array, y: number, verdicts: Verdicts | undefined, weight: number): void {
     if (y >= this.tree.k) this.tree.k = y + 1;
-    this.learnNode(this.tree.root, null, -1, null, x, y, verdicts, undefined);
+    this.learnNode(this.tree.root, null, -1, null, x, y, weight, verdicts, undefined);
     this.tree.countRow();
   }
 
@@ -176,6 +179,7 @@ export class HoeffdingAdaptiveTreeClassifier extends HoeffdingTreeClassifier {
     owner: Split | null,
     x: Float64Array,
     y: number,
+    rowWeight: number,
     verdicts: Verdicts | undefined,
     wrong: boolean | undefined,
   ): void {
@@ -186,10 +190,10 @@ export class HoeffdingAdaptiveTreeClassifier extends HoeffdingTreeClassifier {
     }
     if (node.kind === 'leaf') {
       this.watch(node, wrong);
-      let weight = 1;
+      let weight = rowWeight;
       if (this.params.bootstrapSampling === 'on') {
         const draw = this.rng.poisson(1);
-        if (draw > 0) weight = draw;
+        if (draw > 0) weight = rowWeight * draw;
       }
       // A leaf hanging from a parent is replaced through it; an alternate or the root needs a setter.
       const landing: Landing = { node, parent, branch };
@@ -211,7 +215,7 @@ export class HoeffdingAdaptiveTreeClassifier extends HoeffdingTreeClassifier {
           node.alternate = null;
           this.swaps++;
           this.place(alternate, parent, branch, owner);
-          this.learnNode(alternate, parent, branch, owner, x, y, verdicts, undefined);
+          this.learnNode(alternate, parent, branch, owner, x, y, rowWeight, verdicts, undefined);
           return;
         }
         if (bound < theirs.estimate - p) {
@@ -221,13 +225,13 @@ export class HoeffdingAdaptiveTreeClassifier extends HoeffdingTreeClassifier {
       }
     }
     const alternate = node.alternate;
-    if (alternate) this.learnNode(alternate, null, -1, node, x, y, verdicts, undefined);
+    if (alternate) this.learnNode(alternate, null, -1, node, x, y, rowWeight, verdicts, undefined);
     const child = this.tree.branchOf(node, x[node.feature]);
     if (child < 0) {
-      this.tree.learnAt({ node, parent: null, branch: -1 }, x, y, 1);
+      this.tree.learnAt({ node, parent: null, branch: -1 }, x, y, rowWeight);
       return;
     }
-    this.learnNode(node.children[child], node, child, null, x, y, verdicts, wrong);
+    this.learnNode(node.children[child], node, child, null, x, y, rowWeight, verdicts, wrong);
   }
 
   /** Puts `node` where a node hanging from `parent`'s `branch`, or `owner`'s alternate, or the root was. */

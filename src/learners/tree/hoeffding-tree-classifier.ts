@@ -77,6 +77,9 @@ export class HoeffdingTreeClassifier implements Classifier {
       // Weight 0 only predicts: one descent, into the tree's own work area (class 0 is always known).
       this.predictProbaOne = (x) => this.tree.learnOneScored(x, 0, 0);
       this.learnOne = (x, y) => this.tree.learnOne(x, y, 1);
+      this.learnOneWeighted = (x, y, weight) => this.tree.learnOne(x, y, weight);
+      // One descent and one naive Bayes evaluation serve the prediction and the update, as in learnScored.
+      this.learnOneWeightedScored = (x, y, weight) => this.tree.learnOneScored(x, y, weight);
     }
   }
 
@@ -87,6 +90,9 @@ export class HoeffdingTreeClassifier implements Classifier {
   /** The one-row fast paths (Classifier.predictProbaOne, learnOne); not a subclass's, whose trees learn and predict otherwise. */
   readonly predictProbaOne?: (x: Float64Array) => Float64Array;
   readonly learnOne?: (x: Float64Array, y: number) => void;
+  /** Classifier.learnOneWeighted: the row's weight goes into the leaf's counts and observers, as MOA's instance weight. */
+  readonly learnOneWeighted?: (x: Float64Array, y: number, weight: number) => void;
+  readonly learnOneWeightedScored?: (x: Float64Array, y: number, weight: number) => Float64Array;
 
   learn(batch: Batch): void {
     const x = this.rowScratch();
