@@ -1,42 +1,18 @@
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StreamlearnError } from '../src/core/errors.js';
 import { Model } from '../src/learners/model.js';
 import { loadModel } from '../src/node/persist/model-dir.js';
-import { train } from '../src/node/pipeline.js';
 import { createServer } from '../src/node/serve/app.js';
 import { LEARN_LOG_FILE, LearnLog, replayLearnLog, type RecordRow } from '../src/node/serve/learn-log.js';
-import { ROOT } from './helpers.js';
+import { FEATURES, IRIS, trainedIrisModel } from './serve-fixtures.js';
 
-const FEATURES = ['sepal_length_cm', 'sepal_width_cm', 'petal_length_cm', 'petal_width_cm'];
-const IRIS: RecordRow[] = readFileSync(join(ROOT, 'data', 'iris.csv'), 'utf8')
-  .trim()
-  .split('\n')
-  .slice(1)
-  .map((line) => {
-    const cells = line.split(',');
-    return { ...Object.fromEntries(FEATURES.map((f, j) => [f, Number(cells[j])])), species: cells[4] };
-  });
 const PROBE = [0, 50, 100, 149].map((i) => Object.fromEntries(FEATURES.map((f) => [f, IRIS[i][f]])));
 
-let scratch: string;
-let trained: string;
-let copies = 0;
-beforeAll(async () => {
-  scratch = mkdtempSync(join(tmpdir(), 'streamlearn-replay-'));
-  trained = join(scratch, 'trained');
-  await train({ source: { dataset: 'iris' }, model: 'gaussian-nb', output: { out: trained } });
-}, 60_000);
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const irisModel = trainedIrisModel('streamlearn-replay-');
+const modelCopy = (): string => irisModel.copy();
 afterEach(() => vi.restoreAllMocks());
-
-function modelCopy(): string {
-  const dir = join(scratch, `copy-${++copies}`, 'm');
-  cpSync(trained, dir, { recursive: true });
-  return dir;
-}
 
 /** A model directory whose learn log holds `requests`, acknowledged by a server that then died. */
 async function withLog(requests: RecordRow[][]): Promise<string> {
@@ -101,7 +77,7 @@ describe('learn log replay: an exception from the model', () => {
       expect(lines.join('\n')).toMatch(/learn log line 4: the model failed on this record \(TypeError: .*\); set aside 2 lines \(line 4 and after, not replayed\)/);
       expect(server.host.updates.replayed).toBe(20);
       vi.restoreAllMocks();
-      const prefix = await loadModel(trained);
+      const prefix = await loadModel(irisModel.trained);
       for (const rows of requests.slice(0, 2)) await prefix.learnRecords(rows);
       // Bit-for-bit the prefix: the row learned before the exception is not in the served model.
       expect(await server.host.predict(PROBE)).toEqual(await prefix.predictRecords(PROBE));

@@ -1,7 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -9,40 +8,14 @@ import { loadModel } from '../src/node/persist/model-dir.js';
 import { train } from '../src/node/pipeline.js';
 import { createServer, type ModelServer } from '../src/node/serve/app.js';
 import { LEARN_LOG_FILE, type RecordRow } from '../src/node/serve/learn-log.js';
+import { IRIS, features, relabelled, trainedIrisModel } from './serve-fixtures.js';
 import { ROOT } from './helpers.js';
 
 const BIN = join(ROOT, 'bin', 'streamlearn.js');
-const FEATURES = ['sepal_length_cm', 'sepal_width_cm', 'petal_length_cm', 'petal_width_cm'];
-const IRIS: RecordRow[] = readFileSync(join(ROOT, 'data', 'iris.csv'), 'utf8')
-  .trim()
-  .split('\n')
-  .slice(1)
-  .map((line) => {
-    const cells = line.split(',');
-    return { ...Object.fromEntries(FEATURES.map((f, j) => [f, Number(cells[j])])), species: cells[4] };
-  });
-const features = (row: RecordRow): RecordRow => Object.fromEntries(FEATURES.map((f) => [f, row[f]]));
 const PROBE = [0, 50, 100, 149].map((i) => features(IRIS[i]));
-/** Learn requests with rotated labels, so that learning them moves the predictions. */
-const relabelled = (from: number, n: number): RecordRow[] =>
-  IRIS.slice(from, from + n).map((r) => ({ ...r, species: r.species === 'setosa' ? 'virginica' : r.species === 'virginica' ? 'versicolor' : 'setosa' }));
 
-let scratch: string;
-let trained: string;
-let copies = 0;
-beforeAll(async () => {
-  scratch = mkdtempSync(join(tmpdir(), 'streamlearn-hostile-'));
-  trained = join(scratch, 'trained');
-  await train({ source: { dataset: 'iris' }, model: 'gaussian-nb', output: { out: trained } });
-}, 60_000);
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-/** A copy of the trained model, alone in its own parent directory (set-aside logs and saves go beside it). */
-function modelCopy(): string {
-  const dir = join(scratch, `copy-${++copies}`, 'm');
-  cpSync(trained, dir, { recursive: true });
-  return dir;
-}
+const irisModel = trainedIrisModel('streamlearn-hostile-');
+const modelCopy = (): string => irisModel.copy();
 
 /** Rejects after `ms`: every wait in these tests is bounded. */
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -226,11 +199,11 @@ describe('serve: odd bodies get a 4xx and one line', () => {
 
 describe('serve: features named like Object.prototype properties', () => {
   it('reads features as own properties only: a missing "constructor" or "__proto__" is missing, a present one is its value', async () => {
-    const csv = join(scratch, 'proto.csv');
+    const csv = join(irisModel.scratch, 'proto.csv');
     const lines = ['constructor,__proto__,toString,kind'];
     for (let i = 0; i < 80; i++) lines.push(`${(i * 37) % 11},${(i * 13) % 7},${i % 5},${(i * 37) % 11 > 5 ? 'hi' : 'lo'}`);
     writeFileSync(csv, lines.join('\n'));
-    const dir = join(scratch, 'proto-model');
+    const dir = join(irisModel.scratch, 'proto-model');
     const { model } = await train({ source: { file: csv, label: 'kind' }, model: 'gaussian-nb', output: { out: dir } });
     const server = await createServer({ model: dir, learn: true, reloadIntervalSeconds: 0, checkpointIntervalSeconds: 0 });
     try {
@@ -297,15 +270,15 @@ describe('serve: a bearer token for POST /learn', () => {
 
   it('takes the token from --learn-token-file or STREAMLEARN_LEARN_TOKEN, never from the command line', async () => {
     const dir = modelCopy();
-    const tokenFile = join(scratch, 'token');
+    const tokenFile = join(irisModel.scratch, 'token');
     writeFileSync(tokenFile, 'from-a-file\n', { mode: 0o600 });
-    const fifo = join(scratch, 'token-fifo');
+    const fifo = join(irisModel.scratch, 'token-fifo');
     spawnSync('mkfifo', [fifo]);
     const refused: [string[], Record<string, string>, string][] = [
       [['--learn-token', 'abc'], {}, 'streamlearn: --learn-token: a token on the command line is visible to every user of this machine (ps); put it in a file (--learn-token-file FILE) or the STREAMLEARN_LEARN_TOKEN environment variable'],
       [['--learn-token-file', tokenFile], { STREAMLEARN_LEARN_TOKEN: 'x' }, 'streamlearn: --learn-token-file and STREAMLEARN_LEARN_TOKEN both set the learn token; use one'],
       [[], { STREAMLEARN_LEARN_TOKEN: '' }, 'streamlearn: STREAMLEARN_LEARN_TOKEN is set but empty; set it to the token, or unset it to serve without one'],
-      [['--learn-token-file', join(scratch, 'nope')], {}, `streamlearn: --learn-token-file ${join(scratch, 'nope')}: no such file`],
+      [['--learn-token-file', join(irisModel.scratch, 'nope')], {}, `streamlearn: --learn-token-file ${join(irisModel.scratch, 'nope')}: no such file`],
       [['--learn-token-file', fifo], {}, `streamlearn: --learn-token-file ${fifo}: not a regular file`],
     ];
     for (const [args, env, message] of refused) {
@@ -427,7 +400,7 @@ describe('serve: a learn log with a record it cannot replay', () => {
     expect(readFileSync(asidePath, 'utf8')).toBe(lines.slice(3).join('\n'));
     expect(a.stderr()).toContain(`${dir}: learn log line 4: not a valid log record (not JSON); set aside 2 lines (line 4 and after, not replayed) to ${asidePath}`);
     expect(a.stderr()).toContain(`${dir}: replayed 2 learn requests (30 rows) from the learn log`);
-    const prefix = await loadModel(trained);
+    const prefix = await loadModel(irisModel.trained);
     for (const rows of requests.slice(0, 2)) await prefix.learnRecords(rows);
     const expected = await prefix.predictRecords(PROBE);
     const served = await post(`${a.url}/predict`, JSON.stringify({ rows: PROBE }));

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel, saveModel } from '../src/node/persist/model-dir.js';
@@ -10,43 +9,14 @@ import { LEARN_LOG_FILE, type RecordRow } from '../src/node/serve/learn-log.js';
 import { ReadWriteLock } from '../src/node/serve/lock.js';
 import { recoverModel } from '../src/node/serve/recover.js';
 import type { Model } from '../src/learners/model.js';
+import { FEATURES, IRIS, features, relabelled, trainedIrisModel } from './serve-fixtures.js';
 import { ROOT, runCli } from './helpers.js';
 
 const BIN = join(ROOT, 'bin', 'streamlearn.js');
-const FEATURES = ['sepal_length_cm', 'sepal_width_cm', 'petal_length_cm', 'petal_width_cm'];
-
-/** Iris as request rows: the four features and the label "species". */
-const IRIS: RecordRow[] = readFileSync(join(ROOT, 'data', 'iris.csv'), 'utf8')
-  .trim()
-  .split('\n')
-  .slice(1)
-  .map((line) => {
-    const cells = line.split(',');
-    return { ...Object.fromEntries(FEATURES.map((f, j) => [f, Number(cells[j])])), species: cells[4] };
-  });
-const features = (row: RecordRow): RecordRow => Object.fromEntries(FEATURES.map((f) => [f, row[f]]));
-/** Rows to learn: iris rows with their labels rotated, so learning them visibly moves the predictions. */
-const relabelled = (from: number, n: number): RecordRow[] =>
-  IRIS.slice(from, from + n).map((r) => ({ ...r, species: r.species === 'setosa' ? 'virginica' : r.species === 'virginica' ? 'versicolor' : 'setosa' }));
 const PROBE = [0, 25, 50, 75, 100, 125, 149].map((i) => features(IRIS[i]));
 
-/** One model trained once; each test copies it. Not tempDir(): that is emptied after every test, and servers here outlive one. */
-let scratch: string;
-let trained: string;
-let copies = 0;
-beforeAll(async () => {
-  scratch = mkdtempSync(join(tmpdir(), 'streamlearn-serve-'));
-  trained = join(scratch, 'trained');
-  await train({ source: { dataset: 'iris' }, model: 'gaussian-nb', output: { out: trained } });
-}, 60_000);
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-/** A copy of the trained model, alone in its own parent directory (saves put temporary siblings there). */
-function modelCopy(): string {
-  const dir = join(scratch, `copy-${++copies}`, 'm');
-  cpSync(trained, dir, { recursive: true });
-  return dir;
-}
+const irisModel = trainedIrisModel('streamlearn-serve-');
+const modelCopy = (): string => irisModel.copy();
 
 async function post(url: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
@@ -188,7 +158,7 @@ describe('createServer: learning', () => {
 
 describe('Model.learnRecords', () => {
   it('learns a category name it has not seen, which keeps its code through a save and load', async () => {
-    const csv = join(scratch, 'colours.csv');
+    const csv = join(irisModel.scratch, 'colours.csv');
     const lines = ['size,colour,kind'];
     for (let i = 0; i < 60; i++) lines.push(`${i % 7},${['red', 'green'][i % 2]},${i % 2 ? 'b' : 'a'}`);
     writeFileSync(csv, lines.join('\n'));
@@ -200,7 +170,7 @@ describe('Model.learnRecords', () => {
     expect(added).toEqual(['c']);
     expect(model.schema.categories?.[1]).toEqual(['red', 'green', 'purple']);
     const probe = [{ size: 3, colour: 'purple' }, { size: 1, colour: 'red' }, { size: 2, colour: 'teal' }];
-    const dir = join(scratch, 'colours-model');
+    const dir = join(irisModel.scratch, 'colours-model');
     await saveModel(model, dir);
     const loaded = await loadModel(dir);
     expect(await loaded.predictRecords(probe)).toEqual(await model.predictRecords(probe));
@@ -262,11 +232,11 @@ describe('recoverModel', () => {
     // A crash between saveModel's two renames: the new model complete beside the old, nothing at `dir`.
     const parent = join(dir, '..');
     renameSync(dir, join(parent, '.m.tmp-1-abcd.old'));
-    cpSync(trained, join(parent, '.m.tmp-1-abcd'), { recursive: true });
+    cpSync(irisModel.trained, join(parent, '.m.tmp-1-abcd'), { recursive: true });
     const finished = await recoverModel(dir);
     expect(finished.finishedSave).toBe(true);
     expect(existsSync(join(parent, '.m.tmp-1-abcd.old'))).toBe(false);
-    expect(await finished.model.predictRecords(PROBE)).toEqual(await (await loadModel(trained)).predictRecords(PROBE));
+    expect(await finished.model.predictRecords(PROBE)).toEqual(await (await loadModel(irisModel.trained)).predictRecords(PROBE));
   });
 });
 
@@ -314,7 +284,7 @@ describe('streamlearn serve (child process)', () => {
     expect(a.stderr()).toMatch(/checkpoint saved \(90 rows learned since the last\)/);
     // The checkpoint holds everything: the log is empty, and the library's loadModel sees the updates.
     expect(readFileSync(join(dir, LEARN_LOG_FILE), 'utf8').trim().split('\n')).toHaveLength(1);
-    const expected = await (await reference(trained, requests)).predictRecords(PROBE);
+    const expected = await (await reference(irisModel.trained, requests)).predictRecords(PROBE);
     expect(served).toEqual(expected);
     expect(await (await loadModel(dir)).predictRecords(PROBE)).toEqual(expected);
 
@@ -333,7 +303,7 @@ describe('streamlearn serve (child process)', () => {
     for (const rows of requests) expect((await post(`${a.url}/learn`, { rows })).status).toBe(200);
     a.process.kill('SIGKILL');
     await a.exit;
-    const expected = await (await reference(trained, requests)).predictRecords(PROBE);
+    const expected = await (await reference(irisModel.trained, requests)).predictRecords(PROBE);
 
     const b = await serve(['--model', dir, '--learn', '--checkpoint-every', '100000', '--checkpoint-interval', '0']);
     expect(await predictions(b.url, PROBE)).toEqual(expected);
