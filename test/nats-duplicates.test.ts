@@ -1,17 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { connectBroker, silentReporter } from '../src/node/broker/connection.js';
 import { parseStreamUrl } from '../src/node/broker/url.js';
-import type { WorkerSummary } from '../src/node/broker/worker.js';
 import { sequenceOverlaps } from '../src/learners/merge.js';
 import type { TrainingSummary } from '../src/learners/model.js';
 import { loadModel, saveModel } from '../src/node/persist/model-dir.js';
 import { train } from '../src/node/pipeline.js';
 import { ROOT, runCli, tempDir } from './helpers.js';
+import { freePort, natsServerProgram, readSummary, until } from './nats-fixtures.js';
 
 /**
  * Workers sharing a durable consumer learn a message twice when its
@@ -90,36 +89,9 @@ describe('merge reports stream sequences learned by more than one replica', () =
 
 const NATS = process.env.STREAMLEARN_NATS_URL;
 
-function natsServerProgram(): string | null {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin'];
-  for (const d of dirs) if (d && existsSync(join(d, 'nats-server'))) return join(d, 'nats-server');
-  return null;
-}
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
-function readSummary(file: string): WorkerSummary | null {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as WorkerSummary;
-  } catch {
-    return null;
-  }
-}
 
-async function until(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const program = natsServerProgram();
 // Like test/nats.test.ts: runs where a NATS server is configured (CI), with a server of its own that it stops and restarts.
@@ -150,7 +122,7 @@ describe.skipIf(!NATS || !program)('acknowledgements sent while the broker is aw
       // Just after a checkpoint the worker holds rows learned since: the broker stopped now, for longer than the
       // checkpoint interval, is away when the next checkpoint acknowledges them. (Not at the very moment of a
       // checkpoint: a server stopped while it takes in a burst of acknowledgements may lose some itself.)
-      await until('a first checkpoint', () => (readSummary(summaryFile)?.checkpoints ?? 0) >= 1, 30_000);
+      await until('a first checkpoint', () => (readSummary(summaryFile)?.checkpoints ?? 0) >= 1, 30_000, 20);
       await new Promise((r) => setTimeout(r, 300));
       expect(readSummary(summaryFile)!.messages).toBeLessThan(rows);
       server.kill('SIGTERM');

@@ -1,7 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { delimiter } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,13 +7,13 @@ import { connectBroker, silentReporter, type Broker } from '../src/node/broker/c
 import { loadModelFrom, loadModelVersion, saveModelTo, watchRegistry, type RegistryVersion } from '../src/node/broker/registry.js';
 import { deleteStreamFormat, readStreamFormat } from '../src/node/broker/stream-format.js';
 import { parseModelRef, parseStreamUrl } from '../src/node/broker/url.js';
-import type { WorkerSummary } from '../src/node/broker/worker.js';
 import { synthSource } from '../src/data/synth/registry.js';
 import { rowsToBatch, type Batch, type Row } from '../src/core/types.js';
 import type { Model } from '../src/learners/model.js';
 import { loadModel } from '../src/node/persist/model-dir.js';
 import { train } from '../src/node/pipeline.js';
 import { ROOT, runCli, tempDir } from './helpers.js';
+import { freePort, natsServerProgram, readSummary, until } from './nats-fixtures.js';
 
 /**
  * The broker tests need a NATS server with JetStream, whose address comes
@@ -72,22 +70,7 @@ function startCli(args: string[]): Running {
   return { child, exited };
 }
 
-function readSummary(file: string): WorkerSummary | null {
-  if (!existsSync(file)) return null;
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as WorkerSummary;
-  } catch {
-    return null;
-  }
-}
 
-async function until(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function heldOut(spec: string, rows: number, seed: number): Promise<Batch> {
   const source = synthSource(spec, { seed, rows });
@@ -103,21 +86,7 @@ async function accuracy(model: Model, batch: Batch): Promise<number> {
   return right / predicted.length;
 }
 
-/** The nats-server program, for a test that restarts a server of its own; null when not installed. */
-function natsServerProgram(): string | null {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin'];
-  for (const d of dirs) if (d && existsSync(join(d, 'nats-server'))) return join(d, 'nats-server');
-  return null;
-}
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** One line on stderr, prefixed, and nothing else: the CLI's form of a user error. */
 function oneLine(stderr: string): string {
