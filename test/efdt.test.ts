@@ -1,28 +1,16 @@
 // The Extremely Fast Decision Tree (Hoeffding Anytree): accuracy on MOA's streams, its reaction to
 // a drift against the Hoeffding tree's, exact save/load mid-stream, and its split revisions.
 import { describe, expect, it } from 'vitest';
-import { rowsToBatch, type Batch } from '../src/core/types.js';
-import { synthSource } from '../src/data/synth/registry.js';
-import type { Classifier, LearnerContext } from '../src/learners/contract.js';
+import { sliceRows, synthBatch } from './helpers.js';
+import type { Batch } from '../src/core/types.js';
+import type { Classifier } from '../src/learners/contract.js';
 import { learnerDefinition } from '../src/learners/registry.js';
 import { ExtremelyFastDecisionTree } from '../src/learners/tree/efdt.js';
 import { HoeffdingTreeClassifier } from '../src/learners/tree/hoeffding-tree-classifier.js';
 
 const drift = (rows: number): string => `agrawal(function=1)>agrawal(function=2)@${rows / 2}/1`;
 
-async function stream(spec: string, rows: number, seed: number): Promise<{ ctx: LearnerContext; batch: Batch }> {
-  const source = synthSource(spec, { seed, rows });
-  const all = [];
-  for await (const row of source.rows()) all.push(row);
-  const d = source.schema.features.length;
-  return { ctx: { nFeatures: d, nClasses: source.schema.classes.length, seed, nominal: source.schema.nominal }, batch: rowsToBatch(all, d) };
-}
 
-/** Rows [from, to) of a batch. */
-function slice(batch: Batch, from: number, to: number): Batch {
-  const d = batch.x.cols;
-  return { x: { data: batch.x.data.subarray(from * d, to * d), rows: to - from, cols: d }, y: batch.y.subarray(from, to) };
-}
 
 /** Prequential accuracy: each row predicted, then learned. */
 function prequential(model: Classifier, batch: Batch): number {
@@ -39,7 +27,7 @@ function prequential(model: Classifier, batch: Batch): number {
 
 describe('extremely-fast-decision-tree', () => {
   it('learns SEA (20,000 rows, seed 42) prequentially above 86%', async () => {
-    const { ctx, batch } = await stream('sea(function=1,noise-percentage=10)', 20_000, 42);
+    const { ctx, batch } = await synthBatch('sea(function=1,noise-percentage=10)', 20_000, 42);
     // 86.9% measured (MOA's EFDT: about 86% at 20,000 rows of its own SEA stream).
     expect(prequential(new ExtremelyFastDecisionTree(ctx), batch)).toBeGreaterThan(0.86);
   });
@@ -48,7 +36,7 @@ describe('extremely-fast-decision-tree', () => {
   // give 82.4/86.7, 82.9/90.9, 85.4/87.1: EFDT is not the better tree on every Agrawal stream. Neither in MOA:
   // on its own stream, 89.9% against 86.8% at 200,000 rows, 83.6/86.9 at 40,000, 90.2/90.6 at 1,000,000.
   it('revises its splits after Agrawal switches from function 1 to 2, and does at least as well as the Hoeffding tree (200,000 rows, seed 2)', async () => {
-    const { ctx, batch } = await stream(drift(200_000), 200_000, 2);
+    const { ctx, batch } = await synthBatch(drift(200_000), 200_000, 2);
     const efdt = new ExtremelyFastDecisionTree(ctx);
     const accuracy = prequential(efdt, batch);
     const ht = prequential(new HoeffdingTreeClassifier(ctx), batch);
@@ -59,14 +47,14 @@ describe('extremely-fast-decision-tree', () => {
   });
 
   it('saved and loaded mid-stream, predicts and goes on learning exactly as the original', async () => {
-    const { ctx, batch } = await stream(drift(60_000), 60_000, 2);
+    const { ctx, batch } = await synthBatch(drift(60_000), 60_000, 2);
     const original = new ExtremelyFastDecisionTree(ctx);
-    original.learn(slice(batch, 0, 45_000));
+    original.learn(sliceRows(batch, 0, 45_000));
     expect(original.revisions).toBeGreaterThan(0);
     const state = JSON.parse(JSON.stringify(original.saveState()));
     const copy = ExtremelyFastDecisionTree.restore(ctx, {}, state);
     expect(copy.saveState()).toEqual(original.saveState());
-    const rest = slice(batch, 45_000, 60_000);
+    const rest = sliceRows(batch, 45_000, 60_000);
     // learnScored's one descent per row gives what predicting, then learning, each row gives.
     const stepwise = ExtremelyFastDecisionTree.restore(ctx, {}, state);
     const expected = new Float64Array(rest.x.rows * 2);
@@ -84,7 +72,7 @@ describe('extremely-fast-decision-tree', () => {
   });
 
   it('refuses a saved state whose stats do not fit its tree, in one line', async () => {
-    const { ctx, batch } = await stream('sea(function=1,noise-percentage=10)', 2_000, 1);
+    const { ctx, batch } = await synthBatch('sea(function=1,noise-percentage=10)', 2_000, 1);
     const model = new ExtremelyFastDecisionTree(ctx);
     model.learn(batch);
     const json = model.saveState().json as { stats: unknown[] };

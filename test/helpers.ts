@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
-import type { Batch } from '../src/core/types.js';
+import { rowsToBatch, type Batch } from '../src/core/types.js';
+import { synthSource } from '../src/data/synth/registry.js';
+import type { LearnerContext } from '../src/learners/contract.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'streamlearn.js');
@@ -46,4 +48,19 @@ export function tempDir(): string {
 export function batchOf(rows: number[][], y: number[]): Batch {
   const cols = rows[0]?.length ?? 0;
   return { x: { data: Float64Array.from(rows.flat()), rows: rows.length, cols }, y: Int32Array.from(y) };
+}
+
+/** A generated stream read whole: one batch of its rows, and the learner context its schema gives. */
+export async function synthBatch(spec: string, rows: number, seed: number): Promise<{ ctx: LearnerContext; batch: Batch }> {
+  const source = synthSource(spec, { seed, rows });
+  const all = [];
+  for await (const row of source.rows()) all.push(row);
+  const d = source.schema.features.length;
+  return { ctx: { nFeatures: d, nClasses: source.schema.classes.length, seed, nominal: source.schema.nominal }, batch: rowsToBatch(all, d) };
+}
+
+/** Rows [from, to) of a batch, as views. */
+export function sliceRows(batch: Batch, from: number, to: number): Batch {
+  const d = batch.x.cols;
+  return { x: { data: batch.x.data.subarray(from * d, to * d), rows: to - from, cols: d }, y: batch.y.subarray(from, to) };
 }
