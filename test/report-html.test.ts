@@ -286,7 +286,7 @@ describe.skipIf(!haveChromium && !inCi)('the HTML report in headless Chromium', 
     const report = reports.prequential;
     expect(report.drifts.length).toBeGreaterThan(0);
     const r = await open([report]);
-    for (const [name, key] of [['hoeffding-tree', 'accuracy'], ['hoeffding-tree windowed', 'windowAccuracy'], ['hoeffding-tree faded', 'fadingAccuracy']] as const) {
+    for (const [name, key] of [['hoeffding-tree', 'accuracy'], ['hoeffding-tree windowed (last 500 rows)', 'windowAccuracy'], ['hoeffding-tree faded (α = 0.999)', 'fadingAccuracy']] as const) {
       const s = seriesOf(r, name);
       expect(s.xs).toEqual(report.curve.map((p) => p.row));
       expect(s.ys).toEqual(report.curve.map((p) => p[key]));
@@ -348,7 +348,8 @@ describe.skipIf(!haveChromium && !inCi)('the HTML report in headless Chromium', 
     expect(size.xs).toEqual(report.modelSize.map((p) => p.row));
     expect(size.ys).toEqual(report.modelSize.map((p) => p.bytes));
     expect(r.yTicks['model-size'].length).toBeGreaterThan(1);
-    for (const tick of r.yTicks['model-size']) expect(tick).toMatch(/^\d+(\.\d+)? KiB$/);
+    // A log scale in decimal units: 900 B to 11.3 kB gives ticks 500 B to 20 kB.
+    expect(r.yTicks['model-size']).toEqual(['500 B', '1 kB', '2 kB', '5 kB', '10 kB', '20 kB']);
     expect(r.text).toContain('a seeded sample of 500 rows from the first 2,000');
   });
 
@@ -360,7 +361,109 @@ describe.skipIf(!haveChromium && !inCi)('the HTML report in headless Chromium', 
     expect(one.charts.map((c) => c.chart)).toEqual(['learning-curve', 'confusion-matrix']);
     const point = await open([reports.onePoint]);
     expect(seriesOf(point, 'hoeffding-tree').ys).toEqual([0.5]);
-    expect(seriesOf(point, 'hoeffding-tree windowed').ys).toEqual([]);
+    expect(seriesOf(point, 'hoeffding-tree windowed (last 500 rows)').ys).toEqual([]);
+  });
+
+  /** Layout facts read at a laptop's 1280 x 800, the first screen being what shows before any scrolling. */
+  async function layout(rs: readonly TrainReport[], command?: string) {
+    const file = join(tempDir(), 'report.html');
+    writeFileSync(file, reportToHtml(rs, { command }));
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+      return await page.evaluate(() => {
+        const box = (el: Element | null) => {
+          const r = el?.getBoundingClientRect();
+          return r ? { top: r.top, bottom: r.bottom, width: r.width, height: r.height } : null;
+        };
+        const curve = document.querySelector('svg[data-chart="learning-curve"]');
+        // Each drift's triangle, and what the browser finds at its centre: another model's triangle would cover it.
+        const marks = [...document.querySelectorAll('[data-drift-mark]')].map((m) => {
+          const r = m.getBoundingClientRect();
+          const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+          return { model: m.getAttribute('data-model'), lane: m.getAttribute('data-lane'), hitModel: hit?.getAttribute('data-model') ?? null, top: r.top };
+        });
+        const opacity = (series: string) =>
+          [...document.querySelectorAll(`g[data-series="${series}"] [data-point]`)].map((c) => getComputedStyle(c).fillOpacity);
+        const sizeYs = (model: string) => [...document.querySelectorAll(`svg[data-chart="model-size"] g[data-model="${model}"] [data-point]`)].map((c) => Number(c.getAttribute('cy')));
+        const headings = [...document.querySelectorAll('h2')].map((h) => h.textContent);
+        const pre = document.querySelector('pre.command');
+        return {
+          curve: box(curve),
+          metrics: box(document.querySelector('table.kv')),
+          headings,
+          marks,
+          legend: [...(curve?.querySelectorAll('.legend-entry text') ?? [])].map((t) => t.textContent ?? ''),
+          opacity: Object.fromEntries([...document.querySelectorAll('svg[data-chart="learning-curve"] g[data-series]')].map((g) => [g.getAttribute('data-series'), opacity(g.getAttribute('data-series') ?? '')])),
+          sizeSpan: Object.fromEntries(['small', 'large'].map((m) => {
+            const ys = sizeYs(m);
+            return [m, ys.length ? Math.max(...ys) - Math.min(...ys) : 0];
+          })),
+          wordBreak: pre ? getComputedStyle(pre).wordBreak : null,
+          text: document.body.innerText,
+        };
+      });
+    } finally {
+      await page.close();
+    }
+  }
+
+  it('leads with the learning curve and the metrics, in the first screen at 1280 x 800, as wide as the page', async () => {
+    for (const rs of [[reports.prequential], reports.compare]) {
+      const l = await layout(rs, 'streamlearn compare --models hoeffding-tree,gaussian-nb');
+      expect(l.headings.slice(0, 2)).toEqual(['Learning curve', 'Metrics']);
+      expect(l.headings[l.headings.length - 1]).toBe('Settings');
+      expect(l.curve!.top).toBeLessThan(200);
+      expect(l.curve!.bottom).toBeLessThanOrEqual(800);
+      // The page's content is 1,052 px wide at this window size; the chart takes all of it.
+      expect(l.curve!.width).toBeGreaterThanOrEqual(1040);
+      expect(l.metrics!.top).toBeLessThan(1000);
+      expect(l.wordBreak).toBe('normal');
+    }
+  });
+
+  it('compare: every model\'s drift alarms stay visible in a lane of their own, with a legend entry each', async () => {
+    const models = ['hoeffding-tree', 'gaussian-nb', 'softmax-regression'];
+    const rs = [];
+    for (const model of models) {
+      rs.push((await train({ source: { synth: DRIFTING.slice('synth:'.length), rows: 6000 }, model, protocol: { name: 'prequential', drift: 'adwin', curveEvery: 60 }, seed: 1, output: { out: null } })).report);
+    }
+    for (const r of rs) expect(r.drifts.length, r.model).toBeGreaterThan(0);
+    const l = await layout(rs);
+    for (const [i, model] of models.entries()) {
+      const own = l.marks.filter((m) => m.model === model);
+      expect(own).toHaveLength(rs[i].drifts.length);
+      // Nothing of another model covers any of its triangles, and each model has a lane (a height) of its own.
+      for (const m of own) expect(m.hitModel).toBe(model);
+      expect(new Set(own.map((m) => m.top)).size).toBe(1);
+      expect(l.legend).toContain(`${model} drift (adwin)`);
+    }
+    expect(new Set(l.marks.map((m) => m.top)).size).toBe(models.length);
+    // 100 points a series: lines, their points invisible until hovered.
+    for (const model of models) {
+      expect(l.opacity[model]).toHaveLength(100);
+      expect(new Set(l.opacity[model])).toEqual(new Set(['0']));
+    }
+    expect(l.text).toContain('a triangle in the model\'s own lane above the plot');
+  });
+
+  it('keeps markers where points are few, and shows speed and size in the metric table', async () => {
+    const l = await layout([reports.prequential]);
+    expect(l.opacity['hoeffding-tree']).toHaveLength(reports.prequential.curve.length);
+    expect(new Set(l.opacity['hoeffding-tree'])).toEqual(new Set(['1']));
+    for (const line of ['rows per second (whole run)', 'model seconds (learning and predicting)', 'rows per second (model only)', 'final model size']) expect(l.text).toContain(line);
+  });
+
+  it('draws model sizes on a log scale, so that a small model beside a large one is not flat on zero', async () => {
+    const sized = (model: string, from: number, to: number): TrainReport => ({
+      ...reports.holdout,
+      model,
+      modelSize: [0, 1500, 3000, 4500, 6000].map((row, i) => ({ row, bytes: Math.round(from + ((to - from) * i) / 4) })),
+    });
+    const l = await layout([sized('small', 1900, 19000), sized('large', 1.6e6, 16e6)]);
+    // Both grow tenfold: on a log axis both rise by the same height.
+    expect(l.sizeSpan.small).toBeGreaterThan(20);
+    expect(l.sizeSpan.small).toBeCloseTo(l.sizeSpan.large, 0);
   });
 
   it('shows the data\'s text as it is, not its markup', async () => {

@@ -18,6 +18,8 @@ export interface PrequentialOptions {
   readonly window?: number;
   /** Also track accuracy with this fading factor, in (0, 1] (MOA's fading-factor evaluator). */
   readonly fading?: number;
+  /** Called with each learning-curve point as it is made (the last row's included). */
+  readonly onCurve?: (point: CurvePoint) => void;
 }
 
 /** One point of a prequential learning curve. */
@@ -70,6 +72,11 @@ export async function prequential(
   const windowed = options.window !== undefined ? new WindowedAccuracy(options.window) : null;
   const faded = options.fading !== undefined ? new FadingAccuracy(options.fading) : null;
   const curve: CurvePoint[] = [];
+  const addPoint = (): void => {
+    const p = point();
+    curve.push(p);
+    options.onCurve?.(p);
+  };
   const point = (): CurvePoint => ({
     row: rows,
     accuracy: correct / rows,
@@ -85,7 +92,7 @@ export async function prequential(
     if (right) correct++;
     windowed?.update(right);
     faded?.update(right);
-    if (rows % curveEvery === 0) curve.push(point());
+    if (rows % curveEvery === 0) addPoint();
     if (options.drift) {
       const signal = watchErrors(options.drift, !right);
       if (signal === 'drift') drifts.push(rows);
@@ -111,6 +118,6 @@ export async function prequential(
       await model.learn(one);
     }
   }
-  if (rows > 0 && rows % curveEvery !== 0) curve.push(point());
+  if (rows > 0 && rows % curveEvery !== 0) addPoint();
   return { rows, correct, metrics: metrics.summary(), curve, accuracy: rows > 0 ? correct / rows : NaN, drifts, warnings };
 }

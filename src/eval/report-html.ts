@@ -34,6 +34,9 @@ export interface HtmlReportOptions {
 const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000'];
 const colorOf = (i: number): string => PALETTE[i % PALETTE.length];
 
+/** The page's content width (1,100 px less its padding): charts use all of it, and shrink with a narrower window. */
+const CHART_WIDTH = 1052;
+
 /** How each report is named in legends and column headers: its learner, numbered when a learner appears twice. */
 function modelLabels(reports: readonly TrainReport[]): string[] {
   return reports.map((r, i) => (reports.filter((o) => o.model === r.model).length > 1 ? `${r.model} #${i + 1}` : r.model));
@@ -129,6 +132,14 @@ function metricTable(reports: readonly TrainReport[], labels: readonly string[])
     rows.push(['mean per-batch accuracy ± sample std', reports.map((r) => (r.meanAccuracy === null ? '-' : `${fixed(r.meanAccuracy)} ± ${fixed(r.stdAccuracy)}`)), bestOf(reports.map((r) => r.meanAccuracy), 'higher')]);
     rows.push(['95% interval of the mean (Student t)', reports.map((r) => (r.accuracyInterval ? `${fixed(r.accuracyInterval.low)} to ${fixed(r.accuracyInterval.high)}` : '-')), []]);
   }
+  const finalBytes = reports.map((r) => r.modelSize[r.modelSize.length - 1]?.bytes ?? null);
+  const modelRate = reports.map((r) => (r.modelSeconds > 0 ? r.rows / r.modelSeconds : null));
+  rows.push(
+    ['rows per second (whole run)', reports.map((r) => count(r.rowsPerSecond)), bestOf(reports.map((r) => r.rowsPerSecond), 'higher')],
+    ['model seconds (learning and predicting)', reports.map((r) => fixed(r.modelSeconds, 3)), bestOf(reports.map((r) => r.modelSeconds), 'lower')],
+    ['rows per second (model only)', modelRate.map((v) => (v === null ? '-' : count(v))), bestOf(modelRate, 'higher')],
+    ['final model size', finalBytes.map((b) => (b === null ? '-' : `${formatBytes(b)} (${count(b)} bytes)`)), bestOf(finalBytes, 'lower')],
+  );
   return modelTable('metric', labels, rows);
 }
 
@@ -154,6 +165,7 @@ function curveOf(r: TrainReport, label: string, color: string): CurveParts {
   const drift = (x: number, row: number, where: string): Marker => ({
     x,
     color,
+    lane: label,
     label: `${label}: drift detected by ${r.driftDetector ?? 'the detector'} at scored row ${count(row)}${where}`,
     data: { 'data-drift': String(row), 'data-model': label },
   });
@@ -195,10 +207,10 @@ function curveOf(r: TrainReport, label: string, color: string): CurveParts {
   }
   const series: Series[] = [{ name: label, color, points: r.curve.map((p) => at(p, p.accuracy, 'accuracy so far')), stroke: 'solid', data: data('accuracy') }];
   if (r.curve.some((p) => p.windowAccuracy !== undefined)) {
-    series.push({ name: `${label} windowed`, color, points: r.curve.map((p) => at(p, p.windowAccuracy, 'windowed accuracy')), stroke: 'dashed', data: data('window') });
+    series.push({ name: `${label} windowed (last ${count(r.window ?? 0)} rows)`, color, points: r.curve.map((p) => at(p, p.windowAccuracy, 'windowed accuracy')), stroke: 'dashed', data: data('window') });
   }
   if (r.curve.some((p) => p.fadingAccuracy !== undefined)) {
-    series.push({ name: `${label} faded`, color, points: r.curve.map((p) => at(p, p.fadingAccuracy, 'faded accuracy')), stroke: 'dotted', data: data('fading') });
+    series.push({ name: `${label} faded (α = ${r.fading ?? '?'})`, color, points: r.curve.map((p) => at(p, p.fadingAccuracy, 'faded accuracy')), stroke: 'dotted', data: data('fading') });
   }
   return { series, markers: r.drifts.map((row) => drift(row, row, '')), bands };
 }
@@ -207,7 +219,7 @@ const CAPTIONS: Record<TrainReport['protocol'], string> = {
   'batch-split':
     'Points: the accuracy on each batch\'s test rows (batches too small to score are left out). Line: the running mean of those per-batch accuracies.',
   prequential:
-    'The accuracy over every row so far, each row predicted before it was learned (test-then-train); dashed: over the last rows only (windowed), dotted: with a fading factor, where asked for.',
+    'The accuracy over every row so far, each row predicted before it was learned (test-then-train).',
   holdout: 'The accuracy on the held-out rows, which are never learned, as the model learns the rest of the stream.',
 };
 
@@ -232,44 +244,51 @@ function learningCurve(reports: readonly TrainReport[], labels: readonly string[
     markers: parts.flatMap((p) => p.markers),
     bands: parts.flatMap((p) => p.bands),
     markerLegend: driftLegend,
+    width: CHART_WIDTH,
     data: { 'data-protocol': protocol },
   });
   const drifts =
     protocol === 'holdout' || reports.every((r) => r.driftDetector === null)
       ? ''
-      : ` Vertical dashed lines: drifts signalled by the detector on the errors${reports.some((r) => r.warnings.length > 0) ? '; shaded: its warning periods' : ''}${protocol === 'batch-split' ? ', placed at the batch whose test rows hold the scored row where it signalled' : ''}.`;
+      : ` Drifts signalled by the detector on the errors: a triangle in the model's own lane above the plot and a thin dashed vertical line across it, in the model's colour${reports.some((r) => r.warnings.length > 0) ? '; shaded: its warning periods' : ''}${protocol === 'batch-split' ? '; placed at the batch whose test rows hold the scored row where it signalled' : ''}.`;
   const heldOut = held ? ` Held out: ${held}.` : '';
-  return `<figure>${svg}<figcaption>${esc(CAPTIONS[protocol] + heldOut + drifts)}</figcaption></figure>`;
+  const windowed = reports.some((r) => r.curve.some((p) => p.windowAccuracy !== undefined)) ? ' Dashed: over the last rows only (windowed; the window is in the legend).' : '';
+  const faded = reports.some((r) => r.curve.some((p) => p.fadingAccuracy !== undefined)) ? ' Dotted: with a fading factor (in the legend).' : '';
+  return `<figure>${svg}<figcaption>${esc(CAPTIONS[protocol] + windowed + faded + heldOut + drifts)}</figcaption></figure>`;
 }
 
-const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-
-/** The binary unit that keeps the largest size between 1 and 1024 of it. */
-function byteUnit(max: number): { size: number; name: string } {
-  const power = max >= 1 ? Math.min(BYTE_UNITS.length - 1, Math.floor(Math.log(max) / Math.log(1024))) : 0;
-  return { size: 1024 ** power, name: BYTE_UNITS[power] };
+/** Bytes in decimal units with three significant digits (1.9 kB, 160 kB, 16.3 MB): the log axis's ticks are powers of ten. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let power = 0;
+  while (power < units.length - 1 && Math.abs(bytes) >= 1000 ** (power + 1) * 0.9995) power++;
+  const value = bytes / 1000 ** power;
+  return `${power === 0 ? String(Math.round(value)) : Number(value.toPrecision(3)).toString()} ${units[power]}`;
 }
 
+/**
+ * The models' sizes on a log scale: a 2 kB naive Bayes, a 160 kB tree and a 16 MB forest all
+ * show their growth, where a linear axis sized for the forest lays the others flat on zero.
+ */
 function modelSizeChart(reports: readonly TrainReport[], labels: readonly string[]): string {
-  const valid = reports.map((r) => r.modelSize.filter((p) => Number.isFinite(p.row) && Number.isFinite(p.bytes)));
+  const valid = reports.map((r) => r.modelSize.filter((p) => Number.isFinite(p.row) && Number.isFinite(p.bytes) && p.bytes > 0));
   if (!valid.some((points) => points.length >= 2)) return '';
-  const unit = byteUnit(Math.max(...valid.flat().map((p) => p.bytes)));
-  const human = (bytes: number, d: number): string => `${(bytes / unit.size).toFixed(d)} ${unit.name}`;
   const svg = lineChart({
     chart: 'model-size',
     title: 'Model size over time',
     x: { label: 'rows seen', format: (v, d) => v.toLocaleString('en-US', { maximumFractionDigits: d }) },
-    y: { label: `model size (${unit.name})`, format: human, includeZero: true, unit: unit.size },
+    y: { label: 'model size (log scale)', format: (v) => formatBytes(v), scale: 'log' },
     series: valid.map((points, i) => ({
       name: labels[i],
       color: colorOf(i),
       stroke: 'solid' as const,
-      points: points.map((p) => ({ x: p.row, y: p.bytes, label: `${labels[i]}: ${human(p.bytes, 1)} (${count(p.bytes)} bytes) at row ${count(p.row)}` })),
+      points: points.map((p) => ({ x: p.row, y: p.bytes, label: `${labels[i]}: ${formatBytes(p.bytes)} (${count(p.bytes)} bytes) at row ${count(p.row)}` })),
       data: { 'data-model': labels[i], 'data-kind': 'model-size' },
     })),
+    width: CHART_WIDTH,
     height: 200,
   });
-  return `<h2>Model size</h2><figure>${svg}<figcaption>The size of the model's saved state as it learned.</figcaption></figure>`;
+  return `<h2>Model size</h2><figure>${svg}<figcaption>The size of the model's saved state as it learned, on a log scale so that models of very different sizes can be read side by side.</figcaption></figure>`;
 }
 
 /** A model's per-class scores and its confusion matrix as a heat map (rows: truth, columns: predicted). */
@@ -310,6 +329,7 @@ const CSS = `
 :root { color-scheme: light; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: #1d1d1f; margin: 0 auto; padding: 24px; max-width: 1100px; background: #fff; }
 h1 { font-size: 22px; margin: 0 0 4px; }
+h2:first-of-type { margin-top: 12px; }
 h2 { font-size: 18px; margin: 28px 0 8px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
 h3 { font-size: 16px; margin: 20px 0 6px; }
 h4 { font-size: 13px; margin: 0 0 6px; color: #444; }
@@ -321,9 +341,9 @@ td { font-variant-numeric: tabular-nums; }
 .kv td { max-width: 480px; overflow-wrap: anywhere; }
 .per-class td { text-align: right; }
 td.best { font-weight: 700; }
-pre.command { background: #f5f5f7; padding: 8px 12px; border-radius: 6px; overflow-x: auto; white-space: pre-wrap; word-break: break-all; }
+pre.command { background: #f5f5f7; padding: 8px 12px; border-radius: 6px; overflow-x: auto; white-space: pre-wrap; overflow-wrap: normal; word-break: normal; }
 figure { margin: 8px 0 16px; }
-figcaption { color: #555; font-size: 12.5px; max-width: 760px; }
+figcaption { color: #555; font-size: 12.5px; }
 svg { max-width: 100%; height: auto; display: block; font-family: inherit; }
 svg text { font-size: 12px; fill: #333; }
 svg .tick { font-size: 11px; fill: #444; }
@@ -333,14 +353,17 @@ svg .empty { fill: #999; }
 svg .count { pointer-events: none; }
 svg .count.on-dark { fill: #fff; }
 svg circle[data-point] { stroke: #fff; stroke-width: 0.5; }
+svg circle.hover { fill-opacity: 0; stroke: none; }
+svg circle.hover:hover { fill-opacity: 1; }
 .pair { display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; }
 @media print { body { padding: 0; } }
 `;
 
 /**
- * The report(s) as one self-contained HTML page: settings, learning curve
- * (with drift markers), model size, metrics, per-class scores and confusion
- * matrices. Several reports are a comparison and must share their protocol,
+ * The report(s) as one self-contained HTML page, in the order a reader
+ * looks: learning curve (with drift markers), metrics (speed and size
+ * included), model size over time, per-class scores and confusion matrices,
+ * then the settings and the command. Several reports are a comparison and must share their protocol,
  * whose curves would otherwise not share an x axis.
  */
 export function reportToHtml(reports: readonly TrainReport[], options: HtmlReportOptions = {}): string {
@@ -358,11 +381,12 @@ export function reportToHtml(reports: readonly TrainReport[], options: HtmlRepor
   const body = [
     `<h1>${esc(title)}</h1>`,
     `<p class="sub">${esc(reports.length === 1 ? 'One training run.' : `${reports.length} learners on the identical stream.`)} Made by streamlearn; hover a point or a cell for its value.</p>`,
-    `<h2>Settings</h2>${settings}${command}`,
+    // What a reader came for first: the curve and the numbers; then sizes, classes, and how it was run.
     `<h2>Learning curve</h2>${learningCurve(reports, labels)}`,
-    modelSizeChart(reports, labels),
     `<h2>Metrics</h2>${metricTable(reports, labels)}${reports.length > 1 ? '<p class="sub">Bold: the best of the models.</p>' : ''}`,
+    modelSizeChart(reports, labels),
     `<h2>Classes</h2>${reports.map((r, i) => perModel(r, labels[i])).join('')}`,
+    `<h2>Settings</h2>${settings}${command}`,
   ];
   return (
     `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +

@@ -115,7 +115,10 @@ export function comparisonRows(reports: readonly TrainReport[]): { measure: stri
   out.push(
     row('model seconds', (r) => r.modelSeconds.toFixed(3)),
     row('rows/s (model only)', (r) => Math.round(r.rows / Math.max(r.modelSeconds, 1e-9)).toLocaleString('en-US')),
-    row('model size (bytes)', (r) => String(r.modelSize[r.modelSize.length - 1]?.bytes ?? '-')),
+    row('model size', (r) => {
+      const bytes = r.modelSize[r.modelSize.length - 1]?.bytes;
+      return bytes === undefined ? '-' : `${bytes.toLocaleString('en-US')} bytes`;
+    }),
   );
   return out;
 }

@@ -53,6 +53,9 @@ export interface TrainReport {
    * `holdoutEvery` rows learned. Empty for batch-split, whose curve is `batches`.
    */
   readonly curve: CurvePoint[];
+  /** Prequential: the rows the windowed accuracy of the curve covers, and the fading factor of its faded accuracy; null when not asked for (and for the other protocols). */
+  readonly window: number | null;
+  readonly fading: number | null;
   /** Holdout: the held-out rows and how they were chosen; null for the other protocols. */
   readonly holdout: HoldoutSettings | null;
   /** The model's size in bytes (its saved state) as it learned: a point every `sizeEvery` rows and one at the end. */

@@ -107,6 +107,11 @@ export interface Marker {
   readonly label: string;
   /** Attributes identifying it, e.g. { 'data-drift': '3102', 'data-series': 'hoeffding-tree' }. */
   readonly data: Readonly<Record<string, string>>;
+  /**
+   * Markers of one lane also get a triangle in a strip of their own above the plot, one strip per
+   * lane: lines of several models at nearly the same x overlap, their lanes' triangles never do.
+   */
+  readonly lane?: string;
 }
 
 /** A shaded stretch of the plot from x1 to x2, e.g. a detector's warning period. */
@@ -128,6 +133,11 @@ export interface Axis {
   readonly includeZero?: boolean;
   /** Never extend past these values (accuracy in [0, 1]). */
   readonly clamp?: readonly [number, number];
+  /**
+   * 'log' places values by their logarithm, ticks at powers of ten (and 2 and 5 times them when
+   * the data span less than two decades), and leaves out values that are not positive.
+   */
+  readonly scale?: 'linear' | 'log';
   /** Ticks are chosen in this unit (e.g. 1024 for KiB) so that they are round numbers of it. */
   readonly unit?: number;
 }
@@ -151,13 +161,45 @@ export interface LineChart {
   readonly data?: Readonly<Record<string, string>>;
 }
 
+/**
+ * Series with more points than this are drawn as lines alone, their points kept as invisible
+ * hover targets (shown on hover): markers on hundreds of points make a solid line look dotted.
+ */
+export const MAX_MARKED_POINTS = 40;
+
 const DASH: Record<Stroke, string | undefined> = { solid: undefined, dashed: '6 4', dotted: '1.5 3', none: undefined };
 const FONT = 12;
 /** A rough width of one character at FONT size, for laying out the legend and labels without measuring text. */
 const CHAR = 6.8;
 
+/** Ticks of a log axis over positive values: powers of ten, with 2 and 5 times them over a short span. */
+export function logTicks(lo: number, hi: number): Ticks {
+  if (!(lo > 0) || !(hi > 0) || !Number.isFinite(lo) || !Number.isFinite(hi)) return { lo: 1, hi: 10, ticks: [1, 10] };
+  const a = Math.floor(Math.log10(lo) + 1e-9);
+  let b = Math.ceil(Math.log10(hi) - 1e-9);
+  if (b <= a) b = a + 1;
+  const fine = Math.log10(hi / lo) < 2;
+  const ticks: number[] = [];
+  for (let e = a; e <= b; e++) {
+    for (const m of fine ? [1, 2, 5] : [1]) {
+      const t = Number((m * 10 ** e).toPrecision(12));
+      if (e < b || m === 1) ticks.push(t);
+    }
+  }
+  // The domain hugs the data to the nearest tick outside it, so that a short span is not lost in a wide decade.
+  const below = ticks.filter((t) => t <= lo * (1 + 1e-9));
+  const above = ticks.filter((t) => t >= hi * (1 - 1e-9));
+  const tlo = below.length ? below[below.length - 1] : ticks[0];
+  const thi = above.length ? above[0] : ticks[ticks.length - 1];
+  return { lo: tlo, hi: thi, ticks: ticks.filter((t) => t >= tlo && t <= thi) };
+}
+
 /** The domain of an axis over the values plotted on it, widened to round ticks. */
 function axisTicks(axis: Axis, values: readonly number[]): Ticks {
+  if (axis.scale === 'log') {
+    const positive = values.filter((v) => v > 0);
+    return positive.length ? logTicks(Math.min(...positive), Math.max(...positive)) : logTicks(1, 10);
+  }
   let lo = values.length ? Math.min(...values) : 0;
   let hi = values.length ? Math.max(...values) : 1;
   if (axis.includeZero) lo = Math.min(lo, 0);
@@ -195,7 +237,8 @@ function legend(entries: readonly LegendEntry[], x0: number, y0: number, width: 
     }
     const swatch =
       e.stroke === 'marker'
-        ? `<line${attrs({ x1: x + 14, x2: x + 14, y1: y - 7, y2: y + 7, stroke: e.color, 'stroke-dasharray': '3 2', 'stroke-width': 1.5 })}/>`
+        ? `<path${attrs({ d: triangle(x + 14, y + 2), fill: e.color })}/>` +
+          `<line${attrs({ x1: x + 14, x2: x + 14, y1: y + 2, y2: y + 8, stroke: e.color, 'stroke-dasharray': '3 2', 'stroke-width': 1.5 })}/>`
         : e.stroke === 'none'
           ? `<circle${attrs({ cx: x + 14, cy: y, r: 3, fill: e.color })}/>`
           : `<line${attrs({ x1: x, x2: x + 28, y1: y, y2: y, stroke: e.color, 'stroke-width': 2, 'stroke-dasharray': DASH[e.stroke] })}/>`;
@@ -205,6 +248,14 @@ function legend(entries: readonly LegendEntry[], x0: number, y0: number, width: 
   return { svg: `<g class="legend">${parts.join('')}</g>`, height: y + rowHeight / 2 - y0 };
 }
 
+/** A downward triangle whose tip is at (x, y): a drift's mark in its lane. */
+function triangle(x: number, y: number): string {
+  return `M${num(x - 5)} ${num(y - 8)}L${num(x + 5)} ${num(y - 8)}L${num(x)} ${num(y)}Z`;
+}
+
+/** The height of one lane of markers above the plot. */
+const LANE = 12;
+
 /**
  * A chart of series against a common x axis: lines and/or points, vertical
  * markers and a legend below the plot. Points whose x or y is not finite
@@ -213,9 +264,11 @@ function legend(entries: readonly LegendEntry[], x0: number, y0: number, width: 
 export function lineChart(spec: LineChart): string {
   const width = spec.width ?? 760;
   const plotHeight = spec.height ?? 280;
-  const m = { left: 64, right: 20, top: 14, bottom: 44 };
-  const series = spec.series.map((s) => ({ ...s, points: s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y)) }));
   const markers = (spec.markers ?? []).filter((k) => Number.isFinite(k.x));
+  const lanes = [...new Set(markers.flatMap((k) => (k.lane === undefined ? [] : [k.lane])))];
+  const m = { left: 64, right: 20, top: 14 + lanes.length * LANE, bottom: 44 };
+  const log = spec.y.scale === 'log';
+  const series = spec.series.map((s) => ({ ...s, points: s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!log || p.y > 0)) }));
   const bands = (spec.bands ?? []).filter((b) => Number.isFinite(b.x1) && Number.isFinite(b.x2));
   const xs = [...series.flatMap((s) => s.points.map((p) => p.x)), ...markers.map((k) => k.x), ...bands.flatMap((b) => [b.x1, b.x2])];
   const ys = series.flatMap((s) => s.points.map((p) => p.y));
@@ -225,10 +278,12 @@ export function lineChart(spec: LineChart): string {
   // Data stay this far inside the axes, so that a point at the domain's edge is not drawn over an axis line.
   const inset = 8;
   const sx = (v: number): number => m.left + inset + ((v - tx.lo) / (tx.hi - tx.lo)) * (pw - 2 * inset);
-  const sy = (v: number): number => m.top + inset + (1 - (v - ty.lo) / (ty.hi - ty.lo)) * (plotHeight - 2 * inset);
+  const toY = log ? Math.log10 : (v: number): number => v;
+  const [ylo, yhi] = [toY(ty.lo), toY(ty.hi)];
+  const sy = (v: number): number => m.top + inset + (1 - (toY(v) - ylo) / (yhi - ylo)) * (plotHeight - 2 * inset);
   const bottom = m.top + plotHeight;
   const dx = tickDecimals(tx.ticks.map((t) => t / (spec.x.unit ?? 1)));
-  const dy = tickDecimals(ty.ticks.map((t) => t / (spec.y.unit ?? 1)));
+  const dy = log ? 0 : tickDecimals(ty.ticks.map((t) => t / (spec.y.unit ?? 1)));
 
   const grid = ty.ticks
     .map((t) => `<line class="grid"${attrs({ x1: m.left, x2: m.left + pw, y1: sy(t), y2: sy(t) })}/>` +
@@ -246,7 +301,9 @@ export function lineChart(spec: LineChart): string {
 
   const drawn = series.map((s) => {
     const many = s.points.length;
-    const r = s.radius ?? (s.stroke === 'none' ? 3 : many > 400 ? 1 : many > 100 ? 1.5 : 2.5);
+    // Past MAX_MARKED_POINTS a line's points are hover targets only (class "hover": invisible until hovered).
+    const hidden = s.stroke !== 'none' && many > MAX_MARKED_POINTS;
+    const r = s.radius ?? (s.stroke === 'none' ? 3 : hidden ? 3.5 : 2.5);
     // Tooltips cost bytes; past a few thousand points nobody hovers each one.
     const titled = many <= 2000;
     const line =
@@ -254,12 +311,18 @@ export function lineChart(spec: LineChart): string {
         ? `<polyline${attrs({ points: s.points.map((p) => `${num(sx(p.x))},${num(sy(p.y))}`).join(' '), fill: 'none', stroke: s.color, 'stroke-width': 2, 'stroke-dasharray': DASH[s.stroke] })}/>`
         : '';
     const dots = s.points
-      .map((p) => `<circle data-point${attrs({ 'data-x': String(p.x), 'data-y': String(p.y), cx: sx(p.x), cy: sy(p.y), r })}>${titled ? tooltip(p.label) : ''}</circle>`)
+      .map((p) => `<circle data-point${attrs({ class: hidden ? 'hover' : undefined, 'data-x': String(p.x), 'data-y': String(p.y), cx: sx(p.x), cy: sy(p.y), r })}>${titled ? tooltip(p.label) : ''}</circle>`)
       .join('');
     return `<g${attrs({ 'data-series': s.name, ...s.data, fill: s.color })}>${line}${dots}</g>`;
   });
   const lines = markers
-    .map((k) => `<line${attrs({ ...k.data, x1: sx(k.x), x2: sx(k.x), y1: m.top, y2: bottom, stroke: k.color, 'stroke-width': 1.5, 'stroke-dasharray': '3 2' })}>${tooltip(k.label)}</line>`)
+    .map((k) => {
+      const line = `<line${attrs({ ...k.data, x1: sx(k.x), x2: sx(k.x), y1: m.top, y2: bottom, stroke: k.color, 'stroke-width': 1.5, 'stroke-dasharray': '3 2' })}>${tooltip(k.label)}</line>`;
+      if (k.lane === undefined) return line;
+      const tip = 14 + (lanes.indexOf(k.lane) + 1) * LANE - 2;
+      const data = Object.fromEntries(Object.entries(k.data).map(([name, value]) => [name === 'data-drift' ? 'data-drift-mark' : name, value]));
+      return `${line}<path${attrs({ ...data, 'data-lane': k.lane, d: triangle(sx(k.x), tip), fill: k.color })}>${tooltip(k.label)}</path>`;
+    })
     .join('');
   // At least a pixel wide, so that a one-row warning still shows.
   const shaded = bands

@@ -139,6 +139,14 @@ export interface TrainSettings {
   readonly onEvaluation?: (point: CurvePoint, trainRows: number) => void;
   /** Called as each batch enters the protocol, with the rows handed on so far (all protocols). */
   readonly onRows?: (rows: number) => void;
+  /**
+   * Learner i's running accuracy (i in the order the learners were given, 0 for train), as it is
+   * scored: after each scored batch (batch-split), every `progressEvery` rows (prequential), after
+   * each evaluation (holdout). train and compare alike, so compare's progress can show every learner.
+   */
+  readonly onScore?: (learner: number, accuracy: number) => void;
+  /** Prequential, one learner: each learning-curve point as it is made (the table output prints them). */
+  readonly onCurve?: (point: CurvePoint) => void;
   /** The model's size (saved bytes) is measured every this many rows (default 100,000, as MOA's sample frequency) and at the end. */
   readonly sizeEvery?: number;
   /** Where the model is saved; default models/<dataset>-<model>; nats://HOST:PORT/BUCKET/NAME saves to the registry; null saves nothing. */
@@ -463,7 +471,16 @@ async function runLearners(
     const input = sizes.watch(branches[i]);
     let outcome: Outcome;
     if (protocol === 'batch-split') {
-      const r = await evaluateBatchSplit(input, makeModel, { testSize, seed, onBatch: single ? options.onBatch : undefined, drift: detectors[i] });
+      let scored = 0;
+      let right = 0;
+      const onBatch = (b: BatchResult): void => {
+        if (single) options.onBatch?.(b);
+        if (b.accuracy === null || !options.onScore) return;
+        scored += b.testRows;
+        right += Math.round(b.accuracy * b.testRows);
+        options.onScore(i, right / scored);
+      };
+      const r = await evaluateBatchSplit(input, makeModel, { testSize, seed, onBatch, drift: detectors[i] });
       outcome = { ...r, curve: [] };
     } else if (protocol === 'holdout' && holdout) {
       const r = await periodicHoldout(input, makeModel, {
@@ -471,7 +488,10 @@ async function runLearners(
         every: holdout.every,
         sampleFrom: holdout.mode === 'sample' ? holdout.fromRows : undefined,
         seed,
-        onEvaluation: single ? options.onEvaluation : undefined,
+        onEvaluation: (point, trainRows) => {
+          if (single) options.onEvaluation?.(point, trainRows);
+          options.onScore?.(i, point.accuracy);
+        },
         names: names === CLI_NAMES ? { rows: '--holdout-rows', every: '--holdout-every', sampleFrom: '--holdout-sample-from' } : { rows: names.holdoutRows, every: names.holdoutEvery, sampleFrom: names.holdoutSampleFrom },
       });
       outcome = { ...r, batches: [], unscoredBatches: 0, meanAccuracy: null, stdAccuracy: null, accuracyInterval: null, drifts: [], warnings: [] };
@@ -486,11 +506,15 @@ async function runLearners(
       }
       const r = await prequential(all(), learner, {
         drift: detectors[i],
-        onProgress: single ? options.onProgress : undefined,
+        onProgress: (rows, correct) => {
+          if (single) options.onProgress?.(rows, correct);
+          options.onScore?.(i, correct / rows);
+        },
         progressEvery: options.progressEvery,
         curveEvery: options.curveEvery,
         window: options.window,
         fading: options.fading,
+        onCurve: single ? options.onCurve : undefined,
       });
       outcome = { ...r, trainRows: r.rows, testRows: r.rows, batches: [], unscoredBatches: 0, meanAccuracy: null, stdAccuracy: null, accuracyInterval: null };
     }
@@ -549,6 +573,8 @@ async function runLearners(
       metrics: outcome.metrics,
       accuracyInterval: outcome.accuracyInterval,
       curve: outcome.curve,
+      window: protocol === 'prequential' ? (options.window ?? null) : null,
+      fading: protocol === 'prequential' ? (options.fading ?? null) : null,
       holdout,
       modelSize,
       wallSeconds,

@@ -16,14 +16,20 @@ export async function runCompare(flags: CompareFlags): Promise<void> {
     if (!flags.models.includes(name)) fail(`--param ${name}.…: "${name}" is not among --models (${flags.models.join(', ')})`);
   }
   const reportFormat = flags.report !== undefined ? await checkReportFile(flags.report) : null;
-  const table = flags.format === 'table';
-  const progress = new Progress({ label: 'comparing', total: expectedRows(flags), stream: process.stdout, enabled: table && flags.progress, training: true });
+  // On stderr whatever the format, as train's; the accuracy shown is every learner's.
+  const progress = new Progress({ label: 'comparing', total: expectedRows(flags), enabled: flags.progress, training: true });
+  const scores: (number | null)[] = flags.models.map(() => null);
   let result: Awaited<ReturnType<typeof compareWithSettings>>;
   try {
     result = await compareWithSettings({
       ...runOptions(flags),
       models: flags.models.map((name) => ({ name, params: flags.param?.[name] })),
       onRows: (rows) => progress.update(rows),
+      progressEvery: 1000,
+      onScore: (learner, accuracy) => {
+        scores[learner] = accuracy;
+        progress.scored(flags.models.map((name, i) => `${name} ${scores[i] === null ? '-' : (scores[i] as number).toFixed(4)}`).join(', '));
+      },
     });
   } finally {
     progress.stop();

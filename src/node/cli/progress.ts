@@ -42,7 +42,7 @@ export class Progress {
   private lastDraw = 0;
   private lastLine = Date.now();
   private value = 0;
-  private accuracy: number | null = null;
+  private accuracy: string | null = null;
   private readonly stream: NodeJS.WriteStream;
   private readonly total: number | null;
   private readonly linesEveryMs: number | null;
@@ -80,15 +80,18 @@ export class Progress {
     else if (this.linesEveryMs !== null) this.line();
   }
 
-  /** The running accuracy (pooled so far, or the last holdout score), for a training bar. */
-  scored(accuracy: number): void {
-    this.accuracy = accuracy;
+  /** The running accuracy (pooled so far, or the last holdout score), for a training bar; compare gives one per learner, as text. */
+  scored(accuracy: number | string): void {
+    this.accuracy = typeof accuracy === 'number' ? accuracy.toFixed(4) : accuracy;
     if (this.bar) this.draw(false);
   }
 
-  /** Prints a line of the command's output (stdout) now, or after the bar when one is shown. */
+  /**
+   * Prints a line of the command's output (stdout) now, or, when stdout is the terminal the bar is
+   * drawn on too, after the bar, so that the two never interleave on screen.
+   */
   print(line: string): void {
-    if (this.bar) this.held.push(line);
+    if (this.bar && process.stdout.isTTY === true) this.held.push(line);
     else process.stdout.write(line);
   }
 
@@ -125,7 +128,7 @@ export class Progress {
     return {
       rowsText: formatCount(this.value),
       speed: seconds > 0 ? formatCount(this.value / seconds) : '-',
-      accuracyText: this.accuracy === null ? '-' : this.accuracy.toFixed(4),
+      accuracyText: this.accuracy ?? '-',
     };
   }
 }

@@ -124,6 +124,6 @@ export function addStreamOptions(command: Command): Command {
     .option('--test-size <fraction>', 'share of each batch held out for scoring, in (0, 1)', numberArg, DEFAULTS.testSize)
     .option('--format <format>', 'table, json (one object on stdout) or markdown (a report document)', choiceArg(['table', 'json', 'markdown'] as const), 'table')
     .option('--report <file>', 'also write the report to a file: .html (charts, opens offline), .md or .json; written whole or not at all')
-    .option('--no-progress', 'no progress bar (it is shown only on a terminal, with --format table)');
+    .option('--no-progress', 'no progress bar (drawn on stderr, only when stderr is a terminal)');
 }
 

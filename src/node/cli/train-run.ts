@@ -1,4 +1,5 @@
 import type { BatchResult } from '../../eval/batch-split.js';
+import type { CurvePoint } from '../../eval/prequential.js';
 import { describeWarnings } from '../../eval/report.js';
 import { brokerTrainOptions } from '../broker/cli-options.js';
 import { datasetCard } from '../files/datasets.js';
@@ -17,16 +18,10 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   const reportFormat = flags.report !== undefined ? await checkReportFile(flags.report) : null;
   const table = flags.format === 'table';
   const source = flags.source ?? flags.data ?? flags.dataset ?? DEFAULT_DATASET;
-  const progress = new Progress({ label: 'training', total: expectedRows(flags), stream: process.stdout, enabled: table && flags.progress, training: true });
+  // The bar goes to stderr whatever the format, so that stdout stays the command's result (`train > log` still shows it).
+  const progress = new Progress({ label: 'training', total: expectedRows(flags), enabled: flags.progress, training: true });
   let headerShown = false;
-  let scoredRows = 0;
-  let correctRows = 0;
   const onBatch = (b: BatchResult): void => {
-    if (b.accuracy !== null) {
-      scoredRows += b.testRows;
-      correctRows += Math.round(b.accuracy * b.testRows);
-      progress.scored(correctRows / scoredRows);
-    }
     if (!table) return;
     if (!headerShown) {
       progress.print(
@@ -38,24 +33,27 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
     const score = b.accuracy === null ? '-       (one row: learned, not scored)' : b.accuracy.toFixed(4);
     progress.print(`${formatRow([b.index, b.trainRows, b.testRows, score], WIDTHS)}\n`);
   };
-  const lineEvery = progressInterval(flags.rows ?? DEFAULTS.synthRows);
-  // The bar wants fresher accuracy than the printed lines; lines stay on round numbers.
-  const progressEvery = progress.active ? Math.min(1000, lineEvery) : lineEvery;
-  let progressShown = false;
-  const onProgress = (rows: number, correct: number): void => {
-    progress.scored(correct / rows);
-    if (!table || rows % lineEvery !== 0) return;
+  const totalRows = expectedRows(flags);
+  // Every curve point when --curve-every is given; else about ten lines on round rows, and the last row.
+  const lineEvery = flags.curveEvery ?? progressInterval(flags.rows ?? totalRows ?? DEFAULTS.synthRows);
+  const columns = curveColumns(flags);
+  let curveShown = false;
+  let lastPrinted = 0;
+  const printCurve = (point: CurvePoint): void => {
     // The title waits for the first rows, so input that fails at once prints nothing on stdout.
-    if (!progressShown) {
+    if (!curveShown) {
       progress.print(`streamlearn train: ${source}, model ${flags.model}, prequential, seed ${flags.seed}\n\n`);
-      progress.print(`${formatRow(['rows', 'accuracy'], [12, 8])}\n`);
-      progressShown = true;
+      progress.print(`${formatRow(columns.map((c) => c.title), columns.map((c) => c.width))}\n`);
+      curveShown = true;
     }
-    progress.print(`${formatRow([formatCount(rows), (correct / rows).toFixed(4)], [12, 8])}\n`);
+    lastPrinted = point.row;
+    progress.print(`${formatRow(columns.map((c) => c.value(point)), columns.map((c) => c.width))}\n`);
+  };
+  const onCurve = (point: CurvePoint): void => {
+    if (table && point.row % lineEvery === 0) printCurve(point);
   };
   let holdoutShown = false;
   const onEvaluation = (point: { row: number; accuracy: number }): void => {
-    progress.scored(point.accuracy);
     if (!table) return;
     if (!holdoutShown) {
       progress.print(`streamlearn train: ${source}, model ${flags.model}, periodic holdout, seed ${flags.seed}\n\n`);
@@ -75,8 +73,10 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
       out: flags.save ? flags.out : null,
       onSkip: ({ message }) => (firstSkipped ??= message),
       onBatch,
-      onProgress,
-      progressEvery,
+      onCurve,
+      // The bar wants fresher accuracy than the printed lines.
+      progressEvery: 1000,
+      onScore: (_, accuracy) => progress.scored(accuracy),
       onEvaluation,
       onRows: (rows) => progress.update(rows),
     });
@@ -85,6 +85,8 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   }
   const { report, model } = result;
   model.dispose();
+  const end = report.curve[report.curve.length - 1];
+  if (table && report.protocol === 'prequential' && end !== undefined && end.row !== lastPrinted) printCurve(end);
   if (flags.report !== undefined && reportFormat) await writeReportFile(flags.report, [report], reportFormat, commandLine(), false);
   // JSON and Markdown on stdout are the documents --report writes.
   process.stdout.write(flags.format === 'table' ? summaryText(report, firstSkipped, flags.report) : await renderReport([report], flags.format, commandLine(), false));
@@ -105,6 +107,23 @@ export function expectedRows(flags: RunFlags): number | null {
   } catch {
     return null; // an unknown name fails properly in train(), with the list of data sets
   }
+}
+
+/** The table's columns for a prequential curve: rows and accuracy, and the windowed and faded accuracy when asked for. */
+function curveColumns(flags: RunFlags): { title: string; width: number; value: (p: CurvePoint) => string }[] {
+  const columns = [
+    { title: 'rows', width: 12, value: (p: CurvePoint) => formatCount(p.row) },
+    { title: 'accuracy', width: 8, value: (p: CurvePoint) => p.accuracy.toFixed(4) },
+  ];
+  if (flags.window !== undefined) {
+    const title = `last ${formatCount(flags.window)} rows`;
+    columns.push({ title, width: title.length, value: (p) => (p.windowAccuracy ?? NaN).toFixed(4).padStart(title.length) });
+  }
+  if (flags.fading !== undefined) {
+    const title = `faded (${flags.fading})`;
+    columns.push({ title, width: title.length, value: (p) => (p.fadingAccuracy ?? NaN).toFixed(4).padStart(title.length) });
+  }
+  return columns;
 }
 
 /** About ten progress lines for a prequential run, on round numbers. */
