@@ -197,20 +197,41 @@ describe('Progress, the one progress display', () => {
     expect(text()).toBe('');
   });
 
-  it('on a terminal, a training bar shows rows, speed and accuracy, and holds output lines until it stops', () => {
+  it('on a terminal, a training bar shows rows, speed and accuracy, and holds output lines until it stops when stdout is that terminal', () => {
     const { stream, text } = fakeStream(true);
     const written: string[] = [];
     vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => (written.push(String(s)), true));
-    const p = new Progress({ label: 'training', total: 1000, stream, training: true });
-    expect(p.active).toBe(true);
-    p.update(500);
-    p.scored(0.875);
-    p.print('held\n');
-    expect(written).toEqual([]);
+    const wasTTY = Object.getOwnPropertyDescriptor(process.stdout, 'isTTY');
+    Object.defineProperty(process.stdout, 'isTTY', { value: true, configurable: true });
+    try {
+      const p = new Progress({ label: 'training', total: 1000, stream, training: true });
+      expect(p.active).toBe(true);
+      p.update(500);
+      p.scored(0.875);
+      p.print('held\n');
+      expect(written).toEqual([]);
+      p.stop();
+      expect(text()).toMatch(/training .*50% \| 500 rows \| [\d,]+ rows\/s \| accuracy 0\.8750/);
+      expect(written).toEqual(['held\n']);
+      expect(p.active).toBe(false);
+    } finally {
+      if (wasTTY) Object.defineProperty(process.stdout, 'isTTY', wasTTY);
+      else delete (process.stdout as { isTTY?: boolean }).isTTY;
+    }
+  });
+
+  it('on a terminal, with stdout redirected (train > log), output lines go straight to stdout while the bar shows on its stream', () => {
+    const { stream, text } = fakeStream(true);
+    const written: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => (written.push(String(s)), true));
+    const p = new Progress({ label: 'comparing', total: 1000, stream, training: true });
+    p.update(250);
+    p.scored('hoeffding-tree 0.9000, gaussian-nb 0.8500');
+    p.print('a line\n');
+    expect(written).toEqual(['a line\n']);
     p.stop();
-    expect(text()).toMatch(/training .*50% \| 500 rows \| [\d,]+ rows\/s \| accuracy 0\.8750/);
-    expect(written).toEqual(['held\n']);
-    expect(p.active).toBe(false);
+    expect(text()).toMatch(/comparing .*25% \| 250 rows \| [\d,]+ rows\/s \| accuracy hoeffding-tree 0\.9000, gaussian-nb 0\.8500/);
+    expect(written).toEqual(['a line\n']);
   });
 
   it('on a terminal, a count shows value of total, and nothing when disabled', () => {
