@@ -53,6 +53,7 @@ export { HoeffdingTreeClassifier, type HoeffdingTreeParams } from './learners/tr
 export { HoeffdingAdaptiveTreeClassifier, type HoeffdingAdaptiveTreeParams } from './learners/tree/hoeffding-adaptive-tree.js';
 export { ExtremelyFastDecisionTree, type EFDTParams } from './learners/tree/efdt.js';
 export { AdaptiveRandomForest, type AdaptiveRandomForestParams } from './learners/forest.js';
+export { StreamingRandomPatches, type StreamingRandomPatchesParams, type SrpSubspaceMode, type SrpTrainingMethod } from './learners/streaming-random-patches.js';
 export { OnlineBagging, LeveragingBagging, type OnlineBaggingParams, type LeveragingBaggingParams } from './learners/bagging.js';
 export { OnlineBoosting, type OnlineBoostingParams } from './learners/boosting.js';
 export { KNNClassifier } from './learners/neighbors.js';

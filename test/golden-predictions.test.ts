@@ -99,6 +99,12 @@ const learners: readonly LearnerCase[] = [
   { learner: 'hoeffding-adaptive-tree', params: { 'bootstrap-sampling': 'off', 'grace-period': 50 }, streams: ['sea', 'agrawal-drift'], protocols: ['prequential'] },
   { learner: 'adaptive-random-forest', streams: all, protocols: both },
   { learner: 'adaptive-random-forest', params: { 'ensemble-size': 3, 'weighted-vote': 'off', 'leaf-prediction': 'nb' }, streams: ['sea', 'agrawal-drift'], protocols: ['prequential'] },
+  // The defaults (100 members) on two streams; ten members on every one.
+  { learner: 'streaming-random-patches', streams: ['sea', 'agrawal-drift'], protocols: ['prequential'] },
+  { learner: 'streaming-random-patches', params: { 'ensemble-size': 10 }, streams: all, protocols: both },
+  { learner: 'streaming-random-patches', params: { 'ensemble-size': 10 }, streams: ['sea-missing'], protocols: ['prequential'] },
+  { learner: 'streaming-random-patches', params: { 'ensemble-size': 5, 'training-method': 'random-subspaces', 'weighted-vote': 'off', 'leaf-prediction': 'nb' }, streams: ['sea', 'agrawal-drift'], protocols: ['prequential'] },
+  { learner: 'streaming-random-patches', params: { 'ensemble-size': 5, 'training-method': 'resampling', 'background-learner': 'off' }, streams: ['agrawal-drift', 'led'], protocols: ['prequential'] },
   { learner: 'online-bagging', streams: all, protocols: both },
   { learner: 'online-bagging', params: { base: 'gaussian-nb' }, streams: ['sea', 'led'], protocols: both },
   { learner: 'leveraging-bagging', streams: all, protocols: both },
@@ -188,7 +194,7 @@ describe('golden predictions: the same seed gives the same probabilities, bit fo
 
   // prequential() itself, as the bench and the CLI run it (batches of 1,024 rows, with
   // metrics): it must score each row exactly as the 50-row learnScored run above did.
-  for (const learner of ['gaussian-nb', 'hoeffding-tree', 'hoeffding-adaptive-tree', 'adaptive-random-forest']) {
+  for (const learner of ['gaussian-nb', 'hoeffding-tree', 'hoeffding-adaptive-tree', 'adaptive-random-forest', 'streaming-random-patches']) {
     for (const stream of ['sea', 'agrawal-drift']) {
       it(`prequential() over 1,024-row batches: ${learner} ${stream}`, async () => {
         const { schema, rows } = await streams[stream].load();
@@ -223,7 +229,7 @@ describe('golden predictions: the same seed gives the same probabilities, bit fo
 //                a batch member by member (per row they come in another order).
 // Rows become objects of feature name to value (a category's name where the schema names them,
 // null for NaN), and the probability records are read back in the schema's class order.
-const learnsRowByRow = new Set(['gaussian-nb', 'hoeffding-tree', 'hoeffding-adaptive-tree', 'adaptive-random-forest', 'majority-class', 'no-change']);
+const learnsRowByRow = new Set(['gaussian-nb', 'hoeffding-tree', 'hoeffding-adaptive-tree', 'adaptive-random-forest', 'streaming-random-patches', 'majority-class', 'no-change']);
 
 type PlainRow = Record<string, number | string | null>;
 

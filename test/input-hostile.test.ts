@@ -229,7 +229,7 @@ describe('missing values without an imputer', () => {
   const data = 'a,b,label\n1,,p\n2,1,q\n,3,p\n3,1,q\n1,2,p\n2,,q\n1,3,p\n3,1,q\n';
   const refusal = (learner: string) =>
     `streamlearn: --missing allow needs an imputer in --preprocess (add impute-mean or impute-mode): ${learner} does not take missing values ` +
-    '(learners that do: hoeffding-tree, hoeffding-adaptive-tree, extremely-fast-decision-tree, adaptive-random-forest, majority-class, no-change, and online-bagging or leveraging-bagging of those)';
+    '(learners that do: hoeffding-tree, hoeffding-adaptive-tree, extremely-fast-decision-tree, adaptive-random-forest, streaming-random-patches, majority-class, no-change, and online-bagging or leveraging-bagging of those)';
 
   it.each([
     ['knn', 'standard-scaler'],

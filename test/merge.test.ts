@@ -134,6 +134,7 @@ describe('merging saved model states', () => {
       'passive-aggressive': 'weighted average',
       mlp: 'weighted average',
       'adaptive-random-forest': 'pooled members',
+      'streaming-random-patches': 'pooled members',
       'online-bagging': 'pooled members',
       'leveraging-bagging': 'pooled members',
       'forest-ensemble': 'pooled members',

@@ -10,6 +10,8 @@ const BOUNDED: readonly [string, string, number][] = [
   ['online-boosting', 'ensemble-size', 1_000],
   ['adaptive-random-forest', 'ensemble-size', 1_000],
   ['adaptive-random-forest', 'numeric-bins', 1_000],
+  ['streaming-random-patches', 'ensemble-size', 1_000],
+  ['streaming-random-patches', 'numeric-bins', 1_000],
   ['hoeffding-tree', 'numeric-bins', 1_000],
   ['hoeffding-adaptive-tree', 'numeric-bins', 1_000],
   ['extremely-fast-decision-tree', 'numeric-bins', 1_000],
@@ -17,6 +19,9 @@ const BOUNDED: readonly [string, string, number][] = [
   ['forest-ensemble', 'max-forests', 1_000],
   ['forest-ensemble', 'chunk-size', 10_000_000],
   ['knn', 'window-size', 10_000_000],
+  ['mlp', 'mini-batch-size', 65_536],
+  ['mlp', 'replay-size', 65_536],
+  ['mlp', 'buffer-size', 10_000_000],
   ['knn', 'k', 10_000],
 ];
 

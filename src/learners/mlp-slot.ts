@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { fail } from '../core/errors.js';
-import { count, finiteNumber, object, parseState, positiveInteger } from '../core/state.js';
+import type { ParamSpec } from '../core/params.js';
+import { count, finiteNumber, object, parseState, positiveInteger, refine, rngState, type Json } from '../core/state.js';
 import type { Classifier, LearnerContext, LearnerState } from './contract.js';
 import { checkSameShape, heaviest, SAME_CLASSES_HINT, type MergeRule } from './merge-rule.js';
 
@@ -9,12 +10,48 @@ export interface MLPParams {
   readonly hiddenUnits: number;
   readonly activation: 'relu' | 'tanh' | 'sigmoid';
   readonly learningRate: number;
-  /** Passes over each batch's training rows (TensorFlow.js fit epochs). */
+  /** Passes over each batch of several rows learned at once (batch-split's training rows). */
   readonly epochs: number;
+  /** Passes over each mini-batch gathered from rows learned one at a time (prequential, holdout, learnOne). */
+  readonly streamPasses: number;
+  /** New rows per Adam step: rows learned one at a time wait until this many are pending. */
+  readonly miniBatchSize: number;
+  /** Earlier rows drawn from the replay buffer into each step (0: none). */
+  readonly replaySize: number;
+  /** Most recent learned rows kept for replay (0: no replay). */
+  readonly bufferSize: number;
 }
 
-export const mlpDefaults: MLPParams = { hiddenUnits: 32, activation: 'relu', learningRate: 0.01, epochs: 10 };
+export const mlpDefaults: MLPParams = {
+  hiddenUnits: 32,
+  activation: 'relu',
+  learningRate: 0.01,
+  epochs: 10,
+  streamPasses: 4,
+  miniBatchSize: 32,
+  replaySize: 32,
+  bufferSize: 1000,
+};
 export const mlpActivations: readonly MLPParams['activation'][] = ['relu', 'tanh', 'sigmoid'];
+
+/** The registry's specs of mlp's parameters (bounded where a value sizes an allocation). */
+export const mlpParamSpecs: Readonly<Record<keyof MLPParams, ParamSpec>> = {
+  hiddenUnits: { type: 'integer', default: mlpDefaults.hiddenUnits, min: 1, max: 65_536, doc: 'units in the hidden layer (at most 65,536)' },
+  activation: { type: 'choice', default: mlpDefaults.activation, choices: mlpActivations, doc: 'hidden activation' },
+  learningRate: { type: 'number', default: mlpDefaults.learningRate, min: 0, exclusiveMin: true, doc: 'Adam step size' },
+  epochs: { type: 'integer', default: mlpDefaults.epochs, min: 1, doc: 'passes over each batch of several rows learned at once' },
+  streamPasses: {
+    type: 'integer', default: mlpDefaults.streamPasses, min: 1,
+    doc: 'passes over each mini-batch of rows learned one at a time (prequential, holdout): Adam steps on it, each with fresh replay rows',
+  },
+  miniBatchSize: {
+    type: 'integer', default: mlpDefaults.miniBatchSize, min: 1, max: 65_536,
+    doc: 'new rows per Adam step; rows learned one at a time wait until this many are pending (at most 65,536)',
+  },
+  replaySize: { type: 'integer', default: mlpDefaults.replaySize, min: 0, max: 65_536, doc: 'earlier rows drawn from the buffer into each step (at most 65,536)' },
+  bufferSize: { type: 'integer', default: mlpDefaults.bufferSize, min: 0, max: 10_000_000, doc: 'most recent rows kept for replay (at most 10,000,000)' },
+};
+
 /** The files an mlp saves beside state.json: what a saved mlp model may hold. */
 export const mlpStateFiles: readonly string[] = ['model.json', 'weights.bin'];
 
@@ -50,13 +87,40 @@ export async function mlpImplementation(): Promise<MlpImplementation> {
   return implementation;
 }
 
+/** Rows as a saved state holds them: row-major features (float32 values) and their labels, oldest first. */
+const savedRows = object({ x: v.array(finiteNumber), y: v.array(count) });
+
 /** The JSON part of an mlp's saved state (the network is in its files), read by the learner and by the merge. */
-export const mlpStateSchema = object({
-  nFeatures: positiveInteger,
-  nClasses: positiveInteger,
-  classesGrown: count,
-  adamBetaPowers: v.nullable(v.pipe(v.array(finiteNumber), v.length(2))),
-});
+export const mlpStateSchema = refine(
+  object({
+    nFeatures: positiveInteger,
+    nClasses: positiveInteger,
+    classesGrown: count,
+    adamBetaPowers: v.nullable(v.pipe(v.array(finiteNumber), v.length(2))),
+    // Absent from models saved before the learner had mini-batches and replay: nothing pending, nothing to replay.
+    /** Rows learned but not yet stepped on (fewer than miniBatchSize, unless the parameters changed). */
+    pending: v.optional(savedRows),
+    /** The replay buffer: the most recent rows stepped on. */
+    buffer: v.optional(savedRows),
+    /** The replay sampler's xoshiro128** state. */
+    replayRng: v.optional(rngState),
+  }),
+  (s, problem) => {
+    for (const part of ['pending', 'buffer'] as const) {
+      const rows = s[part];
+      if (!rows) continue;
+      if (rows.x.length !== rows.y.length * s.nFeatures) {
+        problem([part, 'x'], `expected rows x features = ${rows.y.length * s.nFeatures} values, received ${rows.x.length}`);
+        return;
+      }
+      const label = rows.y.findIndex((c) => c >= s.nClasses);
+      if (label >= 0) {
+        problem([part, 'y', label], `expected a class below nClasses ${s.nClasses}, received ${rows.y[label]}`);
+        return;
+      }
+    }
+  },
+);
 
 interface WeightSpec {
   name: string;
@@ -115,9 +179,12 @@ export const mlpMerge: MergeRule = {
       offset += count * size;
     }
     if (offset !== out.byteLength) fail("merge: an mlp replica's weights.bin does not match its weight specs");
-    const json = parsed[top];
+    // The heaviest replica's bookkeeping, replay buffer, pending rows and sampler come along unchanged: its
+    // buffer is a sample of recent rows as good as a pooled one, and taking one replica's keeps a model
+    // merged with itself the same model. The other replicas' pending rows (fewer than a mini-batch each)
+    // are left out: what they learned is in the averaged network, those rows are not.
     return {
-      json: { nFeatures: json.nFeatures, nClasses: json.nClasses, classesGrown: json.classesGrown, adamBetaPowers: json.adamBetaPowers },
+      json: parsed[top] as Json,
       files: { 'model.json': states[top].files!['model.json'], 'weights.bin': out },
     };
   },

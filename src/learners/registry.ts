@@ -6,6 +6,7 @@ import type { Classifier, LearnerContext, LearnerState, ParamValue, Params } fro
 import { ForestEnsemble, forestEnsembleDefaults, forestEnsembleMerge } from './ensemble.js';
 import { AdaptiveRandomForest, adaptiveRandomForestDefaults, adaptiveRandomForestMerge } from './forest.js';
 import { knnDefinition } from './neighbors.js';
+import { streamingRandomPatchesDefinition, type StreamingRandomPatchesParams } from './streaming-random-patches.js';
 import { HoeffdingAdaptiveTreeClassifier, hoeffdingAdaptiveTreeDefaults } from './tree/hoeffding-adaptive-tree.js';
 import { efdtDefaults, ExtremelyFastDecisionTree, type EFDTParams } from './tree/efdt.js';
 import { HoeffdingTreeClassifier, hoeffdingTreeDefaults, treeMergeRefusal } from './tree/hoeffding-tree-classifier.js';
@@ -13,7 +14,7 @@ import { leafPredictions, type SplitSettings } from './tree/hoeffding-tree.js';
 import { splitCriterionNames } from './tree/split-criterion.js';
 import { passiveAggressiveDefinition, perceptronDefinition, SoftmaxRegression, softmaxRegressionDefaults, softmaxRegressionMerge } from './linear.js';
 import { GaussianNB, gaussianNBDefaults, gaussianNBMerge } from './naive-bayes.js';
-import { mlpActivations, mlpDefaults, mlpImplementation, mlpMerge, type MLPParams } from './mlp-slot.js';
+import { mlpImplementation, mlpMerge, mlpParamSpecs, type MLPParams } from './mlp-slot.js';
 import { optimizerNames, type OptimizerName } from './optimizers.js';
 import type { LeveragingBaggingParams, OnlineBaggingParams } from './bagging.js';
 import { boostingMergeRefusal, OnlineBoosting, onlineBoostingDefaults, type OnlineBoostingParams } from './boosting.js';
@@ -146,13 +147,8 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
   {
     name: 'mlp',
     summary: 'one-hidden-layer neural network in TensorFlow.js (wasm backend, or native when installed)',
-    reference: 'Rumelhart, Hinton & Williams 1986; Adam: Kingma & Ba 2015',
-    params: {
-      hiddenUnits: { type: 'integer', default: mlpDefaults.hiddenUnits, min: 1, max: 65_536, doc: 'units in the hidden layer (at most 65,536)' },
-      activation: { type: 'choice', default: mlpDefaults.activation, choices: mlpActivations, doc: 'hidden activation' },
-      learningRate: { type: 'number', default: mlpDefaults.learningRate, min: 0, exclusiveMin: true, doc: 'Adam step size' },
-      epochs: { type: 'integer', default: mlpDefaults.epochs, min: 1, doc: 'passes over each batch' },
-    },
+    reference: 'Rumelhart, Hinton & Williams 1986; Adam: Kingma & Ba 2015; experience replay: Lin 1992',
+    params: mlpParamSpecs,
     scaleInputs: true,
     asynchronous: true,
     // Provided by streamlearn/mlp: TensorFlow.js is heavy, and other learners need none of it.
@@ -250,6 +246,7 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
     restore: async (ctx, p, s) => AdaptiveRandomForest.restore(ctx, as(p), s),
     merge: adaptiveRandomForestMerge,
   },
+  streamingRandomPatchesDefinition,
   {
     name: 'online-bagging',
     summary: 'online bagging: each member learns each row Poisson(1) times',
@@ -343,6 +340,7 @@ export interface LearnerParams {
   'hoeffding-adaptive-tree': HoeffdingAdaptiveTreeParams;
   'extremely-fast-decision-tree': EFDTParams;
   'adaptive-random-forest': AdaptiveRandomForestParams;
+  'streaming-random-patches': StreamingRandomPatchesParams;
   'online-bagging': OnlineBaggingParams;
   'leveraging-bagging': LeveragingBaggingParams;
   'online-boosting': OnlineBoostingParams;

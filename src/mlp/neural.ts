@@ -1,11 +1,12 @@
 import type * as TfLayers from '@tensorflow/tfjs-layers';
-import type { io } from '@tensorflow/tfjs-core';
-import { deriveSeed } from '../core/random.js';
+import type { io, Scalar, Tensor, Variable } from '@tensorflow/tfjs-core';
+import { deriveSeed, Random } from '../core/random.js';
 import type { Batch, Matrix } from '../core/types.js';
-import { checkSavedClasses, checkSavedFeatures, classesNeeded, type Classifier, type LearnerContext, type LearnerState } from '../learners/contract.js';
+import { checkSavedClasses, checkSavedFeatures, classesNeeded, toNumbers, type Classifier, type LearnerContext, type LearnerState } from '../learners/contract.js';
 import { parseState } from '../core/state.js';
 import { mlpActivations, mlpDefaults, mlpStateFiles, mlpStateSchema, type MLPParams } from '../learners/mlp-slot.js';
 import { loadTensorflow, type Tensorflow, type TfjsBackendName } from './tfjs-backend.js';
+import { RowQueue, RowRing } from './rows.js';
 
 export type { MLPParams };
 export { mlpDefaults, mlpActivations, mlpStateFiles };
@@ -24,15 +25,49 @@ const [MODEL_FILE, WEIGHTS_FILE] = mlpStateFiles;
 
 /**
  * A multilayer perceptron (Rumelhart, Hinton & Williams 1986) with one
- * hidden layer, built with TensorFlow.js layers and trained batch by batch:
- * each batch's training rows are fitted for `epochs` passes with Adam
- * (Kingma & Ba 2015) on the sparse categorical cross-entropy. Weights start
- * from Glorot-uniform initialisers seeded from the learner's seed, and rows
- * are not reshuffled inside fit, so a run is repeatable on one backend.
- * Defaults: hiddenUnits 32, activation relu, learningRate 0.01, epochs 10.
- * Saved in TensorFlow.js's own layers-model format (model.json + weights.bin),
- * optimizer state included. A new class mid-stream widens the output layer,
- * keeping the learned weights, and restarts the optimizer.
+ * hidden layer, built with TensorFlow.js layers and trained online by
+ * mini-batch Adam (Kingma & Ba 2015) on the softmax cross-entropy, with
+ * experience replay (Lin 1992; as Chaudhry et al. 2019, "On tiny episodic
+ * memories in continual learning": each step's new rows joined by as many
+ * drawn from a memory of earlier ones).
+ *
+ * Rows learned one at a time (the prequential and holdout protocols,
+ * learnOneAsync, serving's /learn of one row) wait until `miniBatchSize` of
+ * them are pending; that mini-batch is then learned in `streamPasses` Adam
+ * steps. A learn call of several rows (batch-split's training rows) is
+ * learned before it returns: its rows, with any pending, in `epochs` passes,
+ * each over mini-batches of at most `miniBatchSize` rows (shuffled, seeded,
+ * when there are several). Every step is on such a mini-batch joined by
+ * `replaySize` rows drawn, seeded and with replacement, from the buffer of
+ * the `bufferSize` rows learned most recently before it; then the new rows
+ * enter the buffer, pushing out the oldest. A row is thus never learned
+ * before it was predicted; the buffer keeps a step's gradient from resting
+ * on a few rows alone, and forgets an old concept within `bufferSize` rows.
+ *
+ * Predictions run in plain JavaScript over a copy of the weights taken
+ * after every Adam step: the network's own function (inputs rounded to
+ * float32, as TensorFlow.js takes them; sums in float64), with no
+ * TensorFlow.js call per row.
+ *
+ * Defaults: hiddenUnits 32, activation relu, learningRate 0.01 (Adam with
+ * TensorFlow.js's and Keras's betas 0.9 / 0.999), epochs 10, streamPasses 4,
+ * miniBatchSize 32 (Keras's batch size; Bengio 2012, "Practical
+ * recommendations for gradient-based training of deep architectures"),
+ * replaySize 32 (as many replayed rows as new ones, as Chaudhry et al.),
+ * bufferSize 1000 (the window of MOA's and River's kNN). No paper gives
+ * streamPasses: 4 is a measured trade-off. A step costs about a millisecond
+ * on wasm whatever its size, so 4 steps per 32 rows keep prequential
+ * learning near 6,000 rows per CPU-second; on short streams (a few thousand
+ * rows), where one step per mini-batch leaves the network far behind, they
+ * give most of what 10 would (prequential digits: 0.77 with 1, 0.88 with 4,
+ * 0.91 with 10). Weights
+ * start from Glorot-uniform initialisers seeded from the learner's seed, and
+ * the replay draws come from the same seed, so a run is repeatable on one
+ * backend. Saved in TensorFlow.js's own layers-model format (model.json +
+ * weights.bin), optimizer state included; the pending rows, the replay
+ * buffer and the sampler's state go into state.json, so a saved model
+ * resumes exactly. A new class mid-stream widens the output layer, keeping
+ * the learned weights, and restarts the optimizer.
  */
 export class MLPClassifier implements Classifier {
   readonly name = 'mlp';
@@ -40,6 +75,20 @@ export class MLPClassifier implements Classifier {
   private readonly d: number;
   private k: number;
   private classesGrown = 0;
+  private readonly pending: RowQueue;
+  private readonly buffer: RowRing;
+  private readonly replayRng: Random;
+  /** The network's trainable variables in Adam's order: hidden kernel, hidden bias, output kernel, output bias. */
+  private variables: Variable[] = [];
+  // The weights' plain-JS copy (row-major [inputs, units] kernels, as TensorFlow.js holds them) and work arrays.
+  private w1 = new Float32Array(0);
+  private b1 = new Float32Array(0);
+  private w2 = new Float32Array(0);
+  private b2 = new Float32Array(0);
+  private readonly hiddenWork: Float64Array;
+  // One step's rows: new rows, then replayed rows; sized for the largest step.
+  private stepX = new Float32Array(0);
+  private stepY = new Int32Array(0);
 
   private constructor(
     private readonly tensorflow: Tensorflow,
@@ -51,6 +100,11 @@ export class MLPClassifier implements Classifier {
     this.params = params;
     this.d = ctx.nFeatures;
     this.k = ctx.nClasses;
+    this.pending = new RowQueue(this.d);
+    this.buffer = new RowRing(this.d, params.bufferSize);
+    this.replayRng = Random.derive(ctx.seed, 'mlp-replay');
+    this.hiddenWork = new Float64Array(params.hiddenUnits);
+    this.networkChanged();
   }
 
   get nClasses(): number {
@@ -62,42 +116,132 @@ export class MLPClassifier implements Classifier {
     return this.tensorflow.backend;
   }
 
+  /** Rows learned but not yet in the network: they are stepped on when miniBatchSize are pending, or a learn call of several rows ends. */
+  get pendingRows(): number {
+    return this.pending.rows;
+  }
+
+  /** Rows held for replay. */
+  get bufferedRows(): number {
+    return this.buffer.rows;
+  }
+
   static async create(ctx: LearnerContext, params: Partial<MLPParams> = {}): Promise<MLPClassifier> {
     const tensorflow = await loadTensorflow();
     const full = { ...mlpDefaults, ...params };
-    // Two output units at least: TensorFlow.js's sparse cross-entropy cannot one-hot a single class, and a
-    // stream may start with one class known; the spare unit is kept out of the probabilities until used.
+    // Two output units at least: a stream may start with one class known; the spare unit is kept
+    // out of the probabilities until used.
     const model = buildNetwork(tensorflow, ctx.nFeatures, Math.max(ctx.nClasses, 2), full, deriveSeed(ctx.seed, 'mlp'));
     return new MLPClassifier(tensorflow, model, ctx, full, ctx.seed);
   }
 
-  async learn(batch: Batch): Promise<void> {
+  learn(batch: Batch): void {
     const needed = classesNeeded(batch.y, this.k);
     if (needed > this.k) this.widen(needed);
-    if (batch.x.rows === 0) return;
-    const { tf } = this.tensorflow;
-    const xs = tf.tensor2d(Float32Array.from(batch.x.data), [batch.x.rows, this.d]);
-    const ys = tf.tensor1d(Float32Array.from(batch.y), 'float32');
-    try {
-      await this.model.fit(xs, ys, {
-        epochs: this.params.epochs,
-        batchSize: batch.x.rows,
-        shuffle: false,
-        verbose: 0,
-      });
-    } finally {
-      xs.dispose();
-      ys.dispose();
-    }
+    const n = batch.x.rows;
+    if (n === 0) return;
+    this.pending.push(batch.x.data, batch.y, n);
+    if (n > 1) this.train(this.params.epochs);
+    else if (this.pending.rows >= this.params.miniBatchSize) this.train(this.params.streamPasses);
   }
 
-  async predictProba(x: Matrix): Promise<Float64Array> {
+  /** Learns every pending row in `passes` passes of mini-batch steps with replay; then the rows join the buffer. */
+  private train(passes: number): void {
+    const { miniBatchSize, replaySize } = this.params;
+    const n = this.pending.rows;
+    const d = this.d;
+    const px = this.pending.x;
+    const py = this.pending.y;
+    const steps = Math.ceil(n / miniBatchSize);
+    const largest = Math.min(n, miniBatchSize) + Math.min(replaySize, this.buffer.rows);
+    if (this.stepY.length < largest) {
+      this.stepX = new Float32Array(largest * d);
+      this.stepY = new Int32Array(largest);
+    }
+    const order = new Int32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    for (let e = 0; e < passes; e++) {
+      // One mini-batch is one step whatever its order; several are shuffled, as Keras's fit does.
+      if (steps > 1) shuffleInPlace(order, this.replayRng);
+      for (let s = 0; s < steps; s++) {
+        const from = s * miniBatchSize;
+        const to = Math.min(n, from + miniBatchSize);
+        let rows = 0;
+        for (let i = from; i < to; i++, rows++) {
+          const r = order[i];
+          this.stepX.set(px.subarray(r * d, r * d + d), rows * d);
+          this.stepY[rows] = py[r];
+        }
+        rows += this.buffer.sampleInto(this.stepX, this.stepY, rows, Math.min(replaySize, this.buffer.rows), this.replayRng);
+        this.step(rows);
+      }
+    }
+    for (let i = 0; i < n; i++) this.buffer.push(px, py, i);
+    this.pending.clear();
+    this.copyWeights();
+  }
+
+  /** One Adam step on the first `rows` rows of the step arrays. */
+  private step(rows: number): void {
+    const { tf } = this.tensorflow;
+    const [w1, b1, w2, b2] = this.variables;
+    const activate = ACTIVATIONS[this.params.activation](tf);
+    const units = this.outputUnits;
+    const optimizer = this.model.optimizer;
+    tf.tidy(() => {
+      const xs = tf.tensor2d(this.stepX.subarray(0, rows * this.d), [rows, this.d]);
+      const ys = tf.oneHot(tf.tensor1d(this.stepY.subarray(0, rows), 'int32'), units);
+      // The loss on the logits (the softmax layer's input): the cross-entropy of the network's softmax, computed stably.
+      optimizer.minimize(() => {
+        const hidden = activate(tf.add(tf.matMul(xs, w1), b1));
+        return tf.losses.softmaxCrossEntropy(ys, tf.add(tf.matMul(hidden, w2), b2)) as Scalar;
+      }, false, this.variables);
+    });
+  }
+
+  predictProba(x: Matrix): Float64Array {
+    const { d, k } = this;
+    const h = this.params.hiddenUnits;
+    const units = this.outputUnits;
+    const { w1, b1, w2, b2 } = this;
+    const hidden = this.hiddenWork;
+    const activation = this.params.activation;
+    const out = new Float64Array(x.rows * k);
+    const data = x.data;
+    for (let r = 0; r < x.rows; r++) {
+      for (let j = 0; j < h; j++) hidden[j] = b1[j];
+      for (let i = 0; i < d; i++) {
+        // As the network takes it: a float32 input.
+        const xi = Math.fround(data[r * d + i]);
+        if (xi === 0) continue;
+        const o = i * h;
+        for (let j = 0; j < h; j++) hidden[j] += xi * w1[o + j];
+      }
+      if (activation === 'relu') for (let j = 0; j < h; j++) hidden[j] = hidden[j] > 0 ? hidden[j] : 0;
+      else if (activation === 'tanh') for (let j = 0; j < h; j++) hidden[j] = Math.tanh(hidden[j]);
+      else for (let j = 0; j < h; j++) hidden[j] = 1 / (1 + Math.exp(-hidden[j]));
+      // Only the known classes' logits: the softmax over them is the network's probabilities renormalised
+      // over the known classes (the spare unit of a one-class start left out).
+      const o = r * k;
+      for (let c = 0; c < k; c++) {
+        let z = b2[c];
+        for (let j = 0; j < h; j++) z += hidden[j] * w2[j * units + c];
+        out[o + c] = z;
+      }
+      softmaxInPlace(out, o, k);
+    }
+    return out;
+  }
+
+  /**
+   * The network's probabilities as TensorFlow.js computes them (its predict,
+   * float32 throughout): what predictProba gives in plain JavaScript, to
+   * float32 rounding. Slower; for checking.
+   */
+  async predictProbaTensorflow(x: Matrix): Promise<Float64Array> {
     if (x.rows === 0) return new Float64Array(0);
     const { tf } = this.tensorflow;
-    const out = tf.tidy(() => {
-      const xs = tf.tensor2d(Float32Array.from(x.data), [x.rows, this.d]);
-      return this.model.predict(xs) as ReturnType<typeof tf.tensor2d>;
-    });
+    const out = tf.tidy(() => this.model.predict(tf.tensor2d(Float32Array.from(x.data), [x.rows, this.d])) as Tensor);
     const values = Float64Array.from(await out.data());
     out.dispose();
     const units = this.outputUnits;
@@ -135,8 +279,17 @@ export class MLPClassifier implements Classifier {
     };
     const adam = this.model.optimizer as unknown as AdamInternals;
     const adamBetaPowers = adam.accBeta1 && adam.accBeta2 ? [adam.accBeta1.dataSync()[0], adam.accBeta2.dataSync()[0]] : null;
+    const buffered = this.buffer.oldestFirst();
     return {
-      json: { nFeatures: this.d, nClasses: this.k, classesGrown: this.classesGrown, adamBetaPowers },
+      json: {
+        nFeatures: this.d,
+        nClasses: this.k,
+        classesGrown: this.classesGrown,
+        adamBetaPowers,
+        pending: { x: toNumbers(this.pending.x.subarray(0, this.pending.rows * this.d)), y: toNumbers(this.pending.y.subarray(0, this.pending.rows)) },
+        buffer: { x: toNumbers(buffered.x), y: toNumbers(buffered.y) },
+        replayRng: this.replayRng.getState(),
+      },
       files: {
         [MODEL_FILE]: new TextEncoder().encode(JSON.stringify(modelJson)),
         [WEIGHTS_FILE]: weights,
@@ -197,11 +350,35 @@ export class MLPClassifier implements Classifier {
     }
     const mlp = new MLPClassifier(tensorflow, model, { ...ctx, nClasses: s.nClasses }, full, ctx.seed);
     mlp.classesGrown = s.classesGrown;
+    if (s.pending) mlp.pending.push(s.pending.x, Int32Array.from(s.pending.y), s.pending.y.length);
+    if (s.buffer) {
+      // A buffer saved under a larger bufferSize keeps its newest rows.
+      const keep = Math.min(s.buffer.y.length, full.bufferSize);
+      const skip = s.buffer.y.length - keep;
+      const x = Float32Array.from(s.buffer.x.slice(skip * s.nFeatures));
+      const y = Int32Array.from(s.buffer.y.slice(skip));
+      for (let i = 0; i < keep; i++) mlp.buffer.push(x, y, i);
+    }
+    if (s.replayRng) mlp.replayRng.setState(s.replayRng);
     return mlp;
   }
 
   dispose(): void {
     this.model.dispose();
+  }
+
+  /** After the network was built or rebuilt: its variables, and their plain-JS copy. */
+  private networkChanged(): void {
+    this.variables = this.model.trainableWeights.map((w) => w.read() as Variable);
+    this.copyWeights();
+  }
+
+  private copyWeights(): void {
+    const [w1, b1, w2, b2] = this.variables.map((v) => Float32Array.from(v.dataSync() as Float32Array));
+    this.w1 = w1;
+    this.b1 = b1;
+    this.w2 = w2;
+    this.b2 = b2;
   }
 
   /** Rebuilds the network with more output units, keeping every learned weight. */
@@ -229,7 +406,38 @@ export class MLPClassifier implements Classifier {
     this.model.dispose();
     this.model = wider;
     this.k = k;
+    this.networkChanged();
   }
+}
+
+type Tf = Tensorflow['tf'];
+const ACTIVATIONS: Record<MLPParams['activation'], (tf: Tf) => (x: Tensor) => Tensor> = {
+  relu: (tf) => (x) => tf.relu(x),
+  tanh: (tf) => (x) => tf.tanh(x),
+  sigmoid: (tf) => (x) => tf.sigmoid(x),
+};
+
+/** Fisher-Yates over an index array, in place. */
+function shuffleInPlace(order: Int32Array, rng: Random): void {
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  }
+}
+
+/** The k logits at v[o..o+k) as probabilities, in place, stably. */
+function softmaxInPlace(v: Float64Array, o: number, k: number): void {
+  let max = -Infinity;
+  for (let c = 0; c < k; c++) if (v[o + c] > max) max = v[o + c];
+  let sum = 0;
+  for (let c = 0; c < k; c++) {
+    const e = Math.exp(v[o + c] - max);
+    v[o + c] = e;
+    sum += e;
+  }
+  for (let c = 0; c < k; c++) v[o + c] /= sum;
 }
 
 /** The first k of each row's `units` probabilities, renormalised: the classes known so far. */
@@ -266,6 +474,8 @@ function buildNetwork(tensorflow: Tensorflow, d: number, k: number, params: MLPP
 }
 
 function compile(tensorflow: Tensorflow, model: TfLayers.LayersModel, params: MLPParams): void {
+  // Compiled for the saved format (model.json's training config, the optimizer's state in weights.bin);
+  // the steps call the optimizer directly, without fit's per-call machinery.
   model.compile({ optimizer: tensorflow.tf.train.adam(params.learningRate), loss: 'sparseCategoricalCrossentropy' });
 }
 

@@ -49,6 +49,7 @@ export const everyLearner: Record<LearnerName, true> = {
   'hoeffding-adaptive-tree': true,
   'extremely-fast-decision-tree': true,
   'adaptive-random-forest': true,
+  'streaming-random-patches': true,
   'online-bagging': true,
   'leveraging-bagging': true,
   'online-boosting': true,

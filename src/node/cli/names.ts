@@ -16,6 +16,7 @@ export const learnerNames: readonly string[] = [
   'hoeffding-adaptive-tree',
   'extremely-fast-decision-tree',
   'adaptive-random-forest',
+  'streaming-random-patches',
   'online-bagging',
   'leveraging-bagging',
   'online-boosting',
