@@ -61,7 +61,10 @@ describe('serve: a learn token without --learn', () => {
       expect(learn.status).toBe(403);
       child.kill('SIGTERM');
       expect(await exit).toBe('0 null');
-      expect(err).toBe('streamlearn: SIGTERM: finishing requests in flight\n');
+      // Nothing about the token: the server's log (JSON lines at info) holds its start and its stop only.
+      const logged = err.trimEnd().split('\n').map((l) => JSON.parse(l) as { level: number; msg: string });
+      expect(logged.map((l) => l.level)).toEqual([30, 30, 30]);
+      expect(logged.map((l) => l.msg)).toEqual([`Server listening at ${url}`, `dashboard: ${url}/dashboard; Prometheus metrics: ${url}/metrics`, 'SIGTERM: finishing requests in flight']);
     }
   }, 60_000);
 

@@ -32,10 +32,14 @@ async function learnToken(flags: ServeFlags): Promise<string | null> {
 
 /** `streamlearn serve`: the server until SIGTERM or SIGINT, then a clean stop (and a final checkpoint with --learn). */
 export async function runServe(flags: ServeFlags): Promise<void> {
-  const log = (line: string): void => void process.stderr.write(`streamlearn: ${line}\n`);
+  let started: Awaited<ReturnType<typeof createServer>> | undefined;
+  // Plain lines until the server exists; then its logger's JSON lines, so that stderr is one format while it serves.
+  const log = (line: string): void => {
+    if (started) started.log(line);
+    else process.stderr.write(`streamlearn: ${line}\n`);
+  };
   const token = await learnToken(flags);
   let mirror: RegistryMirror | null = null;
-  let started: Awaited<ReturnType<typeof createServer>> | undefined;
   if (isNatsUrl(flags.model)) {
     // Online updates would need a home in the registry that no training run overwrites; keep them to directories.
     if (flags.learn) fail(`--learn needs a model directory, not a registry model (${flags.model}): serve a directory to learn online`);
@@ -57,13 +61,22 @@ export async function runServe(flags: ServeFlags): Promise<void> {
     maxConnections: flags.maxConnections,
     learnToken: token,
     learnLogRecovery: flags.learnLogRecovery,
-    log,
+    challengers: flags.challenger ?? [],
+    metrics: flags.metrics,
+    window: flags.window,
+    drift: flags.drift ?? null,
+    driftParams: flags.driftParam ?? {},
+    logLevel: flags.logLevel,
+    logStream: process.stderr,
   });
   started = server;
   const url = await server.listen({ host: flags.host, port: flags.port });
   // The one line on stdout: scripts and tests read the URL from it.
   const learning = flags.learn ? (token !== null ? 'on, with a bearer token' : 'on') : 'off';
-  process.stdout.write(`serving ${flags.model} on ${url} (learning ${learning})\n`);
+  const challengers = server.fleet.challengers.map((c) => c.name);
+  const beside = challengers.length > 0 ? `, challenger${challengers.length === 1 ? '' : 's'} ${challengers.join(', ')}` : '';
+  process.stdout.write(`serving ${flags.model} on ${url} (learning ${learning}${beside})\n`);
+  if (flags.metrics) log(`dashboard: ${url}/dashboard; Prometheus metrics: ${url}/metrics`);
   await new Promise<void>((resolve, reject) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals): void => {

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
-import { LEARN_LOG_RECOVERY, LEARN_TOKEN_ENV, SERVE_DEFAULTS, type LearnLogRecovery } from '../serve/options.js';
-import { choiceArg, countArg, integerRange, numberArg } from './options.js';
+import { LEARN_LOG_RECOVERY, LEARN_TOKEN_ENV, LOG_LEVELS, MAX_WINDOW, SERVE_DEFAULTS, type LearnLogRecovery, type LogLevel } from '../serve/options.js';
+import { detectorNames } from './names.js';
+import { choiceArg, countArg, integerRange, numberArg, paramArg } from './options.js';
 
 export interface ServeFlags {
   model: string;
@@ -20,13 +21,25 @@ export interface ServeFlags {
   learnTokenFile?: string;
   learnToken?: string;
   learnLogRecovery: LearnLogRecovery;
+  challenger?: string[];
+  metrics: boolean;
+  window: number;
+  drift?: string;
+  driftParam?: Record<string, string>;
+  logLevel: LogLevel;
 }
+
+/** --challenger, repeatable. */
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export function registerServe(program: Command): void {
   const d = SERVE_DEFAULTS;
   program
     .command('serve')
-    .description('serve a saved model over HTTP: POST /predict, POST /learn (with --learn), GET /health, GET /model')
+    .description(
+      'serve a saved model over HTTP: POST /predict, POST /learn (with --learn), POST /promote (with --challenger), GET /health, GET /model, ' +
+        'and its online accuracy: GET /stats, GET /metrics (Prometheus), GET /dashboard',
+    )
     .requiredOption('--model <dir>', 'a saved model directory, or nats://HOST:PORT/BUCKET/NAME in the registry; a new model saved there is picked up without a restart')
     .option('--host <host>', 'the address to listen on', d.host)
     .option('--port <n>', 'the port to listen on; 0 takes a free one', integerRange(0, 65535), d.port)
@@ -45,6 +58,12 @@ export function registerServe(program: Command): void {
       choiceArg(LEARN_LOG_RECOVERY),
       d.learnLogRecovery,
     )
+    .option('--challenger <dir>', 'with --learn: a model directory that predicts and learns every labelled row beside the served model, named by the directory; POST /promote {"challenger": NAME} makes it the served model. Repeatable', collect)
+    .option('--no-metrics', 'no online accuracy (POST /learn learns without predicting first) and no GET /stats, /metrics, /dashboard, /events')
+    .option('--window <n>', 'rows of the windowed online accuracy', integerRange(1, MAX_WINDOW), d.window)
+    .option('--drift <detector>', `watch each model's online errors with a drift detector: ${detectorNames.join(', ')}`)
+    .option('--drift-param <key=value>', 'a drift detector parameter, repeatable', paramArg)
+    .option('--log-level <level>', 'JSON log lines on stderr at this level and above: info has server events and no line per request; debug adds one per request', choiceArg(LOG_LEVELS), d.cliLogLevel)
     .option('--headers-timeout <seconds>', 'a request\'s headers must arrive within this time; else 408 and the connection closed', numberArg, d.headersTimeoutSeconds)
     .option('--request-timeout <seconds>', 'a whole request, body included, must arrive within this time; else 408', numberArg, d.requestTimeoutSeconds)
     .option('--keep-alive-timeout <seconds>', 'close a keep-alive connection idle this long', numberArg, d.keepAliveTimeoutSeconds)

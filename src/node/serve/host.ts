@@ -6,7 +6,9 @@ import { RequestError } from './http-errors.js';
 import { LearnLog, type RecordRow } from './learn-log.js';
 import { ReadWriteLock } from './lock.js';
 import { modelIdentity, saveCheckpoint } from './model-files.js';
+import type { OnlineMonitor, ScoreDelta } from './monitor.js';
 import type { ResolvedServeOptions } from './options.js';
+import { exchangeModelDirs } from './promotion.js';
 import { recoverModel, type RecoveredModel } from './recover.js';
 
 /** Rows learned, as GET /model reports them. */
@@ -55,7 +57,30 @@ interface Loaded {
   readonly identity: string;
   readonly manifest: Manifest;
   readonly loadedAt: string;
+  /** How it has done on the live stream since it was loaded; it moves with the model when one is promoted. */
+  readonly monitor: OnlineMonitor | null;
 }
+
+/** A learn request applied to one model, not yet durable. */
+export interface AppliedLearn {
+  readonly result: LearnResult;
+  /** What scoring the rows before learning them counted (all 0 with monitoring off). */
+  readonly delta: ScoreDelta;
+  /** Resolves once the request is in the model's learn log on disk. */
+  durable(): Promise<void>;
+}
+
+const NOTHING_SCORED: ScoreDelta = { scored: 0, correct: 0, alarms: 0 };
+
+/** Counts that only grow while the server runs, for Prometheus' counters: they stay with the directory, not the model. */
+export interface HostTotals {
+  readonly learned: number;
+  readonly checkpoints: number;
+  readonly reloads: number;
+}
+
+/** The labels of labelled rows as learnRecords reads them (it has accepted them). */
+const labelsOf = (records: readonly RecordRow[], label: string): string[] => records.map((r) => String(r[label]).trim());
 
 /**
  * Holds the served model and is the only way to it: predictions read under
@@ -78,23 +103,32 @@ export class ModelHost {
   private lastCheckpointAt: string | null = null;
   /** The other save a checkpoint last gave way to; undefined: none yet. */
   private refused: string | null | undefined = undefined;
+  private totalCounts = { learned: 0, checkpoints: 0, reloads: 0 };
+  private current!: Loaded;
 
   private constructor(
     private readonly options: ResolvedServeOptions,
-    private current: Loaded,
+    /** "champion", or the challenger's name. */
+    readonly name: string,
+    private readonly newMonitor: (() => OnlineMonitor) | null,
   ) {}
 
-  /** Loads the directory (finishing a cut-off save, replaying the learn log) and, with learning on, opens the log. */
-  static async open(options: ResolvedServeOptions): Promise<ModelHost> {
+  /**
+   * Loads the directory `options.model` (finishing a cut-off save, replaying
+   * the learn log) and, with learning on, opens the log. `newMonitor` makes
+   * the online monitor of each model loaded; null: no scoring.
+   */
+  static async open(options: ResolvedServeOptions, name = 'champion', newMonitor: (() => OnlineMonitor) | null = null): Promise<ModelHost> {
     const recovered = await recoverModel(options.model, { learnLogRecovery: options.learnLogRecovery });
     if (recovered.finishedSave) options.log(`${options.model}: finished a save cut off by a crash`);
-    const host = new ModelHost(options, ModelHost.loaded(recovered));
+    const host = new ModelHost(options, name, newMonitor);
+    host.current = host.loaded(recovered);
     await host.adopt(recovered);
     return host;
   }
 
-  private static loaded(r: RecoveredModel): Loaded {
-    return { model: r.model, identity: r.identity, manifest: r.manifest, loadedAt: new Date().toISOString() };
+  private loaded(r: RecoveredModel): Loaded {
+    return { model: r.model, identity: r.identity, manifest: r.manifest, loadedAt: new Date().toISOString(), monitor: this.newMonitor?.() ?? null };
   }
 
   /** The counts and log for a freshly loaded model; call with the write lock held (or before serving). */
@@ -138,6 +172,30 @@ export class ModelHost {
     return { ...this.counts };
   }
 
+  get totals(): HostTotals {
+    return { ...this.totalCounts };
+  }
+
+  /** The served model's online monitor; null with monitoring off. */
+  get monitor(): OnlineMonitor | null {
+    return this.current.monitor;
+  }
+
+  /** The directory served. */
+  get dir(): string {
+    return this.options.model;
+  }
+
+  /** When the save in the directory was written (the last checkpoint, or the training run's save). */
+  get savedAt(): string {
+    return this.current.manifest.savedAt;
+  }
+
+  /** Bytes in the learn log: rows acknowledged since the last checkpoint, replayed at a restart. */
+  get learnLogBytes(): number {
+    return this.log?.bytes ?? 0;
+  }
+
   /** What GET /model answers. */
   describe(): ModelInfo {
     const { model, manifest, loadedAt, identity } = this.current;
@@ -168,17 +226,33 @@ export class ModelHost {
    * the model in memory and in its next checkpoint.
    */
   async learn(records: readonly RecordRow[]): Promise<LearnResult> {
-    if (!this.options.learn) throw new RequestError(403, 'learning is off: start the server with --learn to accept POST /learn');
-    const { log, seq, result } = await this.lock.write(async () => {
+    const applied = await this.apply(records);
+    // Outside the lock: predictions go on while the disk flushes, and concurrent requests share one flush.
+    await applied.durable();
+    return applied.result;
+  }
+
+  /**
+   * learn() without waiting for the disk: the rows are learned and appended
+   * to the log; durable() then waits for the flush. With a monitor, each
+   * row is first predicted by the model as it stood before the request
+   * (test-then-train), and scored once the request is learned.
+   */
+  apply(records: readonly RecordRow[]): Promise<AppliedLearn> {
+    if (!this.options.learn) return Promise.reject(new RequestError(403, 'learning is off: start the server with --learn to accept POST /learn'));
+    return this.lock.write(async () => {
       const log = await this.ensureLog();
-      const newClasses = await this.current.model.learnRecords(records, { newClasses: this.options.newClasses });
+      const { model, monitor } = this.current;
+      // A row the model cannot predict is left to learnRecords, whose message names what is wrong with it.
+      const predictions = monitor ? await model.predictRecords(records).catch(() => null) : null;
+      const newClasses = await model.learnRecords(records, { newClasses: this.options.newClasses });
       this.counts.sinceLoad += records.length;
       this.counts.sinceCheckpoint += records.length;
-      return { log, seq: log.append(records), result: { learned: records.length, newClasses, updatesSinceLoad: this.counts.sinceLoad } };
+      this.totalCounts.learned += records.length;
+      const delta = monitor ? monitor.score(labelsOf(records, model.schema.label), predictions) : NOTHING_SCORED;
+      const seq = log.append(records);
+      return { result: { learned: records.length, newClasses, updatesSinceLoad: this.counts.sinceLoad }, delta, durable: () => log.durable(seq) };
     });
-    // Outside the lock: predictions go on while the disk flushes, and concurrent requests share one flush.
-    await log.durable(seq);
-    return result;
   }
 
   /**
@@ -240,6 +314,7 @@ export class ModelHost {
       const rows = this.counts.sinceCheckpoint;
       this.counts.sinceCheckpoint = 0;
       this.lastCheckpointAt = new Date().toISOString();
+      this.totalCounts.checkpoints++;
       this.current = { ...this.current, identity: saved.identity, manifest: saved.manifest };
       const old = this.log;
       this.log = null;
@@ -280,7 +355,8 @@ export class ModelHost {
       const oldLog = this.log;
       this.log = null;
       await oldLog?.close();
-      this.current = ModelHost.loaded(next);
+      this.current = this.loaded(next);
+      this.totalCounts.reloads++;
       try {
         await this.adopt(next);
       } finally {
@@ -290,6 +366,46 @@ export class ModelHost {
       this.options.log(`${this.options.model}: reloaded: ${next.model.learnerName} saved at ${next.manifest.savedAt}${dropNote}`);
       return true;
     });
+  }
+
+  /**
+   * Swaps the models of two hosts, on disk and in memory (POST /promote):
+   * afterwards each directory holds the other's model, saved whole (see
+   * exchangeModelDirs: crash-safe, finished at the next start if cut off),
+   * with a fresh learn log. Each model keeps what it learned and its online
+   * monitor. Both hosts' write locks are held throughout, `a`'s first.
+   */
+  static exchange(a: ModelHost, b: ModelHost): Promise<void> {
+    return a.lock.write(() =>
+      b.lock.write(async () => {
+        a.saves++;
+        b.saves++;
+        try {
+          const [was, other] = [a.current, b.current];
+          const saved = await exchangeModelDirs({ dir: a.dir, ours: was.identity, incoming: other.model }, { dir: b.dir, ours: other.identity, incoming: was.model });
+          const now = new Date().toISOString();
+          a.current = { ...other, identity: saved.a.identity, manifest: saved.a.manifest };
+          b.current = { ...was, identity: saved.b.identity, manifest: saved.b.manifest };
+          [a.counts, b.counts] = [
+            { ...b.counts, sinceCheckpoint: 0 },
+            { ...a.counts, sinceCheckpoint: 0 },
+          ];
+          for (const host of [a, b]) {
+            host.lastCheckpointAt = now;
+            host.refused = undefined;
+            const old = host.log;
+            host.log = null;
+            // Its records are in the new saves; close() still flushes them for the requests awaiting durable().
+            await old?.close();
+            // If this fails, the next learn request starts the log (ensureLog).
+            host.log = await host.startLog(host.current.identity).catch(() => null);
+          }
+        } finally {
+          a.saves++;
+          b.saves++;
+        }
+      }),
+    );
   }
 
   /** Final checkpoint (with learning on) and closes the log; call once requests have stopped. */

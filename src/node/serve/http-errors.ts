@@ -34,7 +34,8 @@ const SEND_JSON = 'send JSON with content-type: application/json';
 export function errorResponse(
   err: unknown,
   limits: { maxBodyBytes: number },
-  report: (err: unknown) => void,
+  report: (err: unknown, request: FastifyRequest) => void,
+  request: FastifyRequest,
   contentType?: string,
 ): { status: number; body: ErrorBody; headers?: Readonly<Record<string, string>> } {
   if (err instanceof RequestError) return { status: err.statusCode, body: { error: oneLine(err.message) }, headers: err.headers };
@@ -60,14 +61,14 @@ export function errorResponse(
     const what = err instanceof SyntaxError ? `body: not valid JSON (${err.message})` : (fastifyError.message ?? 'bad request');
     return { status, body: { error: oneLine(what) } };
   }
-  report(err);
+  report(err, request);
   return { status: 500, body: { error: `internal error: ${oneLine(err instanceof Error ? err.message : String(err))}` } };
 }
 
 /** Fastify's error handler: every error answered as JSON `{ "error": "..." }`. */
-export function errorHandler(limits: { maxBodyBytes: number }, report: (err: unknown) => void) {
+export function errorHandler(limits: { maxBodyBytes: number }, report: (err: unknown, request: FastifyRequest) => void) {
   return (err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
-    const { status, body, headers } = errorResponse(err, limits, report, request.headers['content-type']);
+    const { status, body, headers } = errorResponse(err, limits, report, request, request.headers['content-type']);
     if (headers) reply.headers(headers);
     return reply.status(status).send(body);
   };

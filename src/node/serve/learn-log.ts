@@ -31,6 +31,7 @@ const datasync = promisify(fdatasync);
  */
 export class LearnLog {
   private written = 0;
+  private size = 0;
   private synced = 0;
   private syncing: Promise<void> | null = null;
   private closed = false;
@@ -84,6 +85,12 @@ export class LearnLog {
     if (this.fd === -1) return;
     const bytes = Buffer.from(text);
     for (let at = 0; at < bytes.length; ) at += writeSync(this.fd, bytes, at, bytes.length - at);
+    this.size += bytes.length;
+  }
+
+  /** Bytes written to the log, its header included: what a restart would replay. */
+  get bytes(): number {
+    return this.size;
   }
 
   /** Requests appended so far. */

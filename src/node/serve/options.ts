@@ -1,4 +1,5 @@
 import { fail } from '../../core/errors.js';
+import type { ParamValue } from '../../learners/contract.js';
 
 /** The environment variable `serve` takes the learn token from: unlike a flag, it is not shown by `ps`. */
 export const LEARN_TOKEN_ENV = 'STREAMLEARN_LEARN_TOKEN';
@@ -6,6 +7,16 @@ export const LEARN_TOKEN_ENV = 'STREAMLEARN_LEARN_TOKEN';
 /** What `serve` does with a learn log holding a record it cannot replay (--learn-log-recovery). */
 export const LEARN_LOG_RECOVERY = ['refuse', 'keep-prefix'] as const;
 export type LearnLogRecovery = (typeof LEARN_LOG_RECOVERY)[number];
+
+/** pino's levels, as --log-level takes them. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** How important a server event is: the level it is logged at. */
+export type EventLevel = 'info' | 'warn' | 'error';
+
+/** The largest --window: the window is a byte per row per model. */
+export const MAX_WINDOW = 10_000_000;
 
 /** How createServer serves a model directory. Each option has a `streamlearn serve` flag, named in errors. */
 export interface ServeOptions {
@@ -45,11 +56,45 @@ export interface ServeOptions {
    * it and moves it and the rest aside, beside the model directory (--learn-log-recovery).
    */
   readonly learnLogRecovery?: LearnLogRecovery;
-  /** Where events (reloads, checkpoints, failures in the background) go, one line each; default: nowhere. */
-  readonly log?: (line: string) => void;
+  /**
+   * Model directories that learn every labelled row beside the champion
+   * (--challenger, repeatable; needs `learn`): each predicts then learns
+   * exactly what the champion does, but only the champion answers
+   * POST /predict. Named by their directory's last component; POST /promote
+   * swaps one with the champion.
+   */
+  readonly challengers?: readonly string[];
+  /**
+   * Online accuracy and monitoring (default on; --no-metrics turns it off):
+   * POST /learn predicts each row before learning it and scores the
+   * prediction, and GET /metrics, /stats, /dashboard and /events answer.
+   */
+  readonly metrics?: boolean;
+  /** Rows of the windowed online accuracy (--window; MOA's windowed evaluator's default, 1,000). */
+  readonly window?: number;
+  /** A drift detector on each model's online errors (--drift): adwin, ddm, eddm, page-hinkley or hddm-a; null: none. */
+  readonly drift?: string | null;
+  /** Its parameters (--drift-param key=value). */
+  readonly driftParams?: Readonly<Record<string, ParamValue>>;
+  /**
+   * The level of fastify's pino logger (--log-level; default 'silent' here,
+   * 'info' on the command line): requests at 'debug', server events at
+   * 'info', failures at 'warn' and 'error'.
+   */
+  readonly logLevel?: LogLevel;
+  /** Where the logger writes its JSON lines (default: stderr). */
+  readonly logStream?: { write(line: string): unknown };
+  /** How often GET /events sends the dashboard an update, in seconds (default 1). */
+  readonly eventsIntervalSeconds?: number;
+  /** Where events (reloads, checkpoints, failures in the background) go, one line each, besides the logger; default: nowhere. */
+  readonly log?: (line: string, level?: EventLevel) => void;
 }
 
-export type ResolvedServeOptions = Required<Omit<ServeOptions, 'learnToken'>> & { readonly learnToken: string | null };
+export type ResolvedServeOptions = Required<Omit<ServeOptions, 'learnToken' | 'logStream' | 'log'>> & {
+  readonly learnToken: string | null;
+  readonly logStream: { write(line: string): unknown };
+  readonly log: (line: string, level?: EventLevel) => void;
+};
 
 export const SERVE_DEFAULTS = {
   host: '127.0.0.1',
@@ -64,6 +109,10 @@ export const SERVE_DEFAULTS = {
   keepAliveTimeoutSeconds: 5,
   maxConnections: 512,
   learnLogRecovery: 'refuse',
+  window: 1_000,
+  logLevel: 'silent',
+  cliLogLevel: 'info',
+  eventsIntervalSeconds: 1,
 } as const;
 
 function atLeast(value: number, min: number, name: string, flag: string, integer: boolean): void {
@@ -99,6 +148,14 @@ export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions
     maxConnections: options.maxConnections ?? SERVE_DEFAULTS.maxConnections,
     learnToken: options.learnToken ?? null,
     learnLogRecovery: options.learnLogRecovery ?? SERVE_DEFAULTS.learnLogRecovery,
+    challengers: options.challengers ?? [],
+    metrics: options.metrics ?? true,
+    window: options.window ?? SERVE_DEFAULTS.window,
+    drift: options.drift ?? null,
+    driftParams: options.driftParams ?? {},
+    logLevel: options.logLevel ?? SERVE_DEFAULTS.logLevel,
+    logStream: options.logStream ?? process.stderr,
+    eventsIntervalSeconds: options.eventsIntervalSeconds ?? SERVE_DEFAULTS.eventsIntervalSeconds,
     log: options.log ?? (() => {}),
   };
   if (typeof resolved.model !== 'string' || resolved.model === '') fail('model (--model) must name a model directory');
@@ -122,6 +179,20 @@ export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions
   if (token !== null && !resolved.learn) {
     fail('learnToken (--learn-token-file or STREAMLEARN_LEARN_TOKEN) protects POST /learn, which is off: set learn (--learn) to learn online, or drop the token');
   }
+  if (!Array.isArray(resolved.challengers) || resolved.challengers.some((c) => typeof c !== 'string' || c === '')) fail('challengers (--challenger) must be model directories');
+  if (resolved.challengers.length > 0 && !resolved.learn) {
+    fail('challengers (--challenger) learn from POST /learn, which is off: set learn (--learn) to run challengers');
+  }
+  if (resolved.challengers.length > 0 && !resolved.metrics) {
+    fail('challengers (--challenger) are compared by their online accuracy, which is off (--no-metrics): drop --no-metrics to run challengers');
+  }
+  if (!Number.isSafeInteger(resolved.window) || resolved.window < 1 || resolved.window > MAX_WINDOW) {
+    fail(`window (--window) must be an integer from 1 to ${MAX_WINDOW}, got ${resolved.window}`);
+  }
+  if (!(LOG_LEVELS as readonly string[]).includes(resolved.logLevel)) fail(`logLevel (--log-level) must be one of ${LOG_LEVELS.join(', ')}, got ${String(resolved.logLevel)}`);
+  const every = resolved.eventsIntervalSeconds;
+  if (typeof every !== 'number' || !Number.isFinite(every) || every < 0.01 || every > 3600) fail(`eventsIntervalSeconds must be a number of seconds from 0.01 to 3600, got ${every}`);
+  if (resolved.drift !== null && !resolved.metrics) fail('drift (--drift) watches the online errors, which are off (--no-metrics): drop one of them');
   if (!(LEARN_LOG_RECOVERY as readonly string[]).includes(resolved.learnLogRecovery)) {
     fail(`learnLogRecovery (--learn-log-recovery) must be one of ${LEARN_LOG_RECOVERY.join(', ')}, got ${String(resolved.learnLogRecovery)}`);
   }
