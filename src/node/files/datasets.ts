@@ -1,28 +1,29 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { fail } from '../../core/errors.js';
+import { checkWith, positiveInteger } from '../../core/state.js';
 import { packageRoot } from '../package-root.js';
 import { csvSource, type Source } from './csv.js';
 
 /** The data/ folder shipped with the package, beside dist/ (the bundle puts this code in any file of dist/). */
 export const DATA_DIR = fileURLToPath(new URL('data', packageRoot(import.meta.url)));
 
-const cardSchema = z.object({
-  name: z.string(),
-  file: z.string(),
-  rows: z.number().int().positive(),
-  features: z.number().int().positive(),
-  label: z.string(),
-  classes: z.array(z.string()).min(1),
-  source: z.string(),
-  origin: z.string().optional(),
-  licence: z.string(),
+const cardSchema = v.object({
+  name: v.string(),
+  file: v.string(),
+  rows: positiveInteger,
+  features: positiveInteger,
+  label: v.string(),
+  classes: v.pipe(v.array(v.string()), v.minLength(1)),
+  source: v.string(),
+  origin: v.optional(v.string()),
+  licence: v.string(),
 });
 
 /** A bundled data set's card: what it is, where it came from, under which licence. */
-export type DatasetCard = z.infer<typeof cardSchema>;
+export type DatasetCard = v.InferOutput<typeof cardSchema>;
 
 /**
  * The bundled data sets' names, as types: `datasetSource('irsi')` does not
@@ -40,9 +41,9 @@ export function listDatasets(): DatasetCard[] {
       .filter((f) => f.endsWith('.json'))
       .sort()
       .map((f) => {
-        const parsed = cardSchema.safeParse(JSON.parse(readFileSync(join(DATA_DIR, f), 'utf8')));
-        if (!parsed.success) throw new Error(`data/${f}: invalid data set card: ${parsed.error.message}`);
-        return parsed.data;
+        const parsed = checkWith(cardSchema, JSON.parse(readFileSync(join(DATA_DIR, f), 'utf8')));
+        if (!parsed.ok) throw new Error(`data/${f}: invalid data set card: ${parsed.problem}`);
+        return parsed.value;
       });
   }
   return cards;
