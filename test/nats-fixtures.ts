@@ -1,8 +1,10 @@
-/** What the NATS tests share: finding and starting nats-server, reading a worker's summary, bounded waits. */
+/** What the NATS tests share: finding and starting nats-server, reading a worker's summary, bounded waits, CLI runs in the background, a server that goes away. */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { delimiter, join } from 'node:path';
 import type { WorkerSummary } from '../src/node/broker/worker.js';
+import { ROOT } from './helpers.js';
 
 /** The nats-server program, for a test that restarts a server of its own; null when not installed. */
 export function natsServerProgram(): string | null {
@@ -37,4 +39,89 @@ export async function until(what: string, check: () => boolean, timeoutMs: numbe
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, pollMs));
   }
+}
+
+/** A CLI run in the background (a worker, or a command whose connection a test cuts). */
+export interface RunningCli {
+  readonly child: ChildProcess;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+}
+
+export function startCli(args: string[]): RunningCli {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'streamlearn.js'), ...args], { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0' } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+  return { child, exited };
+}
+
+/** A proxy in front of a NATS server that goes away once, at a chosen request, and comes back later. */
+export interface CuttingProxy {
+  /** The proxy's address, nats://127.0.0.1:PORT. */
+  readonly url: string;
+  /** Whether the proxy has cut the connections (the trigger was seen). */
+  readonly cut: boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * Forwards connections to the server at `upstream` (nats://HOST:PORT) until
+ * a client sends bytes holding `trigger` (a JetStream API subject, such as
+ * `$JS.API.CONSUMER.CREATE`): then, without forwarding them, it drops every
+ * connection and refuses new ones for `downMs`, as a server that went away
+ * in the middle of that request, and then forwards again. A request cut so
+ * is lost for certain, wherever the timing falls.
+ */
+export async function cuttingProxy(upstream: string, trigger: string, downMs: number): Promise<CuttingProxy> {
+  const { hostname, port: upstreamPort } = new URL(upstream.replace(/^nats:/, 'http:'));
+  const port = await freePort();
+  const sockets = new Set<Socket>();
+  let armed = true;
+  let server: Server | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  const listen = (): Promise<void> =>
+    new Promise((resolve) => {
+      server = createServer((client) => {
+        const up = connect(Number(upstreamPort), hostname);
+        sockets.add(client);
+        sockets.add(up);
+        client.on('data', (data: Buffer) => {
+          if (armed && data.toString('latin1').includes(trigger)) {
+            armed = false;
+            for (const s of sockets) s.destroy();
+            sockets.clear();
+            server?.close();
+            server = null;
+            timer = setTimeout(() => void listen(), downMs);
+            return;
+          }
+          up.write(data);
+        });
+        up.on('data', (data: Buffer) => client.write(data));
+        for (const [a, b] of [[client, up], [up, client]] as const) {
+          a.on('error', () => b.destroy());
+          a.on('close', () => {
+            b.destroy();
+            sockets.delete(a);
+          });
+        }
+      }).listen(port, '127.0.0.1', () => resolve());
+    });
+  await listen();
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    get cut() {
+      return !armed;
+    },
+    close: async () => {
+      clearTimeout(timer);
+      for (const s of sockets) s.destroy();
+      const open = server as Server | null;
+      if (open) await new Promise<void>((resolve) => open.close(() => resolve()));
+    },
+  };
 }

@@ -114,6 +114,25 @@ function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/**
+ * What to do about replicas whose classes differ. Replicas of a stream's
+ * workers index classes alike (the format record's, then --classes), unless
+ * a worker learned a label outside them as a new class (--new-classes allow)
+ * or they were given different --classes; replicas are not remapped onto a
+ * union of classes.
+ */
+function classAdvice(a: readonly string[], b: readonly string[]): string {
+  const extra = [...b.filter((c) => !a.includes(c)), ...a.filter((c) => !b.includes(c))];
+  const order = 'give every replica the same --classes, in the same order';
+  if (extra.length === 0) return order;
+  const shown = extra.slice(0, 5).map((c) => `"${c}"`).join(', ') + (extra.length > 5 ? ', ...' : '');
+  return (
+    `${shown} ${extra.length === 1 ? 'is a class' : 'are classes'} of one and not the other: a label outside the classes was learned as a new class ` +
+    '(worker and train --source --new-classes allow), or the replicas were given different --classes; ' +
+    `${order}, and let the workers leave such labels out (--new-classes skip, the worker's default) or stop on them (--new-classes fail), then learn again`
+  );
+}
+
 /** Fails unless every replica is the same model: learner, parameters, schema and steps. */
 function checkCompatible(inputs: readonly MergeInput[]): void {
   const [first] = inputs;
@@ -127,7 +146,7 @@ function checkCompatible(inputs: readonly MergeInput[]): void {
     if (!sameJson(sb.features, sa.features)) fail(`merge: ${versus} have different features (${sb.features.join(', ')} against ${sa.features.join(', ')})`);
     if (sb.label !== sa.label) fail(`merge: ${versus} have different labels ("${sb.label}" against "${sa.label}")`);
     if (!sameJson(sb.classes, sa.classes)) {
-      fail(`merge: ${versus} have different classes or class order (${sb.classes.join(', ')} against ${sa.classes.join(', ')}); give every replica the same --classes`);
+      fail(`merge: ${versus} have different classes or class order (${sb.classes.join(', ')} against ${sa.classes.join(', ')}); ${classAdvice(sa.classes, sb.classes)}`);
     }
     if (!sameJson(sb.nominal ?? null, sa.nominal ?? null) || !sameJson(sb.categories ?? null, sa.categories ?? null)) {
       fail(`merge: ${versus} code their categorical features differently`);

@@ -170,7 +170,7 @@ export interface TrainSettings {
   readonly features?: readonly string[];
   /** A data file only: columns left out of the features, besides the label; not with `features`. */
   readonly exclude?: readonly string[];
-  /** A data file only: 'fail' (default) on a bad row, naming file, line and column, or 'skip' it: left out, counted in the report's skippedRows. */
+  /** A data file or a stream (`source`): 'fail' (default) on a bad row, naming file, line and column (stream, message), or 'skip' it: left out, counted in the report's skippedRows. */
   readonly onBadRow?: BadRowPolicy;
   /** Called for each bad row skipped (onBadRow 'skip'), with the message it would have failed with. */
   readonly onSkip?: (row: SkippedRow) => void;
@@ -257,11 +257,14 @@ function checkSourceOptions(options: TrainSettings, names: SettingNames): void {
     ['--quote', options.quote],
     ['--features', options.features],
     ['--exclude', options.exclude],
-    ['--on-bad-row skip', options.onBadRow === 'skip' ? true : undefined],
     ['--max-line-bytes', options.maxLineBytes],
   ];
   const given = fileOnly.find(([, value]) => value !== undefined);
   if (!file && given) fail(`${given[0]} applies to a data file (--data FILE), not to a bundled data set, a synth: stream or a DataFrame`);
+  // A stream's messages are read as a file's lines are, bad ones included.
+  if (!file && options.source === undefined && options.onBadRow === 'skip') {
+    fail('--on-bad-row skip applies to a data file (--data FILE) or a stream (--source nats://...), not to a bundled data set, a synth: stream or a DataFrame');
+  }
   if (csv) return;
   if (options.categorical !== undefined) fail('--categorical applies to a CSV file (--data FILE), not to a bundled data set or a synth: stream');
   if (options.missing === 'allow') fail('--missing allow applies to a CSV file (--data FILE), not to a bundled data set or a synth: stream');

@@ -186,7 +186,7 @@ const SOURCE_KEYS: Record<(typeof SOURCE_KINDS)[number], readonly string[]> = {
   file: [...TABLE_KEYS, 'format', 'delimiter', 'quote', 'features', 'exclude', 'onBadRow', 'onSkip', 'maxLineBytes'],
   synth: ['rows'],
   dataFrame: [...TABLE_KEYS, 'name'],
-  nats: ['subject', 'durable', 'idleTimeout', 'ackWait', 'connectTimeout', 'report', 'label', 'classes', 'onBadRow', 'onSkip'],
+  nats: ['subject', 'durable', 'idleTimeout', 'ackWait', 'newClasses', 'connectTimeout', 'report', 'label', 'classes', 'onBadRow', 'onSkip'],
 };
 const PROTOCOL_KEYS: Record<Protocol, readonly string[]> = {
   'batch-split': ['testSize', 'drift'],

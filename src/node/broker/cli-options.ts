@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { fail } from '../../core/errors.js';
-import { integerRange, numberArg } from '../cli/options.js';
-import { DEFAULT_CONNECT_TIMEOUT_S, TRAIN_ACK_WAIT_S } from './defaults.js';
+import { choiceArg, integerRange, numberArg } from '../cli/options.js';
+import { DEFAULT_CONNECT_TIMEOUT_S, newClassPolicies, TRAIN_ACK_WAIT_S, TRAIN_NEW_CLASSES, type NewClassPolicy } from './defaults.js';
 import type { JetStreamSourceOptions } from './source.js';
 
 /** The flags `streamlearn train` takes for a JetStream source. */
@@ -11,7 +11,13 @@ export interface BrokerTrainFlags {
   durable?: string;
   idleTimeout?: number;
   ackWait?: number;
+  newClasses?: NewClassPolicy;
   connectTimeout?: number;
+}
+
+/** `--new-classes`, worded alike for train --source and worker; `dflt` is the command's default. */
+export function newClassesHelp(dflt: NewClassPolicy, why: string): string {
+  return `a label that is not one of the stream's classes (its format record's, and --classes): allow (learn it as a new class), skip (leave the row out and count it) or fail (stop, naming the message and the label); default ${dflt}${why}`;
 }
 
 /** The connection flag every broker command shares. */
@@ -26,13 +32,14 @@ export function addBrokerTrainOptions(command: Command): Command {
     .option('--subject <filter>', '--source: the subject filter (default: the subject the rows were published on)')
     .option('--durable <name>', '--source: read through this durable consumer (continuing where it stopped); its messages are acknowledged once the model is saved')
     .option('--idle-timeout <s>', '--source: wait this long for more rows once none is pending (default 0: stop at once)', numberArg)
-    .option('--ack-wait <s>', `--source --durable: ack wait of the consumer if it is made now (default ${TRAIN_ACK_WAIT_S})`, integerRange(1, 2_147_483));
+    .option('--ack-wait <s>', `--source --durable: ack wait of the consumer if it is made now (default ${TRAIN_ACK_WAIT_S})`, integerRange(1, 2_147_483))
+    .option('--new-classes <policy>', `--source: ${newClassesHelp(TRAIN_NEW_CLASSES, ', as a data file\'s labels not listed are added as they appear')}`, choiceArg(newClassPolicies));
   return connectTimeoutOption(command);
 }
 
 /** What train() takes from those flags. */
 export function brokerTrainOptions(flags: BrokerTrainFlags): { source?: string; broker?: JetStreamSourceOptions } {
-  const given = (['subject', 'durable', 'idleTimeout', 'ackWait', 'connectTimeout'] as const).find((k) => flags[k] !== undefined);
+  const given = (['subject', 'durable', 'idleTimeout', 'ackWait', 'newClasses', 'connectTimeout'] as const).find((k) => flags[k] !== undefined);
   if (flags.source === undefined) {
     if (given) fail(`--${given.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to --source nats://HOST:PORT/STREAM only`);
     return {};
@@ -44,6 +51,7 @@ export function brokerTrainOptions(flags: BrokerTrainFlags): { source?: string; 
       ...(flags.durable !== undefined ? { durable: flags.durable } : {}),
       ...(flags.idleTimeout !== undefined ? { idleTimeout: flags.idleTimeout } : {}),
       ...(flags.ackWait !== undefined ? { ackWait: flags.ackWait } : {}),
+      ...(flags.newClasses !== undefined ? { newClasses: flags.newClasses } : {}),
       ...(flags.connectTimeout !== undefined ? { connectTimeout: flags.connectTimeout } : {}),
     },
   };

@@ -207,6 +207,21 @@ export function jetStreamFailure(what: string, err: unknown): unknown {
   return new StreamlearnError(`${what}: the NATS server refused the JetStream request: ${err.message || 'no message'}${codes ? ` (${codes})` : ''}`);
 }
 
+/**
+ * What a JetStream request that failed for good is thrown as: a JetStream
+ * API error (see jetStreamFailure) or a server that stayed away (the
+ * connection lost, requests timing out) as one line naming `what` was asked,
+ * so the CLI exits 1 with it rather than 70 with a stack; answers that
+ * callers handle (StreamNotFoundError...) and everything else as they were.
+ */
+export function brokerFailure(what: string, err: unknown, seconds?: number): unknown {
+  if (isTransient(err)) {
+    const spent = seconds !== undefined && seconds >= 1 ? ` for ${Math.round(seconds)} s` : '';
+    return new StreamlearnError(`${what}: the NATS server did not answer${spent} (${describe(err)}); is it running, and reachable from here?`);
+  }
+  return jetStreamFailure(what, err);
+}
+
 /** What `retrying` does between attempts and when it gives up. */
 export interface RetryOptions {
   readonly report?: Reporter;
@@ -220,7 +235,8 @@ export interface RetryOptions {
  * Runs a JetStream request, retrying transient failures (a broker restart,
  * a lost connection, a timeout) with backoff and reporting each; other
  * errors, and the last one once `giveUpAfter` seconds have passed, are thrown
- * (a JetStream API error as one line naming `what`: see jetStreamFailure).
+ * (a JetStream API error or a server that stayed away as one line naming
+ * `what`: see brokerFailure).
  */
 export async function retrying<T>(what: string, op: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
   const report = options.report ?? stderrReporter;
@@ -230,9 +246,9 @@ export async function retrying<T>(what: string, op: () => Promise<T>, options: R
     try {
       return await op();
     } catch (err) {
-      if (!isTransient(err) || options.stopped?.()) throw jetStreamFailure(what, err);
+      if (!isTransient(err) || options.stopped?.()) throw brokerFailure(what, err, (Date.now() - started) / 1000);
       const wait = backoffMs(attempt);
-      if (Date.now() - started + wait > limit) throw jetStreamFailure(what, err);
+      if (Date.now() - started + wait > limit) throw brokerFailure(what, err, (Date.now() - started) / 1000);
       report(`${what} failed (${describe(err)}); retrying in ${(wait / 1000).toFixed(1)} s`);
       await sleep(wait);
     }

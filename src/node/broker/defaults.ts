@@ -21,7 +21,25 @@ export const WORKER_DEFAULTS = {
   maxAckPending: 20_000,
   idleTimeout: 10,
   mergeEvery: 60,
+  // A long-running worker shares its stream with producers it does not control: one foreign message with a bad
+  // row or a stray label is left out and counted (summary, stderr), not allowed to stop the fleet (every worker
+  // would meet it in turn, as the message is redelivered); `fail` is there for those who want that.
+  onBadRow: 'skip',
+  // Not `allow`: a label learned as a new class by one worker only makes its replica unmergeable with the others'.
+  newClasses: 'skip',
 } as const;
+
+/**
+ * What a stream reader does with a label that is not one of the stream's
+ * classes (its format record's, then --classes): learn it as a new class
+ * (appended, as `train --data` does), leave its row out and count it, or
+ * stop with one line naming the stream, the message and the label.
+ */
+export type NewClassPolicy = 'allow' | 'skip' | 'fail';
+export const newClassPolicies: readonly NewClassPolicy[] = ['allow', 'skip', 'fail'];
+
+/** train --source reads a stream as --data reads a file: labels not listed are added as they appear. */
+export const TRAIN_NEW_CLASSES: NewClassPolicy = 'allow';
 
 /** How rows are written in a stream's messages. */
 export type RowEncoding = 'csv' | 'jsonl';

@@ -13,6 +13,7 @@ export { publishRows, type PublishOptions, type PublishResult } from './publish.
 export { readStreamFormat, writeStreamFormat, deleteStreamFormat, type StreamFormat, type RowEncoding } from './stream-format.js';
 export { jetStreamSource, settleSource, type JetStreamSource, type JetStreamSourceOptions } from './source.js';
 export { runWorker, WORKER_DEFAULTS, type WorkerOptions, type WorkerSummary } from './worker.js';
+export type { NewClassPolicy } from './defaults.js';
 export {
   saveModelTo,
   loadModelFrom,

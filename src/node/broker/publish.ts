@@ -6,7 +6,7 @@ import { isJsonlPath } from '../files/jsonl.js';
 import type { BadRowPolicy, Source } from '../../data/source.js';
 import { synthSource } from '../../data/synth/registry.js';
 import { AsyncPublisher } from './async-publish.js';
-import { connectBroker, type Broker, type Reporter } from './connection.js';
+import { connectBroker, retrying, type Broker, type Reporter } from './connection.js';
 import { rowEncoder } from './records.js';
 import { readStreamFormat, writeStreamFormat, type RowEncoding, type StreamFormat } from './stream-format.js';
 import { parseStreamUrl, type StreamUrl } from './url.js';
@@ -96,20 +96,38 @@ export function subjectMatches(filter: string, subject: string): boolean {
 }
 
 /** Creates the stream when absent; checks that the subject lands in it. Returns whether it was created. */
-async function ensureStream(broker: Broker, url: StreamUrl, subject: string): Promise<boolean> {
-  let subjects: string[];
-  try {
-    subjects = (await broker.jsm.streams.info(url.stream)).config.subjects ?? [];
-  } catch (err) {
-    if (!(err instanceof Error && err.name === 'StreamNotFoundError')) throw err;
-    try {
-      await broker.jsm.streams.add({ name: url.stream, subjects: [subject] });
-      return true;
-    } catch (addErr) {
-      const message = (addErr as Error).message;
-      if (/overlap/i.test(message)) fail(`--subject ${subject}: another stream already takes this subject (${message}); pick another --subject`);
-      throw addErr;
-    }
+async function ensureStream(broker: Broker, url: StreamUrl, subject: string, report?: Reporter): Promise<boolean> {
+  const subjects = await retrying(
+    `reading stream ${url.display}`,
+    async () => {
+      try {
+        return (await broker.jsm.streams.info(url.stream)).config.subjects ?? [];
+      } catch (err) {
+        if (err instanceof Error && err.name === 'StreamNotFoundError') return null;
+        throw err;
+      }
+    },
+    { report },
+  );
+  if (subjects === null) {
+    const made = await retrying(
+      `creating stream ${url.display}`,
+      async () => {
+        try {
+          await broker.jsm.streams.add({ name: url.stream, subjects: [subject] });
+          return true;
+        } catch (addErr) {
+          const message = (addErr as Error).message;
+          if (/overlap/i.test(message)) fail(`--subject ${subject}: another stream already takes this subject (${message}); pick another --subject`);
+          // Made meanwhile: by another publisher, or by this one's request whose answer was lost with the connection.
+          if (/already in use|already exists/i.test(message)) return false;
+          throw addErr;
+        }
+      },
+      { report },
+    );
+    if (made) return true;
+    return ensureStream(broker, url, subject, report);
   }
   if (!subjects.some((f) => subjectMatches(f, subject))) {
     fail(`--subject ${subject}: stream ${url.stream} does not take it (its subjects: ${subjects.join(', ') || 'none'})`);
@@ -157,11 +175,15 @@ export async function publishRows(input: string, to: string, options: PublishOpt
       ...(schema.missing ? { missing: true } : {}),
       origin: input,
     });
-    const recorded = await readStreamFormat(broker, url.stream, `--to ${url.display}`);
+    const recorded = await readStreamFormat(broker, url.stream, `--to ${url.display}`, report);
     const subject = options.subject ?? recorded?.subject ?? `${url.stream}.rows`;
-    const created = await ensureStream(broker, url, subject);
+    const created = await ensureStream(broker, url, subject, report);
     // Recorded before the first row, so readers started alongside find it; again at the end with the classes seen.
-    await writeStreamFormat(broker, url.stream, { subject, ...describe() }, `--to ${url.display}`);
+    await writeStreamFormat(broker, url.stream, { subject, ...describe() }, `--to ${url.display}`, report);
+    // ... and before the first row of each class it did not list: a reader that meets a label it does not know reads
+    // the record again, and takes the classes in the record's order, so every worker indexes them alike, whenever it
+    // started (without this, each would append them in the order it met them, and the replicas would not merge).
+    let recordedClasses = schema.classes.length;
 
     const encode = rowEncoder(schema, encoding);
     const run = randomBytes(6).toString('hex');
@@ -181,6 +203,10 @@ export async function publishRows(input: string, to: string, options: PublishOpt
     };
     try {
       for await (const row of source.rows() as AsyncIterable<Row>) {
+        if (row.y >= recordedClasses) {
+          await writeStreamFormat(broker, url.stream, { subject, ...describe() }, `--to ${url.display}`, report);
+          recordedClasses = schema.classes.length;
+        }
         lines.push(encode(row));
         if (lines.length >= perMessage) await push();
       }
@@ -194,7 +220,7 @@ export async function publishRows(input: string, to: string, options: PublishOpt
     const { rows, messages, duplicates } = publisher;
     const first = publisher.first;
     const last = publisher.last;
-    const stored = await writeStreamFormat(broker, url.stream, { subject, ...describe() }, `--to ${url.display}`);
+    const stored = await writeStreamFormat(broker, url.stream, { subject, ...describe() }, `--to ${url.display}`, report);
     const seconds = (performance.now() - started) / 1000;
     return {
       stream: url.display,

@@ -1,8 +1,10 @@
 import { AckPolicy, DeliverPolicy, type Consumer, type ConsumerConfig, type ConsumerInfo, type JsMsg } from '@nats-io/jetstream';
 import { fail, StreamlearnError } from '../../core/errors.js';
+import { formatCount } from '../cli/format.js';
 import type { Row, Schema } from '../../core/types.js';
 import { tableSource, type BadRowPolicy, type RecordBatch, type SkippedRow, type Source } from '../../data/source.js';
 import { retrying, type Broker, type Reporter } from './connection.js';
+import type { NewClassPolicy } from './defaults.js';
 import { firstJsonKeys, messageRecords } from './records.js';
 import { readStreamFormat, type RowEncoding } from './stream-format.js';
 import type { StreamUrl } from './url.js';
@@ -30,6 +32,8 @@ export interface ReadFormat {
 export interface UnrecordedFormatOptions {
   readonly label?: string;
   readonly classes?: readonly string[];
+  /** Checked before the first message is taken: skip or fail need the classes. */
+  readonly newClasses?: NewClassPolicy;
 }
 
 /** The stream's configuration, or a one-line failure naming the flag when there is no such stream. */
@@ -57,8 +61,9 @@ export async function resolveReadFormat(
   flag: string,
   options: UnrecordedFormatOptions,
   firstPayload: () => Promise<string | null>,
+  report?: Reporter,
 ): Promise<ReadFormat> {
-  const record = await readStreamFormat(broker, url.stream, `${flag} ${url.display}`);
+  const record = await readStreamFormat(broker, url.stream, `${flag} ${url.display}`, report);
   if (record) {
     if (options.label !== undefined && options.label !== record.label) {
       fail(`--label ${options.label}: the stream's rows are labelled by "${record.label}" (its format record says so); leave --label out`);
@@ -80,6 +85,13 @@ export async function resolveReadFormat(
   if (!options.label) {
     fail(`${flag} ${url.display}: the stream has no format record (it was not filled by streamlearn publish); give its label field with --label (rows must then be JSON lines)`);
   }
+  const policy = options.newClasses ?? 'allow';
+  if (policy !== 'allow' && (options.classes ?? []).length === 0) {
+    fail(
+      `${flag} ${url.display}: the stream has no format record and --classes is not given, so every label would be outside the classes (--new-classes ${policy}); ` +
+        'give the classes in order with --classes a,b,... (the same list to every worker, so that their models merge), or --new-classes allow to learn labels as they appear',
+    );
+  }
   const payload = await firstPayload();
   if (payload === null) fail(`${flag} ${url.display}: the stream has no format record and no message to take the fields from`);
   const columns = firstJsonKeys(payload);
@@ -88,10 +100,52 @@ export async function resolveReadFormat(
   return { encoding: 'jsonl', columns, label: options.label, classes: [...(options.classes ?? [])], categorical: [], categories: {}, nominal: [], missing: false, recorded: false };
 }
 
-/** A batch of messages as records: every non-blank line is one, and its "line" is its message's stream sequence. */
+/**
+ * Fails in one line saying that durable consumer `durable` has nothing
+ * pending, and how many messages the stream holds: what a reader says when
+ * it would otherwise learn nothing, or have no message to take a stream's
+ * fields from.
+ */
+export async function failNothingPending(
+  broker: Broker,
+  url: StreamUrl,
+  flag: string,
+  durable: string,
+  context: { waited?: number; redeliverable?: number; report?: Reporter; advice?: string },
+): Promise<never> {
+  const held = (await retrying(`reading stream ${url.display}`, () => broker.jsm.streams.info(url.stream), { report: context.report })).state.messages;
+  const redeliverable = context.redeliverable ?? 0;
+  const waited = context.waited ?? 0;
+  const stream =
+    (held === 0 ? 'the stream holds no message yet' : `the stream holds ${formatCount(held)} message${held === 1 ? '' : 's'}, and it has taken every one it reads already`) +
+    (redeliverable > 0 ? `; ${formatCount(redeliverable)} taken and not acknowledged come back after its ack wait` : '');
+  fail(
+    `${flag} ${url.display}: consumer ${durable} has nothing pending` +
+      `${waited > 0 ? ` after waiting ${waited} s` : ''} (${stream}); ${context.advice ?? 'publish more rows, or leave out --durable to read the stream from its first message'}`,
+  );
+}
+
+/** The first message's payload that holds more than blank lines (the fields of a stream without a format record come from it), or null. */
+export function firstPayload(msgs: readonly JsMsg[]): string | null {
+  const decoder = new TextDecoder();
+  for (const m of msgs) {
+    const text = decoder.decode(m.data);
+    if (text.trim() !== '') return text;
+  }
+  return null;
+}
+
+/** Why an empty message (no bytes, or only blank lines) is a bad row. */
+export const EMPTY_MESSAGE = 'an empty message (no row in it)';
+
+/**
+ * A batch of messages as records: every non-blank line is one, and its
+ * "line" is its message's stream sequence; an empty message is one bad
+ * record (EMPTY_MESSAGE).
+ */
 export interface DecodedMessages {
   readonly batch: RecordBatch;
-  /** Per message, in order: how many records it held. */
+  /** Per message, in order: how many records it held (at least 1). */
   readonly counts: number[];
 }
 
@@ -102,6 +156,9 @@ export function decodeMessages(msgs: readonly JsMsg[], format: ReadFormat): Deco
   const decoder = new TextDecoder();
   for (const msg of msgs) {
     const recs = messageRecords(decoder.decode(msg.data), format.encoding, format.columns);
+    // A message with no row at all is a bad message, failed or left out (and counted) as a bad row is, not zero rows
+    // in silence: a producer that sends empty messages has a bug worth hearing of.
+    if (recs.length === 0) recs.push(EMPTY_MESSAGE);
     for (const r of recs) {
       records.push(r);
       lines.push(msg.seq);
@@ -116,10 +173,45 @@ function messageTerms(text: string): string {
   return text.replace(/: line (\d+)/g, ': message $1');
 }
 
-/** What rowSource reads bad rows with. */
+/** A row left out because its label is not one of the classes (newClasses 'skip'). */
+export interface NewClassRow {
+  /** The message's stream sequence. */
+  readonly line: number;
+  readonly label: string;
+  /** What it would have failed with, and that it was left out. */
+  readonly message: string;
+}
+
+/** What rowSource reads bad rows and unknown labels with. */
 export interface RowSourceOptions {
   readonly onBadRow?: BadRowPolicy;
   readonly onSkip?: (row: SkippedRow) => void;
+  /** A label that is not one of the classes (the format's, then the record's as read again): default 'allow'. */
+  readonly newClasses?: NewClassPolicy;
+  /** The classes the stream's format record lists now: read again when a label is not one of those known. Absent without a record. */
+  readonly recordedClasses?: () => Promise<readonly string[] | null>;
+  /** Called for each row left out by newClasses 'skip' (else onSkip is, with the message). */
+  readonly onNewClassSkip?: (row: NewClassRow) => void;
+}
+
+/** A stream's Source, with what a worker resuming a checkpoint needs. */
+export interface StreamRowSource extends Source {
+  /**
+   * Makes `target` (a resumed model's classes) the source's class list:
+   * their common part must agree, and each list is extended with what the
+   * other has. False (and nothing changed) when they disagree.
+   */
+  adoptClasses(target: string[]): boolean;
+  /** Rows left out so far because their label is not one of the classes (also counted in `skipped`). */
+  readonly newClassRows: number;
+}
+
+/** A label outside the classes is looked up in the format record again at most this often (ms), while rows of it keep coming. */
+const RECHECK_MS = 5000;
+
+/** The classes as messages list them: the first ten, then how many in all. */
+export function classList(classes: readonly string[]): string {
+  return classes.length === 0 ? 'none given' : classes.length <= 10 ? classes.join(', ') : `${classes.slice(0, 10).join(', ')}, ... (${classes.length} in all)`;
 }
 
 /**
@@ -128,9 +220,13 @@ export interface RowSourceOptions {
  * file's, with errors naming the stream and the message's sequence. On
  * top: classes start from the format's list, categories are coded by the
  * format's lists (so every worker codes them alike), and nominal code
- * columns are flagged nominal.
+ * columns are flagged nominal. A label that is not one of the classes is
+ * looked up in the format record again (a publisher records a class before
+ * its first row), whose classes are then taken in the record's order; one
+ * still unknown is learned as a new class, left out, or fatal, as
+ * `newClasses` says.
  */
-export async function rowSource(url: StreamUrl, format: ReadFormat, batches: () => AsyncGenerator<RecordBatch>, close: () => Promise<void>, options: RowSourceOptions = {}): Promise<Source> {
+export async function rowSource(url: StreamUrl, format: ReadFormat, batches: () => AsyncGenerator<RecordBatch>, close: () => Promise<void>, options: RowSourceOptions = {}): Promise<StreamRowSource> {
   let inner: Source;
   try {
     inner = await tableSource(
@@ -154,17 +250,64 @@ export async function rowSource(url: StreamUrl, format: ReadFormat, batches: () 
   const canonical = features.map((f) => (format.categorical.includes(f) ? [...(format.categories[f] ?? [])] : null));
   const nominalFlags = features.map((f) => format.categorical.includes(f) || format.nominal.includes(f));
   const remap = canonical.map((names, j) => (names ? { names, index: new Map(names.map((n, i) => [n, i])), local: schema0.categories?.[j] ?? [] } : null));
+  // The classes rows are indexed by: the format's, then the record's as read again, then (allow) new labels. The
+  // inner source indexes labels in the order it meets them (starting from the format's, so alike at first).
+  let classes: string[] = [...format.classes];
+  let classIndex = new Map(classes.map((c, i) => [c, i]));
+  const local = schema0.classes;
+  // Inner class index -> index in `classes`; -1: left out (until recheckAt, for a stream with a record).
+  const toClass: number[] = local.map((_, i) => i);
+  const recheckAt: number[] = [];
+  const policy = options.newClasses ?? 'allow';
+  let newClassRows = 0;
   const schema: Schema = {
     ...schema0,
-    // The same array as the inner schema's: a new class mid-stream shows in both.
-    classes: schema0.classes,
+    classes,
     ...(nominalFlags.some(Boolean) ? { nominal: nominalFlags } : {}),
     ...(remap.some(Boolean) ? { categories: canonical } : {}),
+  };
+  const add = (name: string): number => {
+    classIndex.set(name, classes.length);
+    classes.push(name);
+    return classes.length - 1;
+  };
+  /** The class of an inner class index met for the first time (or again after being left out): -1 to leave the row out. */
+  const resolve = async (at: number, line: number): Promise<number> => {
+    const name = local[at];
+    let y = classIndex.get(name);
+    if (y === undefined && options.recordedClasses && Date.now() >= (recheckAt[at] ?? 0)) {
+      for (const c of (await options.recordedClasses()) ?? []) if (!classIndex.has(c)) add(c);
+      y = classIndex.get(name);
+    }
+    if (y === undefined) {
+      const what = `${url.display}: message ${line}: label "${name}" is not one of the classes (${classList(classes)})`;
+      if (policy === 'fail') fail(`${what}; --new-classes fail stops here (skip leaves such rows out and counts them, allow learns the label as a new class)`);
+      if (policy === 'skip') {
+        recheckAt[at] = options.recordedClasses ? Date.now() + RECHECK_MS : Infinity;
+        toClass[at] = -1;
+        return -1;
+      }
+      y = add(name);
+    }
+    toClass[at] = y;
+    return y;
   };
   const anyRemap = remap.some(Boolean);
   async function* rows(): AsyncGenerator<Row> {
     try {
       for await (const row of inner.rows()) {
+        let y = toClass[row.y];
+        if (y === undefined || (y < 0 && Date.now() >= recheckAt[row.y])) y = await resolve(row.y, row.line);
+        if (y < 0) {
+          newClassRows++;
+          const label = local[row.y];
+          const message = `${url.display}: message ${row.line}: label "${label}" is not one of the classes (${classList(classes)}); left out (--new-classes skip)`;
+          if (options.onNewClassSkip) options.onNewClassSkip({ line: row.line, label, message });
+          else options.onSkip?.({ line: row.line, message });
+          continue;
+        }
+        // The inner index and the class agree unless a class came from the record out of the order met.
+        const out = y === row.y ? row : { x: row.x, y, line: row.line };
         if (anyRemap) {
           for (let j = 0; j < remap.length; j++) {
             const r = remap[j];
@@ -180,7 +323,7 @@ export async function rowSource(url: StreamUrl, format: ReadFormat, batches: () 
             row.x[j] = canonicalCode;
           }
         }
-        yield row;
+        yield out;
       }
     } catch (err) {
       if (err instanceof StreamlearnError) throw new StreamlearnError(messageTerms(err.message));
@@ -192,7 +335,19 @@ export async function rowSource(url: StreamUrl, format: ReadFormat, batches: () 
     schema,
     rows,
     get skipped() {
-      return inner.skipped;
+      return (inner.skipped ?? 0) + newClassRows;
+    },
+    get newClassRows() {
+      return newClassRows;
+    },
+    adoptClasses(target: string[]): boolean {
+      const common = Math.min(target.length, classes.length);
+      for (let i = 0; i < common; i++) if (target[i] !== classes[i]) return false;
+      for (const c of classes.slice(common)) target.push(c);
+      classes = target;
+      classIndex = new Map(classes.map((c, i) => [c, i]));
+      (schema as { classes: string[] }).classes = classes;
+      return true;
     },
   };
 }
@@ -238,13 +393,24 @@ export async function ensureDurable(broker: Broker, url: StreamUrl, settings: Du
       max_deliver: -1,
       ...(settings.filter ? { filter_subject: settings.filter } : {}),
     };
-    try {
-      info = await broker.jsm.consumers.add(url.stream, config);
+    const made = await retrying(
+      `creating consumer ${durable} on ${url.display}`,
+      async () => {
+        try {
+          return await broker.jsm.consumers.add(url.stream, config);
+        } catch (err) {
+          // Another worker made it at the same moment (or this request did, its answer lost with the connection): use it.
+          const there = await getInfo();
+          if (there) return { info: there };
+          throw err;
+        }
+      },
+      { report },
+    );
+    if ('info' in made) info = made.info;
+    else {
+      info = made;
       created = true;
-    } catch (err) {
-      // Another worker made it at the same moment: use theirs.
-      info = await getInfo();
-      if (!info) throw err;
     }
   }
   const filter = info.config.filter_subject ?? '';
@@ -252,7 +418,7 @@ export async function ensureDurable(broker: Broker, url: StreamUrl, settings: Du
     fail(`--subject ${settings.filter}: consumer ${durable} exists with filter "${filter || '(none)'}"; use its filter or another --durable`);
   }
   if (info.config.ack_policy !== AckPolicy.Explicit) fail(`--durable ${durable}: the consumer exists without explicit acknowledgement (ack policy ${info.config.ack_policy}); use another name`);
-  const consumer = await broker.js.consumers.get(url.stream, durable);
+  const consumer = await pullConsumer(broker, url, durable, report);
   return { consumer, info, created };
 }
 
@@ -262,17 +428,33 @@ export async function ensureDurable(broker: Broker, url: StreamUrl, settings: Du
  * were, as reading a file does. Deleted by the server a minute after its
  * reader goes away.
  */
-export async function ephemeralReader(broker: Broker, url: StreamUrl, filter: string | undefined): Promise<Consumer> {
+export async function ephemeralReader(broker: Broker, url: StreamUrl, filter: string | undefined, report?: Reporter): Promise<Consumer> {
   const name = `streamlearn-read-${Math.random().toString(36).slice(2, 10)}`;
-  await broker.jsm.consumers.add(url.stream, {
-    name,
-    ack_policy: AckPolicy.None,
-    deliver_policy: DeliverPolicy.All,
-    inactive_threshold: nanos(60),
-    mem_storage: true,
-    ...(filter ? { filter_subject: filter } : {}),
-  });
-  return broker.js.consumers.get(url.stream, name);
+  // Adding it again after a lost answer is harmless: the same name and configuration make no second consumer.
+  await retrying(
+    `reading ${url.display}`,
+    () =>
+      broker.jsm.consumers.add(url.stream, {
+        name,
+        ack_policy: AckPolicy.None,
+        deliver_policy: DeliverPolicy.All,
+        inactive_threshold: nanos(60),
+        mem_storage: true,
+        ...(filter ? { filter_subject: filter } : {}),
+      }),
+    { report },
+  );
+  return pullConsumer(broker, url, name, report);
+}
+
+/** The client's handle on a pull consumer (a request to the server, retried as the others). */
+export async function pullConsumer(broker: Broker, url: StreamUrl, name: string, report?: Reporter): Promise<Consumer> {
+  try {
+    return await retrying(`reading consumer ${name} of ${url.display}`, () => broker.js.consumers.get(url.stream, name), { report });
+  } catch (err) {
+    if (err instanceof Error && /not a pull consumer/.test(err.message)) fail(`--durable ${name}: consumer ${name} exists as a push consumer; use another name`);
+    throw err;
+  }
 }
 
 /** Pulls up to `max` messages, waiting at most `expiresMs` for them (at least 1 s, the client's minimum). */

@@ -9,7 +9,7 @@ import { fail } from '../../core/errors.js';
 import type { Model } from '../../learners/model.js';
 import { assertModelDirWritable, loadModel, MANIFEST_FILE, saveModel } from '../persist/model-dir.js';
 import { writeFileSynced } from '../persist/atomic.js';
-import { backoffMs, connectBroker, retrying, sleep, type Broker, type Reporter } from './connection.js';
+import { backoffMs, brokerFailure, connectBroker, isTransient, retrying, sleep, type Broker, type Reporter } from './connection.js';
 import { isNatsUrl, parseModelRef, type ModelRef } from './url.js';
 
 /**
@@ -238,13 +238,23 @@ export async function saveModelTo(model: Model, out: string, options: RegistryOp
         if (entry && entry.operation === 'PUT') await kv.update(ref.name, JSON.stringify(pointer), entry.revision);
         else await kv.create(ref.name, JSON.stringify(pointer));
       } catch (err) {
-        // Another saver moved the pointer first (or the key was deleted meanwhile): take the next version.
-        await os.delete(object).catch(() => undefined);
-        if (attempt >= 20 || !(err instanceof Error) || !/wrong last sequence|key exists/i.test(err.message)) throw err;
-        continue;
+        // The answer may have been lost with the connection after the pointer moved: if it names this object, it did.
+        if (isTransient(err)) {
+          const now = parsePointer(await retrying(`reading ${ref.display}`, () => kv.get(ref.name), { report: options.report }), ref, flag);
+          if (now?.object !== object) {
+            await os.delete(object).catch(() => undefined);
+            if (attempt >= 20) throw brokerFailure(`moving the pointer of ${ref.display}`, err);
+            continue;
+          }
+        } else {
+          // Another saver moved the pointer first (or the key was deleted meanwhile): take the next version.
+          await os.delete(object).catch(() => undefined);
+          if (attempt >= 20 || !(err instanceof Error) || !/wrong last sequence|key exists/i.test(err.message)) throw brokerFailure(`moving the pointer of ${ref.display}`, err);
+          continue;
+        }
       }
       // Old versions go once the pointer has moved on; a reader holding one of them has its bytes already.
-      const stale = (await os.list()).filter((info) => {
+      const stale = (await retrying(`listing ${ref.display}`, () => os.list(), { report: options.report })).filter((info) => {
         const v = versionObject(ref.name, info.name);
         return v !== null && v <= version - keep;
       });
@@ -276,16 +286,17 @@ export async function loadModelVersion(from: string, options: RegistryOptions = 
   if (!isNatsUrl(from)) return { model: await loadModel(from), version: null };
   const ref = parseModelRef(from, flag);
   return withBroker(ref, options, flag, async (broker) => {
-    const { kv, os } = await stores(broker, ref, flag, false);
+    const { kv, os } = await retrying(`opening registry ${ref.display}`, () => stores(broker, ref, flag, false), { report: options.report });
     const current = parsePointer(await retrying(`reading ${ref.display}`, () => kv.get(ref.name), { report: options.report }), ref, flag);
     if (ref.version === undefined || current?.version === ref.version) {
       if (!current) fail(`${flag} ${ref.display}: no model "${ref.name}" in registry "${ref.bucket}"`);
       return { model: await loadObject(broker, ref, os, current.object, current.sha256, flag, options.report), version: versionOf(ref, current) };
     }
     // An older version: its object is found by name; the pointer that named it is gone.
-    const objects = (await os.list()).filter((info) => versionObject(ref.name, info.name) === ref.version);
+    const listed = await retrying(`listing ${ref.display}`, () => os.list(), { report: options.report });
+    const objects = listed.filter((info) => versionObject(ref.name, info.name) === ref.version);
     if (objects.length === 0) {
-      const kept = (await os.list()).map((info) => versionObject(ref.name, info.name)).filter((v): v is number => v !== null).sort((a, b) => a - b);
+      const kept = listed.map((info) => versionObject(ref.name, info.name)).filter((v): v is number => v !== null).sort((a, b) => a - b);
       fail(`${flag} ${ref.display}: no version ${ref.version} of "${ref.name}" (kept: ${kept.join(', ') || 'none'})`);
     }
     const info = objects[0];
@@ -335,13 +346,14 @@ export async function watchRegistry(
   const broker = options.broker ?? (await connectBroker(ref, { flag, display: ref.display, connectTimeout: options.connectTimeout, report, name: 'streamlearn registry watch' }));
   let kv: KV;
   let os: ObjectStore;
+  let watch: Awaited<ReturnType<KV['watch']>>;
   try {
-    ({ kv, os } = await stores(broker, ref, flag, false));
+    ({ kv, os } = await retrying(`opening registry ${ref.display}`, () => stores(broker, ref, flag, false), { report }));
+    watch = await retrying(`watching ${ref.display}`, () => kv.watch({ key: ref.name }), { report });
   } catch (err) {
     if (own) await broker.close();
     throw err;
   }
-  let watch = await kv.watch({ key: ref.name });
   let last = options.after ?? 0;
   let stopped = false;
   const say = report ?? (() => undefined);
@@ -423,9 +435,9 @@ export async function loadReplicas(from: string, options: RegistryOptions = {}):
   const flag = options.flag ?? '--replicas';
   const ref = parseModelRef(from, flag);
   return withBroker(ref, options, flag, async (broker) => {
-    const { os } = await stores(broker, ref, flag, false);
+    const { os } = await retrying(`opening registry ${ref.display}`, () => stores(broker, ref, flag, false), { report: options.report });
     const prefix = replicaPrefix(ref.name);
-    const names = (await os.list()).map((i) => i.name).filter((n) => n.startsWith(prefix)).sort();
+    const names = (await retrying(`listing ${ref.display}`, () => os.list(), { report: options.report })).map((i) => i.name).filter((n) => n.startsWith(prefix)).sort();
     const out: { replica: string; model: Model }[] = [];
     for (const name of names) out.push({ replica: name.slice(prefix.length), model: await loadObject(broker, ref, os, name, null, flag, options.report) });
     return out;

@@ -1,9 +1,11 @@
 import type { Consumer, JsMsg } from '@nats-io/jetstream';
 import { fail } from '../../core/errors.js';
 import type { RecordBatch, BadRowPolicy, SkippedRow, Source } from '../../data/source.js';
-import { connectBroker, retrying, sleep, type Broker, type Reporter } from './connection.js';
-import { decodeMessages, ensureDurable, ephemeralReader, fetchMessages, resolveReadFormat, rowSource, streamSubjects, type ReadFormat } from './reader.js';
-import { parseStreamUrl } from './url.js';
+import { connectBroker, retrying, sleep, stderrReporter, type Broker, type Reporter } from './connection.js';
+import { newClassPolicies, TRAIN_NEW_CLASSES, type NewClassPolicy } from './defaults.js';
+import { decodeMessages, ensureDurable, ephemeralReader, failNothingPending, fetchMessages, firstPayload, pullConsumer, resolveReadFormat, rowSource, streamSubjects, type ReadFormat } from './reader.js';
+import { readStreamFormat } from './stream-format.js';
+import { parseStreamUrl, type StreamUrl } from './url.js';
 
 /** Messages pulled at a time by a single reader. */
 const FETCH = 1000;
@@ -29,11 +31,24 @@ export interface JetStreamSourceOptions {
   /** For a stream without a format record (JSON lines published by other producers): the label field and the classes. */
   readonly label?: string;
   readonly classes?: readonly string[];
+  /** A bad row (and an empty message): 'fail' (the default, as for a data file) or 'skip' it, counted in `skipped`. */
   readonly onBadRow?: BadRowPolicy;
+  /** Called for each row left out: a bad row (onBadRow 'skip') or one whose label is not a class (newClasses 'skip'). */
   readonly onSkip?: (row: SkippedRow) => void;
+  /**
+   * A label that is not one of the stream's classes (its format record's,
+   * read again when such a label comes, and --classes): 'allow' (the
+   * default, as a data file's labels not listed are added as they appear)
+   * learns it as a new class; 'skip' leaves its rows out, counted in
+   * `skipped`; 'fail' stops with one line naming the message and the label.
+   */
+  readonly newClasses?: NewClassPolicy;
   readonly connectTimeout?: number;
   readonly report?: Reporter;
 }
+
+/** How many distinct labels outside the classes are reported on stderr as they come (all are counted). */
+export const NEW_LABELS_REPORTED = 10;
 
 /** A Source over a JetStream stream: what train() reads from `--source`. */
 export interface JetStreamSource extends Source {
@@ -66,6 +81,8 @@ export async function jetStreamSource(urlText: string, options: JetStreamSourceO
   const connect = (): Promise<Broker> => connectBroker(url, { flag, display: url.display, connectTimeout: options.connectTimeout, report, name: 'streamlearn train' });
   // The set-up connection is closed before returning, and rows() opens its own: a run that fails between
   // the two (a bad --out) leaves no socket holding the process open.
+  const newClasses = options.newClasses ?? TRAIN_NEW_CLASSES;
+  if (!newClassPolicies.includes(newClasses)) fail(`--new-classes must be ${newClassPolicies.join(', ')}, got ${JSON.stringify(newClasses)}`);
   const setup = await connect();
   let format: ReadFormat;
   let consumerName = '';
@@ -83,19 +100,36 @@ export async function jetStreamSource(urlText: string, options: JetStreamSourceO
         consumerName = options.durable;
         return made.consumer;
       }
-      const consumer = await ephemeralReader(setup, url, filter);
-      const info = await consumer.info();
+      const consumer = await ephemeralReader(setup, url, filter, report);
+      const info = await retrying(`reading ${url.display}`, () => consumer.info(), { report });
       pending = info.num_pending;
       consumerName = info.name;
       return consumer;
     };
-    format = await resolveReadFormat(setup, url, flag, options, async () => {
-      opened = await open(options.subject);
-      if (pending > 0) first.push(...(await fetchMessages(opened, Math.min(FETCH, pending), 2000)));
-      return first.length > 0 ? new TextDecoder().decode(first[0].data) : null;
-    });
+    // A durable consumer with nothing left for it: say so, rather than learn nothing (or fail for want of a message).
+    const nothingPending = (waited: number): Promise<never> => failNothingPending(setup, url, flag, options.durable!, { waited, redeliverable, report });
+    format = await resolveReadFormat(
+      setup,
+      url,
+      flag,
+      { ...options, newClasses },
+      async () => {
+        opened = await open(options.subject);
+        if (pending > 0 || redeliverable > 0) first.push(...(await fetchMessages(opened, Math.min(FETCH, Math.max(pending, 1)), 2000)));
+        // With --idle-timeout, new rows may still come: wait that long for the first.
+        else if (options.durable && idle > 0) first.push(...(await fetchMessages(opened, FETCH, idle * 1000)));
+        if (first.length === 0 && options.durable) await nothingPending(idle);
+        return firstPayload(first);
+      },
+      report,
+    );
     // Rows published through `streamlearn publish` are on the recorded subject: read that one unless told otherwise.
     if (!opened) await open(options.subject ?? format.subject);
+    if (options.durable && first.length === 0 && pending === 0 && redeliverable === 0 && idle === 0) await nothingPending(0);
+  } catch (err) {
+    // Taken for the fields and not to be learned now: handed back at once rather than after the ack wait.
+    if (options.durable && !setup.nc.isClosed()) for (const m of first.splice(0)) m.nak();
+    throw err;
   } finally {
     await setup.close();
   }
@@ -137,7 +171,7 @@ export async function jetStreamSource(urlText: string, options: JetStreamSourceO
         return;
       }
       reader = await connect();
-      const consumer = await retrying(`reading ${url.display}`, () => reader!.js.consumers.get(url.stream, consumerName), { report });
+      const consumer = await pullConsumer(reader, url, consumerName, report);
       for (;;) {
         if (left === 0 && !probe && idle === 0) {
           ended = true;
@@ -171,7 +205,21 @@ export async function jetStreamSource(urlText: string, options: JetStreamSourceO
       await close();
     }
   }
-  const source = await rowSource(url, format, batches, close, { onBadRow: options.onBadRow, onSkip: options.onSkip });
+  const say = report ?? stderrReporter;
+  const labelsSeen = new Set<string>();
+  const source = await rowSource(url, format, batches, close, {
+    onBadRow: options.onBadRow,
+    onSkip: options.onSkip,
+    newClasses,
+    ...(format.recorded ? { recordedClasses: () => recordedClasses(url, reader, connect, report) } : {}),
+    onNewClassSkip: (row) => {
+      if (!labelsSeen.has(row.label) && labelsSeen.size < NEW_LABELS_REPORTED) {
+        labelsSeen.add(row.label);
+        say(`${row.message}, with every other row so labelled (counted with the rows left out)`);
+      }
+      options.onSkip?.({ line: row.line, message: row.message });
+    },
+  });
   return Object.assign(source, {
     get messages() {
       return messages;
@@ -195,6 +243,16 @@ export async function jetStreamSource(urlText: string, options: JetStreamSourceO
       }
     },
   });
+}
+
+/** The classes the stream's format record lists now, over the reading connection while it is open, else over one of its own. */
+async function recordedClasses(url: StreamUrl, reader: Broker | undefined, connect: () => Promise<Broker>, report?: Reporter): Promise<readonly string[] | null> {
+  const broker = reader && !reader.nc.isClosed() ? reader : await connect();
+  try {
+    return (await readStreamFormat(broker, url.stream, `--source ${url.display}`, report))?.classes ?? null;
+  } finally {
+    if (broker !== reader) await broker.close();
+  }
 }
 
 /** The subject a message's acknowledgement goes to (JsMsg keeps it, without typing it). */

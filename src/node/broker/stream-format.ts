@@ -1,7 +1,7 @@
 import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import { z } from 'zod';
 import { fail } from '../../core/errors.js';
-import type { Broker } from './connection.js';
+import { backoffMs, brokerFailure, isTransient, retrying, sleep, stderrReporter, type Broker, type Reporter } from './connection.js';
 
 /**
  * The key-value bucket where `streamlearn publish` records each stream's
@@ -49,24 +49,32 @@ const streamFormatSchema = z.object({
 /** A stream's format record: what its messages hold and the schema rows are read with. */
 export type StreamFormat = z.infer<typeof streamFormatSchema>;
 
-async function formatsBucket(broker: Broker, create: boolean): Promise<KV | null> {
+async function formatsBucket(broker: Broker, create: boolean, report?: Reporter): Promise<KV | null> {
   const kvm = new Kvm(broker.nc);
-  if (create) return kvm.create(STREAM_FORMATS_BUCKET, { history: 1 });
+  const what = `opening the stream formats bucket ${STREAM_FORMATS_BUCKET}`;
+  if (create) return retrying(what, () => kvm.create(STREAM_FORMATS_BUCKET, { history: 1 }), { report });
   // Opening a bucket that does not exist succeeds (it is lazy); the stream behind it says whether it does.
-  try {
-    await broker.jsm.streams.info(`KV_${STREAM_FORMATS_BUCKET}`);
-  } catch (err) {
-    if (err instanceof Error && err.name === 'StreamNotFoundError') return null;
-    throw err;
-  }
-  return kvm.open(STREAM_FORMATS_BUCKET);
+  const there = await retrying(
+    what,
+    async () => {
+      try {
+        await broker.jsm.streams.info(`KV_${STREAM_FORMATS_BUCKET}`);
+        return true;
+      } catch (err) {
+        if (err instanceof Error && err.name === 'StreamNotFoundError') return false;
+        throw err;
+      }
+    },
+    { report },
+  );
+  return there ? retrying(what, () => kvm.open(STREAM_FORMATS_BUCKET), { report }) : null;
 }
 
 /** The stream's format record, or null when nothing was recorded for it (rows published by other producers). */
-export async function readStreamFormat(broker: Broker, stream: string, where: string): Promise<StreamFormat | null> {
-  const kv = await formatsBucket(broker, false);
+export async function readStreamFormat(broker: Broker, stream: string, where: string, report?: Reporter): Promise<StreamFormat | null> {
+  const kv = await formatsBucket(broker, false, report);
   if (!kv) return null;
-  return parseEntry(await kv.get(stream), stream, where);
+  return parseEntry(await retrying(`${where}: reading the stream's format record`, () => kv.get(stream), { report }), stream, where);
 }
 
 function parseEntry(entry: KvEntry | null, stream: string, where: string): StreamFormat | null {
@@ -92,10 +100,18 @@ function parseEntry(entry: KvEntry | null, stream: string, where: string): Strea
  * recorded. Concurrent publishers are serialised by the bucket's revision
  * check. Returns the record as stored.
  */
-export async function writeStreamFormat(broker: Broker, stream: string, format: Omit<StreamFormat, 'format' | 'formatVersion' | 'updatedAt'>, where: string): Promise<StreamFormat> {
-  const kv = (await formatsBucket(broker, true))!;
+export async function writeStreamFormat(
+  broker: Broker,
+  stream: string,
+  format: Omit<StreamFormat, 'format' | 'formatVersion' | 'updatedAt'>,
+  where: string,
+  report?: Reporter,
+): Promise<StreamFormat> {
+  const kv = (await formatsBucket(broker, true, report))!;
+  const what = `${where}: writing the stream's format record`;
+  const started = Date.now();
   for (let attempt = 0; ; attempt++) {
-    const entry = await kv.get(stream);
+    const entry = await retrying(what, () => kv.get(stream), { report });
     const current = parseEntry(entry, stream, where);
     let next: StreamFormat;
     if (current) {
@@ -125,14 +141,22 @@ export async function writeStreamFormat(broker: Broker, stream: string, format: 
       else await kv.create(stream, JSON.stringify(next));
       return next;
     } catch (err) {
-      // Another publisher wrote in between: read again and merge again.
-      if (attempt >= 20) throw err;
+      // Another publisher wrote in between: read again and merge again. A write lost with the connection may have
+      // landed: reading again says so (the merge then finds nothing to add, and writes the same record once more).
+      if (isTransient(err)) {
+        if (Date.now() - started > 60_000) throw brokerFailure(what, err, (Date.now() - started) / 1000);
+        const wait = backoffMs(Math.min(attempt, 5));
+        (report ?? stderrReporter)(`${what} failed (${(err as Error).message}); retrying in ${(wait / 1000).toFixed(1)} s`);
+        await sleep(wait);
+        continue;
+      }
+      if (attempt >= 20) throw brokerFailure(what, err);
     }
   }
 }
 
 /** Removes a stream's format record (tests and tidy-ups). */
 export async function deleteStreamFormat(broker: Broker, stream: string): Promise<void> {
-  const kv = await formatsBucket(broker, false);
+  const kv = await formatsBucket(broker, false, () => undefined);
   if (kv) await kv.purge(stream).catch(() => undefined);
 }

@@ -13,10 +13,26 @@ import { MANIFEST_FILE } from '../persist/model-dir.js';
 import { writeFileSynced } from '../persist/atomic.js';
 import { resolveParams } from '../../core/params.js';
 import { backoffMs, connectBroker, isTransient, retrying, sleep, stderrReporter, type Broker, type Reporter } from './connection.js';
+import { newClassPolicies, type NewClassPolicy } from './defaults.js';
 import { formatCount } from '../cli/format.js';
-import { acknowledgeConfirmed, decodeMessages, ensureDurable, fetchMessages, nanos, resolveReadFormat, rowSource, streamSubjects, type ReadFormat } from './reader.js';
+import {
+  acknowledgeConfirmed,
+  classList,
+  decodeMessages,
+  ensureDurable,
+  failNothingPending,
+  fetchMessages,
+  firstPayload,
+  nanos,
+  resolveReadFormat,
+  rowSource,
+  streamSubjects,
+  type ReadFormat,
+} from './reader.js';
+import { readStreamFormat } from './stream-format.js';
+import { badRowPolicies, type BadRowPolicy } from '../../data/source.js';
 import { assertModelOutWritable, loadModelFrom, loadReplicas, putReplica, saveModelTo } from './registry.js';
-import { isNatsUrl, parseModelRef, parseStreamUrl } from './url.js';
+import { isNatsUrl, parseModelRef, parseStreamUrl, type ModelRef } from './url.js';
 
 import { WORKER_DEFAULTS } from './defaults.js';
 export { WORKER_DEFAULTS };
@@ -63,6 +79,23 @@ export interface WorkerOptions {
   /** For a stream without a format record (JSON lines from other producers): the label field and classes. */
   readonly label?: string;
   readonly classes?: readonly string[];
+  /**
+   * A bad row, or an empty message: 'skip' (the default: left out, counted
+   * in the summary, its message acknowledged with the next checkpoint, the
+   * first one reported) or 'fail' (the worker stops with its message; the
+   * message is not acknowledged, so it goes to another worker, which stops
+   * too unless told to skip).
+   */
+  readonly onBadRow?: BadRowPolicy;
+  /**
+   * A label that is not one of the stream's classes (its format record's,
+   * read again when such a label comes, and --classes): 'skip' (the
+   * default: the row is left out, counted, its message acknowledged; each
+   * such label is reported), 'fail' (stop with one line naming the message
+   * and the label), or 'allow' (learn it as a new class: this replica's
+   * classes then differ from the other workers', and they no longer merge).
+   */
+  readonly newClasses?: NewClassPolicy;
   readonly connectTimeout?: number;
   readonly report?: Reporter;
   /** Aborting stops the worker cleanly: it learns what it holds, checkpoints, acknowledges and returns. */
@@ -105,9 +138,13 @@ export interface WorkerSummary {
   readonly acksResent: number;
   /** Acknowledgements still unconfirmed when the worker stopped: the server redelivers those messages after the ack wait, and whoever takes them learns them again. */
   readonly unconfirmedAcks: number;
-  /** Bad rows left out (and their messages acknowledged), with the first one's message. */
+  /** Bad rows (and empty messages) left out, their messages acknowledged (--on-bad-row skip), with the first one's message. */
   readonly skippedRows: number;
   readonly firstSkipped: string | null;
+  /** Rows left out because their label is not one of the classes (--new-classes skip), their messages acknowledged. */
+  readonly newClassRows: number;
+  /** Those labels, the first 20 distinct ones. */
+  readonly newClassLabels: string[];
   readonly checkpoints: number;
   /** Accuracy of each batch predicted before it was learned, over all batches. */
   readonly accuracy: number | null;
@@ -146,7 +183,7 @@ export function toRanges(seqs: Iterable<number>, ranges: readonly [number, numbe
   return out;
 }
 
-async function checkpointExists(out: string, broker: Broker): Promise<boolean> {
+async function checkpointExists(out: string, streamBroker: Broker, streamServers: string, report: Reporter, connectTimeout?: number): Promise<boolean> {
   if (!isNatsUrl(out)) {
     try {
       await stat(`${out}/${MANIFEST_FILE}`);
@@ -156,14 +193,32 @@ async function checkpointExists(out: string, broker: Broker): Promise<boolean> {
     }
   }
   const ref = parseModelRef(out, '--out');
+  const broker = ref.servers === streamServers ? streamBroker : await connectBroker(ref, { flag: '--out', display: ref.display, connectTimeout, report, name: 'streamlearn worker (checkpoint)' });
   try {
-    await broker.jsm.streams.info(`KV_${ref.bucket}`);
-  } catch {
-    return false;
+    return await checkpointIn(ref, broker, report);
+  } finally {
+    if (broker !== streamBroker) await broker.close();
   }
-  const { Kvm } = await import('@nats-io/kv');
-  const entry = await (await new Kvm(broker.nc).open(ref.bucket)).get(ref.name);
-  return entry !== null && entry.operation === 'PUT';
+}
+
+async function checkpointIn(ref: ModelRef, broker: Broker, report: Reporter): Promise<boolean> {
+  // Only a missing bucket or key means no checkpoint: a server that does not answer must not start the worker
+  // afresh, over the checkpoint it would have resumed.
+  return retrying(
+    `reading the checkpoint in ${ref.display}`,
+    async () => {
+      try {
+        await broker.jsm.streams.info(`KV_${ref.bucket}`);
+      } catch (err) {
+        if (err instanceof Error && err.name === 'StreamNotFoundError') return false;
+        throw err;
+      }
+      const { Kvm } = await import('@nats-io/kv');
+      const entry = await (await new Kvm(broker.nc).open(ref.bucket)).get(ref.name);
+      return entry !== null && entry.operation === 'PUT';
+    },
+    { report },
+  );
 }
 
 /** A summary file left by an earlier run, or null when there is none or it does not parse. */
@@ -236,6 +291,10 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   if (!(idleTimeout >= 0)) fail(`--idle-timeout must be a number of seconds of at least 0, got ${idleTimeout}`);
   const mergeEvery = options.mergeEvery ?? WORKER_DEFAULTS.mergeEvery;
   positive(mergeEvery, '--merge-every', false);
+  const onBadRow: BadRowPolicy = options.onBadRow ?? WORKER_DEFAULTS.onBadRow;
+  if (!badRowPolicies.includes(onBadRow)) fail(`--on-bad-row must be fail or skip, got ${JSON.stringify(onBadRow)}`);
+  const newClasses: NewClassPolicy = options.newClasses ?? WORKER_DEFAULTS.newClasses;
+  if (!newClassPolicies.includes(newClasses)) fail(`--new-classes must be ${newClassPolicies.join(', ')}, got ${JSON.stringify(newClasses)}`);
   await assertModelOutWritable(options.out, '--out');
   if (options.mergeInto) parseModelRef(options.mergeInto, '--merge-into');
   const report = options.report ?? stderrReporter;
@@ -257,10 +316,30 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       pendingHint = made.info.num_pending;
     };
     const first: JsMsg[] = [];
-    const format: ReadFormat = await resolveReadFormat(broker, url, '--source', options, async () => {
-      await open(options.subject);
-      first.push(...(await fetchMessages(consumer!, 1, 2000)));
-      return first.length > 0 ? new TextDecoder().decode(first[0].data) : null;
+    const format: ReadFormat = await resolveReadFormat(
+      broker,
+      url,
+      '--source',
+      { ...options, newClasses },
+      async () => {
+        await open(options.subject);
+        // Producers may start after the workers: wait up to the idle timeout (2 s at least) for a first message.
+        const waitS = Math.max(2, idleTimeout);
+        first.push(...(await fetchMessages(consumer!, Math.min(batchSize, 100), waitS * 1000)));
+        if (first.length === 0) {
+          await failNothingPending(broker, url, '--source', options.durable, {
+            waited: waitS,
+            report,
+            advice: 'publish rows (without a format record, the fields come from the first message), or give another --durable to read the stream from its first message',
+          });
+        }
+        return firstPayload(first);
+      },
+      report,
+    ).catch((err: unknown) => {
+      // Taken for the fields and not to be learned now: handed back at once rather than after the ack wait.
+      for (const m of first.splice(0)) m.nak();
+      throw err;
     });
     if (!consumer) await open(options.subject ?? format.subject);
     const theConsumer = consumer!;
@@ -288,6 +367,8 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     let acksResent = 0;
     let skippedRows = 0;
     let firstSkipped: string | null = null;
+    let newClassRows = 0;
+    const newClassLabels: string[] = [];
     let stopped: 'idle' | 'signal' | null = null;
     let fetcherIdle = false;
     const stopRequested = (): boolean => options.signal?.aborted === true;
@@ -409,10 +490,23 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     }
 
     const source = await rowSource(url, format, batches, async () => undefined, {
-      onBadRow: 'skip',
+      onBadRow,
       onSkip: ({ line, message }) => {
         skippedRows++;
-        firstSkipped ??= message;
+        if (firstSkipped === null) {
+          firstSkipped = message;
+          say(`left out a bad row, and will leave out others (--on-bad-row skip; the summary counts them): ${message}`);
+        }
+        finishRow(line);
+      },
+      newClasses,
+      ...(format.recorded ? { recordedClasses: async () => (await readStreamFormat(broker, url.stream, `--source ${url.display}`, report))?.classes ?? null } : {}),
+      onNewClassSkip: ({ line, label, message }) => {
+        newClassRows++;
+        if (!newClassLabels.includes(label) && newClassLabels.length < 20) {
+          newClassLabels.push(label);
+          say(`${message}, with every other row so labelled (the summary counts them)`);
+        }
         finishRow(line);
       },
     });
@@ -425,16 +519,20 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     let batchesLearned = 0;
     let lastLearned = started;
     let resumedRows = 0;
-    if (await checkpointExists(options.out, broker)) {
+    if (await checkpointExists(options.out, broker, url.servers, report, options.connectTimeout)) {
       model = await loadModelFrom(options.out, { flag: '--out', broker: isNatsUrl(options.out) && parseModelRef(options.out, '--out').servers === url.servers ? broker : undefined, report });
       if (options.model && options.model !== model.learnerName) {
         fail(`--model ${options.model}: the checkpoint in --out ${options.out} is a ${model.learnerName} model; leave --model out to resume it, or give another --out`);
       }
       const s = source.schema;
       const same = model.schema.features.length === s.features.length && model.schema.features.every((f, i) => f === s.features[i]) && model.schema.label === s.label;
-      const prefix = model.schema.classes.every((c, i) => s.classes[i] === c);
-      if (!same || !prefix) fail(`--out ${options.out}: the checkpoint there was learned on other data (features, label or classes differ from ${url.display})`);
-      for (const c of s.classes.slice(model.schema.classes.length)) model.schema.classes.push(c);
+      if (!same) fail(`--out ${options.out}: the checkpoint there was learned on other data (its features or label differ from ${url.display})`);
+      // The checkpoint's classes and the stream's agree as far as both go; each takes the other's further ones,
+      // and the source then indexes rows by the model's own list (a class added later shows in the model).
+      const theirs = [...model.schema.classes];
+      if (!source.adoptClasses(model.schema.classes)) {
+        fail(`--out ${options.out}: the checkpoint there indexes classes otherwise (${classList(theirs)}) than ${url.display} (${classList(s.classes)})`);
+      }
       learnedRows = model.summary?.rows ?? 0;
       resumedRows = learnedRows;
       // The checkpoint lists the sequences it learned: a redelivery of one of those is acknowledged, not learned again.
@@ -529,6 +627,8 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
         unconfirmedAcks: unconfirmed.size,
         skippedRows,
         firstSkipped,
+        newClassRows,
+        newClassLabels: [...newClassLabels],
         checkpoints,
         accuracy: scored > 0 ? correct / scored : null,
         merges,

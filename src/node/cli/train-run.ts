@@ -89,7 +89,7 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   if (table && report.protocol === 'prequential' && end !== undefined && end.row !== lastPrinted) printCurve(end);
   if (flags.report !== undefined && reportFormat) await writeReportFile(flags.report, [report], reportFormat, commandLine(), false);
   // JSON and Markdown on stdout are the documents --report writes.
-  process.stdout.write(flags.format === 'table' ? summaryText(report, firstSkipped, flags.report) : await renderReport([report], flags.format, commandLine(), false));
+  process.stdout.write(flags.format === 'table' ? summaryText(report, firstSkipped, flags.report, flags.source !== undefined) : await renderReport([report], flags.format, commandLine(), false));
 }
 
 /** The command as typed, for the report's record of how it was made. */
@@ -133,7 +133,7 @@ function progressInterval(rows: number): number {
   return Math.ceil(step / magnitude) * magnitude;
 }
 
-function summaryText(r: TrainReport, firstSkipped?: string, reportFile?: string): string {
+function summaryText(r: TrainReport, firstSkipped?: string, reportFile?: string, stream = false): string {
   const scored = r.batches.length - r.unscoredBatches;
   const lines = [
     '',
@@ -160,7 +160,10 @@ function summaryText(r: TrainReport, firstSkipped?: string, reportFile?: string)
     if (r.warnings.length > 0) lines.push(`warnings       ${describeWarnings(r.warnings, 5, formatCount)}`);
   }
   if (r.skippedRows > 0) {
-    lines.push(`skipped        ${r.skippedRows} bad row${r.skippedRows === 1 ? '' : 's'} (--on-bad-row skip), not learned; the first: ${firstSkipped ?? '?'}`);
+    // A stream's rows are also left out for a label outside the classes (--new-classes skip); the first says which.
+    const why = stream ? 'row' : 'bad row';
+    const flags = stream ? '--on-bad-row skip, --new-classes skip' : '--on-bad-row skip';
+    lines.push(`skipped        ${r.skippedRows} ${why}${r.skippedRows === 1 ? '' : 's'} (${flags}), not learned; the first: ${firstSkipped ?? '?'}`);
   }
   lines.push(`speed          ${r.wallSeconds.toFixed(3)} s, ${formatCount(r.rowsPerSecond)} rows/s`);
   const size = r.modelSize[r.modelSize.length - 1];

@@ -39,6 +39,8 @@ export async function runWorkerCommand(flags: WorkerFlags): Promise<void> {
       mergeEvery: flags.mergeEvery,
       label: flags.label,
       classes: flags.classes,
+      onBadRow: flags.onBadRow,
+      newClasses: flags.newClasses,
       connectTimeout: flags.connectTimeout,
       signal: controller.signal,
       onCheckpoint: (s) => progress.update(s.rows),
@@ -63,7 +65,13 @@ export async function runWorkerCommand(flags: WorkerFlags): Promise<void> {
     `stopped      ${s.stopped === 'idle' ? `nothing pending for ${flags.idleTimeout ?? WORKER_DEFAULTS.idleTimeout} s` : 'on a signal'} after ${s.seconds.toFixed(1)} s; learned ${formatCount(s.rowsPerSecond)} rows/s`,
     `model        ${s.learner} in ${s.out}`,
   ];
-  if (s.skippedRows > 0) lines.push(`skipped      ${formatCount(s.skippedRows)} bad rows; the first: ${s.firstSkipped}`);
+  if (s.skippedRows > 0) lines.push(`skipped      ${formatCount(s.skippedRows)} bad row${s.skippedRows === 1 ? '' : 's'} (--on-bad-row skip), acknowledged, not learned; the first: ${s.firstSkipped}`);
+  if (s.newClassRows > 0) {
+    lines.push(
+      `new labels   ${formatCount(s.newClassRows)} row${s.newClassRows === 1 ? '' : 's'} labelled outside the classes (--new-classes skip), acknowledged, not learned: ` +
+        `${s.newClassLabels.map((l) => `"${l}"`).join(', ')}${s.newClassLabels.length >= 20 ? ', ...' : ''}`,
+    );
+  }
   if (s.disconnects > 0) {
     lines.push(
       `connection   lost ${s.disconnects} time${s.disconnects === 1 ? '' : 's'}, reconnected ${s.reconnects}` +

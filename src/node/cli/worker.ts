@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { connectTimeoutOption } from '../broker/cli-options.js';
-import { WORKER_DEFAULTS } from '../broker/defaults.js';
+import type { BadRowPolicy } from '../../data/source.js';
+import { connectTimeoutOption, newClassesHelp } from '../broker/cli-options.js';
+import { newClassPolicies, WORKER_DEFAULTS, type NewClassPolicy } from '../broker/defaults.js';
 import { learnerNames } from './names.js';
 import { choiceArg, countArg, integerRange, numberArg, paramArg, seedArg } from './options.js';
 
@@ -24,6 +25,8 @@ export interface WorkerFlags {
   mergeEvery?: number;
   label?: string;
   classes?: string[];
+  onBadRow?: BadRowPolicy;
+  newClasses?: NewClassPolicy;
   connectTimeout?: number;
   format: 'text' | 'json';
 }
@@ -50,7 +53,13 @@ export function registerWorker(program: Command): void {
     .option('--merge-into <ref>', 'periodic merge: store this worker\'s model as a replica of nats://HOST:PORT/BUCKET/NAME and merge all replicas into its next version')
     .option('--merge-every <s>', `seconds between periodic merges (default ${WORKER_DEFAULTS.mergeEvery}); one more at the end`, numberArg)
     .option('--label <field>', 'a stream without a format record (JSON lines): the label field')
-    .option('--classes <a,b,...>', 'a stream without a format record: the classes in order', (v: string) => v.split(',').map((c) => c.trim()))
+    .option('--classes <a,b,...>', 'a stream without a format record: the classes in order (the same list to every worker)', (v: string) => v.split(',').map((c) => c.trim()))
+    .option(
+      '--on-bad-row <mode>',
+      `a bad row (not a number, a missing field, not JSON) or an empty message: skip (leave it out, count it, acknowledge its message) or fail (stop); default ${WORKER_DEFAULTS.onBadRow}, so that one foreign message does not stop every worker in turn`,
+      choiceArg(['fail', 'skip'] as const),
+    )
+    .option('--new-classes <policy>', newClassesHelp(WORKER_DEFAULTS.newClasses, ', as a replica that learned a class the others did not cannot merge with theirs'), choiceArg(newClassPolicies))
     .option('--format <format>', 'the final report: text or json', choiceArg(['text', 'json'] as const), 'text');
   connectTimeoutOption(command).action(async (flags: WorkerFlags) => (await import('./worker-run.js')).runWorkerCommand(flags));
 }
