@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import { Objm, type ObjectStore } from '@nats-io/obj';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { fail } from '../../core/errors.js';
 import type { Model } from '../../learners/model.js';
 import { assertModelDirWritable, loadModel, MANIFEST_FILE, saveModel } from '../persist/model-dir.js';
@@ -30,22 +30,22 @@ const POINTER_FORMAT = 'streamlearn-registry-pointer';
 /** Versions kept per model name unless told otherwise (the pointer's and the nine before it). */
 export const DEFAULT_KEEP = 10;
 
-const bundleSchema = z.object({
-  format: z.literal(BUNDLE_FORMAT),
-  formatVersion: z.literal(1),
+const bundleSchema = v.object({
+  format: v.literal(BUNDLE_FORMAT),
+  formatVersion: v.literal(1),
   /** The model directory's files (manifest.json, state.json, ...), base64. */
-  files: z.record(z.string(), z.string()),
+  files: v.record(v.string(), v.string()),
 });
 
-const pointerSchema = z.object({
-  format: z.literal(POINTER_FORMAT),
-  version: z.number().int().positive(),
-  object: z.string(),
-  savedAt: z.string(),
-  learner: z.string(),
-  rows: z.number().nullable(),
-  bytes: z.number().int(),
-  sha256: z.string(),
+const pointerSchema = v.object({
+  format: v.literal(POINTER_FORMAT),
+  version: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
+  object: v.string(),
+  savedAt: v.string(),
+  learner: v.string(),
+  rows: v.nullable(v.number()),
+  bytes: v.pipe(v.number(), v.safeInteger()),
+  sha256: v.string(),
 });
 
 /** One version of a model in the registry, as the pointer records it. */
@@ -106,12 +106,12 @@ async function unbundle(data: Uint8Array, where: string): Promise<Model> {
   } catch {
     fail(`${where}: the stored model is not valid JSON`);
   }
-  const parsed = bundleSchema.safeParse(raw);
+  const parsed = v.safeParse(bundleSchema, raw);
   if (!parsed.success) fail(`${where}: the stored object is not a streamlearn model bundle`);
-  if (!parsed.data.files[MANIFEST_FILE]) fail(`${where}: the stored model has no ${MANIFEST_FILE}`);
+  if (!parsed.output.files[MANIFEST_FILE]) fail(`${where}: the stored model has no ${MANIFEST_FILE}`);
   const tmp = await mkdtemp(join(tmpdir(), 'streamlearn-bundle-'));
   try {
-    for (const [name, text] of Object.entries(parsed.data.files)) {
+    for (const [name, text] of Object.entries(parsed.output.files)) {
       if (name.includes('/') || name.includes('\\') || name.startsWith('.')) fail(`${where}: the stored model has a file named "${name}"`);
       await writeFileSynced(join(tmp, name), Buffer.from(text, 'base64'));
     }
@@ -161,7 +161,7 @@ async function stores(broker: Broker, ref: ModelRef, flag: string, create: boole
   return { kv, os };
 }
 
-function parsePointer(entry: KvEntry | null, ref: ModelRef, flag: string): z.infer<typeof pointerSchema> | null {
+function parsePointer(entry: KvEntry | null, ref: ModelRef, flag: string): v.InferOutput<typeof pointerSchema> | null {
   if (!entry || entry.operation !== 'PUT' || entry.length === 0) return null;
   let raw: unknown;
   try {
@@ -169,12 +169,12 @@ function parsePointer(entry: KvEntry | null, ref: ModelRef, flag: string): z.inf
   } catch {
     fail(`${flag} ${ref.display}: the registry's pointer for "${ref.name}" is not valid JSON`);
   }
-  const parsed = pointerSchema.safeParse(raw);
+  const parsed = v.safeParse(pointerSchema, raw);
   if (!parsed.success) fail(`${flag} ${ref.display}: the registry's pointer for "${ref.name}" is not a streamlearn pointer`);
-  return parsed.data;
+  return parsed.output;
 }
 
-function versionOf(ref: ModelRef, p: z.infer<typeof pointerSchema>): RegistryVersion {
+function versionOf(ref: ModelRef, p: v.InferOutput<typeof pointerSchema>): RegistryVersion {
   return { ref: `${ref.servers}/${ref.bucket}/${ref.name}@${p.version}`, version: p.version, savedAt: p.savedAt, learner: p.learner, rows: p.rows, bytes: p.bytes, sha256: p.sha256, object: p.object };
 }
 

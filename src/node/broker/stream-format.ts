@@ -1,6 +1,7 @@
 import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { fail } from '../../core/errors.js';
+import { checkWith } from '../../core/state.js';
 import { backoffMs, brokerFailure, isTransient, retrying, sleep, stderrReporter, type Broker, type Reporter } from './connection.js';
 
 /**
@@ -14,40 +15,40 @@ export const STREAM_FORMATS_BUCKET = 'streamlearn_streams';
 
 export { rowEncodings, type RowEncoding } from './defaults.js';
 
-const streamFormatSchema = z.object({
-  format: z.literal('streamlearn-stream'),
-  formatVersion: z.literal(1),
+const streamFormatSchema = v.object({
+  format: v.literal('streamlearn-stream'),
+  formatVersion: v.literal(1),
   /** The subject the rows are published on. */
-  subject: z.string().min(1),
+  subject: v.pipe(v.string(), v.minLength(1)),
   /** How each line of a message is written: CSV (cells in `columns` order, no header) or a JSON object. */
-  encoding: z.enum(['csv', 'jsonl']),
+  encoding: v.picklist(['csv', 'jsonl']),
   /** Every column of a line, in order: the features, then the label. */
-  columns: z.array(z.string()).min(2),
-  label: z.string(),
+  columns: v.pipe(v.array(v.string()), v.minLength(2)),
+  label: v.string(),
   /**
    * The label's classes in index order. Every reader starts from this list,
    * so replicas learned by different workers index classes alike and merge.
    */
-  classes: z.array(z.string()),
+  classes: v.array(v.string()),
   /** Feature columns whose values are category names. */
-  categorical: z.array(z.string()).optional(),
+  categorical: v.optional(v.array(v.string())),
   /**
    * Each categorical column's category names in code order. Readers code
    * categories by this list (new ones appended), not by the order they meet
    * them, so workers agree on the codes and their models merge.
    */
-  categories: z.record(z.string(), z.array(z.string())).optional(),
+  categories: v.optional(v.record(v.string(), v.array(v.string()))),
   /** Feature columns of nominal codes without names (a synth: stream's), read as numbers and flagged nominal. */
-  nominal: z.array(z.string()).optional(),
+  nominal: v.optional(v.array(v.string())),
   /** Whether feature values may be missing (an empty CSV cell, a JSON null). */
-  missing: z.boolean().optional(),
+  missing: v.optional(v.boolean()),
   /** What was published: a file's name or a synth: spec. */
-  origin: z.string().optional(),
-  updatedAt: z.string(),
+  origin: v.optional(v.string()),
+  updatedAt: v.string(),
 });
 
 /** A stream's format record: what its messages hold and the schema rows are read with. */
-export type StreamFormat = z.infer<typeof streamFormatSchema>;
+export type StreamFormat = v.InferOutput<typeof streamFormatSchema>;
 
 async function formatsBucket(broker: Broker, create: boolean, report?: Reporter): Promise<KV | null> {
   const kvm = new Kvm(broker.nc);
@@ -85,12 +86,9 @@ function parseEntry(entry: KvEntry | null, stream: string, where: string): Strea
   } catch {
     fail(`${where}: the stream's format record (${STREAM_FORMATS_BUCKET}/${stream}) is not valid JSON`);
   }
-  const parsed = streamFormatSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    fail(`${where}: the stream's format record (${STREAM_FORMATS_BUCKET}/${stream}) is invalid at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  }
-  return parsed.data;
+  const parsed = checkWith(streamFormatSchema, raw);
+  if (!parsed.ok) fail(`${where}: the stream's format record (${STREAM_FORMATS_BUCKET}/${stream}) is invalid at ${parsed.problem}`);
+  return parsed.value;
 }
 
 /**
