@@ -15,40 +15,55 @@ export const STREAM_FORMATS_BUCKET = 'streamlearn_streams';
 
 export { rowEncodings, type RowEncoding } from './defaults.js';
 
-const streamFormatSchema = v.object({
-  format: v.literal('streamlearn-stream'),
-  formatVersion: v.literal(1),
+/** A stream's format record: what its messages hold and the schema rows are read with. */
+export interface StreamFormat {
+  format: 'streamlearn-stream';
+  formatVersion: 1;
   /** The subject the rows are published on. */
-  subject: v.pipe(v.string(), v.minLength(1)),
+  subject: string;
   /** How each line of a message is written: CSV (cells in `columns` order, no header) or a JSON object. */
-  encoding: v.picklist(['csv', 'jsonl']),
+  encoding: 'csv' | 'jsonl';
   /** Every column of a line, in order: the features, then the label. */
-  columns: v.pipe(v.array(v.string()), v.minLength(2)),
-  label: v.string(),
+  columns: string[];
+  label: string;
   /**
    * The label's classes in index order. Every reader starts from this list,
    * so replicas learned by different workers index classes alike and merge.
    */
-  classes: v.array(v.string()),
+  classes: string[];
   /** Feature columns whose values are category names. */
-  categorical: v.optional(v.array(v.string())),
+  categorical?: string[];
   /**
    * Each categorical column's category names in code order. Readers code
    * categories by this list (new ones appended), not by the order they meet
    * them, so workers agree on the codes and their models merge.
    */
-  categories: v.optional(v.record(v.string(), v.array(v.string()))),
+  categories?: Record<string, string[]>;
   /** Feature columns of nominal codes without names (a synth: stream's), read as numbers and flagged nominal. */
-  nominal: v.optional(v.array(v.string())),
+  nominal?: string[];
   /** Whether feature values may be missing (an empty CSV cell, a JSON null). */
-  missing: v.optional(v.boolean()),
+  missing?: boolean;
   /** What was published: a file's name or a synth: spec. */
+  origin?: string;
+  updatedAt: string;
+}
+
+// The record as read back, checked field by field (StreamFormat says what each field is).
+const streamFormatSchema = v.object({
+  format: v.literal('streamlearn-stream'),
+  formatVersion: v.literal(1),
+  subject: v.pipe(v.string(), v.minLength(1)),
+  encoding: v.picklist(['csv', 'jsonl']),
+  columns: v.pipe(v.array(v.string()), v.minLength(2)),
+  label: v.string(),
+  classes: v.array(v.string()),
+  categorical: v.optional(v.array(v.string())),
+  categories: v.optional(v.record(v.string(), v.array(v.string()))),
+  nominal: v.optional(v.array(v.string())),
+  missing: v.optional(v.boolean()),
   origin: v.optional(v.string()),
   updatedAt: v.string(),
-});
-
-/** A stream's format record: what its messages hold and the schema rows are read with. */
-export type StreamFormat = v.InferOutput<typeof streamFormatSchema>;
+}) satisfies v.GenericSchema<unknown, StreamFormat>;
 
 async function formatsBucket(broker: Broker, create: boolean, report?: Reporter): Promise<KV | null> {
   const kvm = new Kvm(broker.nc);
