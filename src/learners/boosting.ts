@@ -4,6 +4,7 @@ import type { Batch, Matrix } from '../core/types.js';
 import { Bagging, copyRowInto } from './bagging.js';
 import { checkSavedClasses, checkSavedFeatures, classesNeeded, type Classifier, type LearnerContext, type LearnerState } from './contract.js';
 import type { MergeRefusal } from './merge-rule.js';
+import type { Rescoring } from './tree/hoeffding-tree-classifier.js';
 import type { BaggingBase } from './registry.js';
 
 export interface OnlineBoostingParams {
@@ -115,6 +116,7 @@ export class OnlineBoosting extends Bagging {
     }
     const x = new Float64Array(d);
     const weights = new Float64Array(this.members.length);
+    const rescoring = this.members.map((m) => (m as Classifier & Partial<Rescoring>).learnOneWeightedRescored?.bind(m));
     for (let r = 0; r < rows; r++) {
       copyRowInto(batch.x, r, x);
       const y = batch.y[r];
@@ -128,32 +130,55 @@ export class OnlineBoosting extends Bagging {
       for (let i = 0; i < this.members.length; i++) {
         const m = this.members[i];
         const times = this.draw(lambda);
+        const km = m.nClasses;
+        const rescore = y < km ? rescoring[i] : undefined;
+        // The member's probabilities for the row once it has learned it (its verdict, for lambda).
+        let after: Float64Array | null = null;
         if (i < voters) {
-          const km = m.nClasses;
           let p: Float64Array;
-          if (times > 0 && m.learnOneWeightedScored && y < km) p = m.learnOneWeightedScored(x, y, times);
-          else p = m.predictProbaOne!(x);
+          let learned = false;
+          if (times > 0 && rescore) {
+            after = this.afterScratch(km);
+            p = rescore(x, y, times, after);
+            learned = true;
+          } else if (times > 0 && m.learnOneWeightedScored && y < km) {
+            p = m.learnOneWeightedScored(x, y, times);
+            learned = true;
+          } else p = m.predictProbaOne!(x);
           let sum = 0;
           for (let c = 0; c < km; c++) sum += p[c];
           if (sum > 0) {
             const w = weights[i];
             for (let c = 0; c < Math.min(km, k); c++) out[o + c] += (w * p[c]) / sum;
           }
-          if (times > 0 && !(m.learnOneWeightedScored && y < km)) {
-            const learned = this.learnMember(m, x, y, times);
-            if (learned) await learned;
+          if (times > 0 && !learned) {
+            const pending = this.learnMember(m, x, y, times);
+            if (pending) await pending;
           }
+          // A member that did not learn the row still holds p for it: asking again would give the same.
+          if (times === 0) after = p;
         } else if (times > 0) {
-          const learned = this.learnMember(m, x, y, times);
-          if (learned) await learned;
+          if (rescore) rescore(x, y, times, (after = this.afterScratch(km)));
+          else {
+            const pending = this.learnMember(m, x, y, times);
+            if (pending) await pending;
+          }
         }
-        lambda = this.reweigh(i, m.predictProbaOne!(x), y, lambda);
+        lambda = this.reweigh(i, after ?? m.predictProbaOne!(x), y, lambda);
       }
       let sum = 0;
       for (let c = 0; c < k; c++) sum += out[o + c];
       for (let c = 0; c < k; c++) out[o + c] = sum > 0 ? out[o + c] / sum : 1 / k;
     }
     return out;
+  }
+
+  private after = new Float64Array(0);
+
+  /** A work area of k numbers for a member's probabilities after learning. */
+  private afterScratch(k: number): Float64Array {
+    if (this.after.length !== k) this.after = new Float64Array(k);
+    return this.after;
   }
 
   /** Member m learns row x with weight `times`: one weighted update where it has one, else that many repeats. */

@@ -30,13 +30,180 @@ export const efdtDefaults: EFDTParams = {
  * attribute (index f) and for not splitting (index nFeatures), the sum of
  * the merits found at each attempt (MOA's infogainSum), and the attempts
  * since the node was made. A split also keeps its attribute observers and
- * the class counts it has seen (its `counts` stay those at its creation).
+ * the class counts it has seen (its `counts` stay those at its creation);
+ * once it has learned a row, its numeric attributes' observers are held in
+ * `moments`, and its nominal ones in `codes` (per nominal attribute; null
+ * for one that met a value other than a category code, whose observer stays
+ * in `observers`), their entries in `observers` left empty.
  */
 interface Stats {
   sums: Float64Array;
   attempts: number;
-  observers?: (AttributeObserver | undefined)[];
-  seen?: Float64Array;
+  observers: (AttributeObserver | undefined)[] | undefined;
+  moments: SplitMoments | undefined;
+  codes: (NominalCounts | null)[] | undefined;
+  seen: Float64Array | undefined;
+}
+
+/** A node's Stats, every field present from the start: one shape for all, which the optimised code of the per-row path counts on. */
+function makeStats(sums: Float64Array, attempts: number, observers?: (AttributeObserver | undefined)[], seen?: Float64Array, moments?: SplitMoments, codes?: (NominalCounts | null)[]): Stats {
+  return { sums, attempts, observers, moments, codes, seen };
+}
+
+// A class's moments of one numeric attribute, as GaussianObserver keeps them: weight, mean, sum of
+// squared deviations, minimum, maximum.
+const W = 0;
+const MEAN = 1;
+const M2 = 2;
+const MIN = 3;
+const MAX = 4;
+const STRIDE = 5;
+const EMPTY = [0, 0, 0, Infinity, -Infinity];
+
+/**
+ * The Gaussian observers of a split's numeric attributes, packed into one
+ * array: every row that passes a split updates all of them, and one array
+ * of a few hundred bytes costs far fewer cache misses than an object and
+ * its arrays per attribute. They learn as GaussianObserver.update does, the
+ * same operations in the same order, and are made into GaussianObservers
+ * (toObserver) to be scored or saved: the same numbers, so the same merits,
+ * splits and saved state as the observers themselves.
+ */
+class SplitMoments {
+  /** data[(c * m + i) * STRIDE + j]: moment j of class c for numeric attribute i; classes below `room`. */
+  data: Float64Array;
+  room = 0;
+  /** Per numeric attribute, how many classes its observer knows (GaussianObserver's k); 0: no observer yet. */
+  readonly ks: Int32Array;
+
+  /** Whether every attribute has its observer. */
+  complete = false;
+
+  constructor(
+    readonly m: number,
+    k: number,
+  ) {
+    this.data = new Float64Array(0);
+    this.ks = new Int32Array(m);
+    this.grow(k);
+  }
+
+  /** Gives every attribute without an observer one, knowing k classes. */
+  make(k: number): void {
+    for (let i = 0; i < this.m; i++) if (this.ks[i] === 0) this.ks[i] = k;
+    this.complete = true;
+  }
+
+  /** Makes room for k classes, the new ones empty. */
+  grow(k: number): void {
+    if (k <= this.room) return;
+    const data = new Float64Array(k * this.m * STRIDE);
+    data.set(this.data);
+    for (let o = this.data.length; o < data.length; o += STRIDE) for (let j = 0; j < STRIDE; j++) data[o + j] = EMPTY[j];
+    this.data = data;
+    this.room = k;
+  }
+
+  /** Takes in attribute i's observer, from its saved form (as GaussianObserver.fromJSON reads it). */
+  adopt(i: number, observer: GaussianObserver): void {
+    const { k, stats } = observer.toJSON() as { k: number; stats: (number | null)[] };
+    this.grow(k);
+    this.ks[i] = k;
+    for (let c = 0; c < k; c++) {
+      const o = (c * this.m + i) * STRIDE;
+      for (let j = 0; j < STRIDE; j++) this.data[o + j] = stats[c * STRIDE + j] ?? (j === MIN ? Infinity : -Infinity);
+    }
+  }
+
+  /** Attribute i's observer, as the GaussianObserver that learned the same rows would be; undefined when it has none. */
+  toObserver(i: number, bins: number): GaussianObserver | undefined {
+    const k = this.ks[i];
+    if (k === 0) return undefined;
+    const stats: number[] = [];
+    for (let c = 0; c < k; c++) {
+      const o = (c * this.m + i) * STRIDE;
+      for (let j = 0; j < STRIDE; j++) stats.push(c < this.room ? this.data[o + j] : EMPTY[j]);
+    }
+    return new GaussianObserver(k, bins, stats);
+  }
+}
+
+/** A value NominalCounts holds: a category code, a whole number from 0 to 1023. */
+function isCode(value: number): boolean {
+  return (value | 0) === value && value >= 0 && value < 1024;
+}
+
+/**
+ * A split's NominalObserver of one attribute, as counts per category code
+ * and class in one array, for the same reason as SplitMoments: it learns as
+ * NominalObserver.update does with weight 1 (whole counts, so that class
+ * totals are the sums of the values' counts, in any order) and is made into
+ * a NominalObserver, values in the order first seen, to be scored or saved.
+ */
+class NominalCounts {
+  /** The classes its observer knows (NominalObserver's k); 0: no observer yet. */
+  k = 0;
+  /** The values in the order first seen (the observer's insertion order). */
+  readonly order: number[] = [];
+  private room = 0;
+  private capacity = 0;
+  /** data[v * room + c]: the count of code v in class c. */
+  private data = new Float64Array(0);
+  private present = new Uint8Array(0);
+
+  /** NominalObserver.update(value, y, 1); false, and nothing done, for a value that is not a category code. */
+  add(value: number, y: number): boolean {
+    if (Number.isNaN(value)) return true;
+    if (!isCode(value)) return false;
+    if (y >= this.k) this.k = y + 1;
+    if (y >= this.room || value >= this.capacity) this.grow(Math.max(this.k, this.room), value + 1);
+    if (this.present[value] === 0) {
+      this.present[value] = 1;
+      this.order.push(value);
+    }
+    this.data[value * this.room + y] += 1;
+    return true;
+  }
+
+  private grow(room: number, values: number): void {
+    const capacity = Math.max(this.capacity, values, 8);
+    const data = new Float64Array(capacity * room);
+    for (let v = 0; v < this.capacity; v++) for (let c = 0; c < this.room; c++) data[v * room + c] = this.data[v * this.room + c];
+    const present = new Uint8Array(capacity);
+    present.set(this.present);
+    this.data = data;
+    this.present = present;
+    this.room = room;
+    this.capacity = capacity;
+  }
+
+  private count(value: number, c: number): number {
+    return c < this.room ? this.data[value * this.room + c] : 0;
+  }
+
+  /** The packed form of `observer`, or null when it holds a value that is not a category code. */
+  static of(observer: NominalObserver): NominalCounts | null {
+    const { k, values } = observer.toJSON() as { k: number; values: [number, number[]][] };
+    if (!values.every(([v]) => isCode(v))) return null;
+    const out = new NominalCounts();
+    out.k = k;
+    out.grow(k, values.reduce((most, [v]) => Math.max(most, v + 1), 0));
+    for (const [v, row] of values) {
+      out.present[v] = 1;
+      out.order.push(v);
+      for (let c = 0; c < row.length; c++) out.data[v * out.room + c] = row[c];
+    }
+    return out;
+  }
+
+  /** The NominalObserver that learned the same rows; undefined when there is none yet. */
+  toObserver(): NominalObserver | undefined {
+    const k = this.k;
+    if (k === 0) return undefined;
+    const values = this.order.map((v): [number, number[]] => [v, Array.from({ length: k }, (_, c) => this.count(v, c))]);
+    const totals = Array.from({ length: k }, (_, c) => this.order.reduce((sum, v) => sum + this.count(v, c), 0));
+    return NominalObserver.fromJSON({ k, values, totals });
+  }
 }
 
 type WithStats = TreeNode & { efdt?: Stats };
@@ -81,10 +248,13 @@ function widen(values: Float64Array, k: number): Float64Array {
  * dropped for a new split on that attribute (or a leaf). As in MOA: no
  * nominal attribute is split on twice along a path, and leaves are naive
  * Bayes adaptive. The Hoeffding tree's leaves, observers, split criterion,
- * predictions and flat split index are reused. Defaults as MOA: grace
- * period 200, split confidence 1e-7, tie threshold 0.05, info-gain, nba,
- * 10 bins, re-evaluation every 2,000 rows. MOA's memory bound never acts in
- * its EFDT (its size estimates are never taken), so there is none here.
+ * predictions and flat split index are reused; a split's observers, which
+ * every row through it updates, are kept packed (SplitMoments,
+ * NominalCounts) and made into observers to be scored or saved. Defaults
+ * as MOA: grace period 200, split confidence 1e-7, tie threshold 0.05,
+ * info-gain, nba, 10 bins, re-evaluation every 2,000 rows. MOA's memory
+ * bound never acts in its EFDT (its size estimates are never taken), so
+ * there is none here.
  */
 export class ExtremelyFastDecisionTree implements Classifier {
   readonly name = 'extremely-fast-decision-tree';
@@ -93,6 +263,9 @@ export class ExtremelyFastDecisionTree implements Classifier {
   private readonly criterion: SplitCriterion;
   private readonly d: number;
   private readonly nominal: readonly boolean[];
+  // The numeric and the nominal attributes apart: a split packs their observers differently.
+  private readonly numericFeatures: Int32Array;
+  private readonly nominalFeatures: Int32Array;
   /** Rows learned: the clock of the re-evaluations. */
   private rows = 0;
   /** Splits replaced by re-evaluation (by another split or by a leaf), for reports and tests. */
@@ -107,6 +280,9 @@ export class ExtremelyFastDecisionTree implements Classifier {
     this.params = { ...efdtDefaults, ...params };
     this.d = ctx.nFeatures;
     this.nominal = ctx.nominal ?? [];
+    const all = Array.from({ length: this.d }, (_, f) => f);
+    this.numericFeatures = Int32Array.from(all.filter((f) => !this.nominal[f]));
+    this.nominalFeatures = Int32Array.from(all.filter((f) => this.nominal[f]));
     this.criterion = splitCriterion(this.params.splitCriterion);
     this.scratchRow = new Float64Array(this.d);
     // The tree's own split attempts are turned off (an infinite grace period): EFDT decides here.
@@ -124,9 +300,9 @@ export class ExtremelyFastDecisionTree implements Classifier {
     return this.tree.k;
   }
 
-  /** Weight 0 only predicts: one descent through the flat split index into the tree's work area. */
+  /** One descent through the flat split index into the tree's work area. */
   predictProbaOne(x: Float64Array): Float64Array {
-    return this.tree.learnOneScored(x, 0, 0);
+    return this.tree.predictRow(x);
   }
 
   learn(batch: Batch): void {
@@ -258,26 +434,95 @@ export class ExtremelyFastDecisionTree implements Classifier {
   }
 
   private newStats(): Stats {
-    return { sums: new Float64Array(this.d + 1), attempts: 0 };
+    return makeStats(new Float64Array(this.d + 1), 0);
   }
 
   private splitStats(node: Split): Stats {
     const s = node as WithStats;
     if (!s.efdt) s.efdt = this.newStats();
-    s.efdt.observers ??= new Array(this.d);
-    s.efdt.seen ??= node.counts.slice();
-    return s.efdt;
+    const stats = s.efdt;
+    if (stats.moments === undefined) {
+      // The observers it came with (from the leaf it was, or a saved state) go into moments and codes.
+      const observers = (stats.observers ??= new Array(this.d));
+      const moments = new SplitMoments(this.numericFeatures.length, this.tree.k);
+      this.numericFeatures.forEach((f, i) => {
+        const obs = observers[f];
+        if (obs) moments.adopt(i, obs as GaussianObserver);
+        observers[f] = undefined;
+      });
+      stats.moments = moments;
+      stats.codes = Array.from(this.nominalFeatures, (f) => {
+        const obs = observers[f] as NominalObserver | undefined;
+        const counts = obs ? NominalCounts.of(obs) : new NominalCounts();
+        if (counts !== null) observers[f] = undefined;
+        return counts;
+      });
+    }
+    stats.seen ??= node.counts.slice();
+    return stats;
+  }
+
+  /** The split's observers, the numeric ones made from its moments: what reevaluation scores and saveState writes. */
+  private observersOf(stats: Stats): (AttributeObserver | undefined)[] | undefined {
+    const { observers, moments } = stats;
+    if (!observers || !moments) return observers;
+    const out = observers.slice();
+    const numeric = this.numericFeatures;
+    for (let i = 0; i < numeric.length; i++) out[numeric[i]] = moments.toObserver(i, this.params.numericBins);
+    const nominal = this.nominalFeatures;
+    const codes = stats.codes!;
+    for (let j = 0; j < nominal.length; j++) if (codes[j] !== null) out[nominal[j]] = codes[j]!.toObserver();
+    return out;
   }
 
   private observe(stats: Stats, x: Float64Array, y: number): void {
     const k = this.tree.k;
     const seen = (stats.seen = widen(stats.seen!, k));
     seen[y] += 1;
+    const numeric = this.numericFeatures;
+    const moments = stats.moments!;
+    if (moments.room < k) moments.grow(k);
+    const { data, ks } = moments;
+    // An attribute's first row here makes its observer, knowing the classes the tree knows.
+    if (!moments.complete) moments.make(k);
+    const base = y * numeric.length * STRIDE;
+    for (let i = 0; i < numeric.length; i++) {
+      // GaussianObserver.update(value, y, 1), on the packed moments: the same operations, in the
+      // same order (the new mean is kept in a local rather than read back).
+      const value = x[numeric[i]];
+      if (Number.isNaN(value)) continue;
+      if (y >= ks[i]) ks[i] = y + 1;
+      const o = base + i * STRIDE;
+      const w = data[o + W] + 1;
+      const delta = value - data[o + MEAN];
+      const mean = data[o + MEAN] + delta / w;
+      data[o + MEAN] = mean;
+      data[o + M2] += delta * (value - mean);
+      data[o + W] = w;
+      if (value < data[o + MIN]) data[o + MIN] = value;
+      if (value > data[o + MAX]) data[o + MAX] = value;
+    }
+    if (this.nominalFeatures.length > 0) this.observeNominal(stats, x, y, k);
+  }
+
+  /** observe() for the nominal attributes: apart, so that observe() stays small enough to be inlined into learnRow(). */
+  private observeNominal(stats: Stats, x: Float64Array, y: number, k: number): void {
     const observers = stats.observers!;
-    for (let f = 0; f < this.d; f++) {
-      let obs = observers[f];
-      if (!obs) {
-        obs = this.nominal[f] ? new NominalObserver(k) : new GaussianObserver(k, this.params.numericBins);
+    const nominal = this.nominalFeatures;
+    const codes = stats.codes!;
+    for (let j = 0; j < nominal.length; j++) {
+      const f = nominal[j];
+      const counts = codes[j];
+      if (counts !== null) {
+        if (counts.k === 0) counts.k = k;
+        if (counts.add(x[f], y)) continue;
+        // A value that is not a category code: the attribute goes on as the observer itself.
+        observers[f] = counts.toObserver();
+        codes[j] = null;
+      }
+      let obs = observers[f] as NominalObserver | undefined;
+      if (obs === undefined) {
+        obs = new NominalObserver(k);
         observers[f] = obs;
       }
       obs.update(x[f], y, 1);
@@ -331,7 +576,7 @@ export class ExtremelyFastDecisionTree implements Classifier {
     const suggestion = leaf.observers![best]!.bestSplit(this.criterion, pre, best);
     if (suggestion === null) return null;
     // The split inherits the leaf's observers and merit history, not its attempt count (as MOA).
-    return this.makeSplit(suggestion, pre, { sums: stats.sums, attempts: 0, observers: leaf.observers!, seen: pre.slice() });
+    return this.makeSplit(suggestion, pre, makeStats(stats.sums, 0, leaf.observers!, pre.slice()));
   }
 
   /**
@@ -344,7 +589,8 @@ export class ExtremelyFastDecisionTree implements Classifier {
     stats.attempts++;
     const bound = this.bound(this.criterion.range(node.counts), sumOf(pre));
     const nullMerit = this.criterion.merit(pre, [pre]);
-    const { best } = this.scoreCandidates(stats.observers!, pre, stats, nullMerit);
+    const observers = this.observersOf(stats)!;
+    const { best } = this.scoreCandidates(observers, pre, stats, nullMerit);
     stats.sums[this.d] += nullMerit;
     const bestSum = stats.sums[best < 0 ? this.d : best];
     const deltaG = (bestSum - stats.sums[node.feature]) / stats.attempts;
@@ -352,12 +598,13 @@ export class ExtremelyFastDecisionTree implements Classifier {
     if (!(deltaG > bound || (bound < tie && deltaG > tie / 2)) || best === node.feature) return null;
     if (best < 0) {
       const leaf = this.tree.newLeaf(pre.slice()) as WithStats;
-      leaf.efdt = { sums: stats.sums, attempts: 0 };
+      leaf.efdt = makeStats(stats.sums, 0);
       return leaf;
     }
-    const suggestion = stats.observers![best]!.bestSplit(this.criterion, pre, best);
+    const suggestion = observers[best]!.bestSplit(this.criterion, pre, best);
     if (suggestion === null) return null;
-    return this.makeSplit(suggestion, pre, { sums: stats.sums, attempts: 0, observers: stats.observers, seen: pre.slice() });
+    // The new split goes on with these very observers, as MOA's does.
+    return this.makeSplit(suggestion, pre, makeStats(stats.sums, 0, stats.observers, pre.slice(), stats.moments, stats.codes));
   }
 
   private makeSplit(s: SplitSuggestion, pre: Float64Array, stats: Stats): Split {
@@ -387,7 +634,8 @@ export class ExtremelyFastDecisionTree implements Classifier {
         sums: Array.from(s.sums, (x) => (Number.isFinite(x) ? x : null)),
         attempts: s.attempts,
       };
-      if (s.observers) out.observers = Array.from(s.observers, (o) => (o ? o.toJSON() : null));
+      const observers = this.observersOf(s);
+      if (observers) out.observers = Array.from(observers, (o) => (o ? o.toJSON() : null));
       if (s.seen) out.seen = Array.from(s.seen);
       return out;
     });
@@ -409,16 +657,12 @@ export class ExtremelyFastDecisionTree implements Classifier {
       const saved = s.stats[i];
       if (saved === null) return;
       if (saved.sums.length !== model.d + 1) fail(`${name}: saved state has ${saved.sums.length} merit sums at a node, expected ${model.d + 1}`);
-      const stats: Stats = { sums: Float64Array.from(saved.sums, (x) => x ?? -Infinity), attempts: saved.attempts };
-      if (saved.observers) {
-        stats.observers = saved.observers.map((o) => {
-          if (o === null) return undefined;
-          const obs = o as ObserverJSON;
-          return obs.kind === 'gaussian' ? GaussianObserver.fromJSON(obs, bins) : NominalObserver.fromJSON(obs);
-        });
-      }
-      if (saved.seen) stats.seen = Float64Array.from(saved.seen);
-      node.efdt = stats;
+      const observers = saved.observers?.map((o) => {
+        if (o === null) return undefined;
+        const obs = o as ObserverJSON;
+        return obs.kind === 'gaussian' ? GaussianObserver.fromJSON(obs, bins) : NominalObserver.fromJSON(obs);
+      });
+      node.efdt = makeStats(Float64Array.from(saved.sums, (x) => x ?? -Infinity), saved.attempts, observers, saved.seen && Float64Array.from(saved.seen));
     });
     return model;
   }

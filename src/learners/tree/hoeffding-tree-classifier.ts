@@ -49,6 +49,18 @@ export function predictRows(x: Matrix, k: number, one: (row: Float64Array) => Fl
 }
 
 /**
+ * What online boosting asks of a member beyond the Classifier contract: its
+ * verdict on a row once it has learned it. learnOneWeightedRescored(x, y,
+ * weight, after) is learnOneWeightedScored(x, y, weight), returned, then
+ * predictProbaOne(x) into `after` (nClasses values), to the bit; a tree
+ * answers the second from the leaf the first landed on, without a second
+ * descent.
+ */
+export interface Rescoring {
+  learnOneWeightedRescored(x: Float64Array, y: number, weight: number, after: Float64Array): Float64Array;
+}
+
+/**
  * Hoeffding tree classifier: the Very Fast Decision Tree of Domingos &
  * Hulten (2000), as MOA's HoeffdingTree. Splits when the Hoeffding bound
  * says, with confidence 1 - splitConfidence, that the best attribute is
@@ -74,12 +86,12 @@ export class HoeffdingTreeClassifier implements Classifier {
     const options: TreeOptions = { ...this.params, subspaceSize };
     this.tree = new HoeffdingTree(options, ctx.nFeatures, ctx.nClasses, ctx.nominal ?? [], this.rng);
     if (new.target === HoeffdingTreeClassifier) {
-      // Weight 0 only predicts: one descent, into the tree's own work area (class 0 is always known).
-      this.predictProbaOne = (x) => this.tree.learnOneScored(x, 0, 0);
+      this.predictProbaOne = (x) => this.tree.predictRow(x);
       this.learnOne = (x, y) => this.tree.learnOne(x, y, 1);
       this.learnOneWeighted = (x, y, weight) => this.tree.learnOne(x, y, weight);
       // One descent and one naive Bayes evaluation serve the prediction and the update, as in learnScored.
       this.learnOneWeightedScored = (x, y, weight) => this.tree.learnOneScored(x, y, weight);
+      this.learnOneWeightedRescored = (x, y, weight, after) => this.tree.learnOneScored(x, y, weight, after);
     }
   }
 
@@ -93,6 +105,8 @@ export class HoeffdingTreeClassifier implements Classifier {
   /** Classifier.learnOneWeighted: the row's weight goes into the leaf's counts and observers, as MOA's instance weight. */
   readonly learnOneWeighted?: (x: Float64Array, y: number, weight: number) => void;
   readonly learnOneWeightedScored?: (x: Float64Array, y: number, weight: number) => Float64Array;
+  /** Rescoring's. */
+  readonly learnOneWeightedRescored?: (x: Float64Array, y: number, weight: number, after: Float64Array) => Float64Array;
 
   learn(batch: Batch): void {
     const x = this.rowScratch();

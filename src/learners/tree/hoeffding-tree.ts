@@ -116,6 +116,8 @@ export class HoeffdingTree {
   private ownerScratch: number[] = [];
   // The descent's flat copy of the tree (see Router), built on first use; null when stale.
   private router: Router | null = null;
+  /** Nodes put in place (splits, swaps): a landing taken before a change may no longer be where its row goes. */
+  private changes = 0;
 
   constructor(
     readonly options: TreeOptions,
@@ -139,6 +141,7 @@ export class HoeffdingTree {
   set root(node: TreeNode) {
     this.top = node;
     this.router = null;
+    this.changes++;
   }
 
   newLeaf(counts: Float64Array): Leaf {
@@ -168,9 +171,9 @@ export class HoeffdingTree {
 
   /**
    * land() from the root into a reused Landing, for the per-row paths that
-   * use the landing before the next row: no object per row. The numeric
-   * splits are followed in the router's flat table rather than through the
-   * node objects (see Router): same tests, same landing.
+   * use the landing before the next row: no object per row. The splits are
+   * followed in the router's flat tables rather than through the node
+   * objects (see Router): same tests, same landing.
    */
   private landRoot(x: Float64Array): Landing {
     const router = (this.router ??= Router.of(this.top));
@@ -180,13 +183,27 @@ export class HoeffdingTree {
     let branch = -1;
     while (ref >= 0) {
       const feature = tests[3 * ref];
-      if (feature < 0) return this.landBelow(x, splits[ref], prev >= 0 ? splits[prev] : null, branch);
-      const value = x[feature];
-      // NaN (a missing value) fails the test and is sent by branchOf to the heaviest branch.
-      const b = value <= thresholds[ref] ? 0 : value === value ? 1 : this.branchOf(splits[ref], value);
+      let b: number;
+      let next: number;
+      if (feature >= 0) {
+        const value = x[feature];
+        // NaN (a missing value) fails the test and is sent by branchOf to the heaviest branch.
+        b = value <= thresholds[ref] ? 0 : value === value ? 1 : this.branchOf(splits[ref], value);
+        next = tests[3 * ref + 1 + b];
+      } else {
+        // A nominal split: its branches by category code. NaN follows branchOf to the heaviest
+        // branch. A value with no entry (not a code, or a branch made since the router was) goes
+        // on through the node objects: what hangs there is not in the router.
+        const value = x[~feature];
+        const code = value | 0;
+        const slot = code === value && code >= 0 && code < tests[3 * ref + 2] ? tests[3 * ref + 1] + code : value === value ? -1 : router.slotOf(ref, this.branchOf(splits[ref], value));
+        b = slot < 0 ? -1 : router.codeBranches[slot];
+        if (b < 0) return this.landBelow(x, splits[ref], prev >= 0 ? splits[prev] : null, branch);
+        next = router.codeRefs[slot];
+      }
       prev = ref;
       branch = b;
-      ref = tests[3 * ref + 1 + b];
+      ref = next;
     }
     router.lastLeaf = ~ref;
     const out = this.landingScratch;
@@ -196,7 +213,7 @@ export class HoeffdingTree {
     return out;
   }
 
-  /** landRoot's descent below a nominal split, which the router leaves to the node objects. */
+  /** landRoot's descent from a nominal split on a value the router has no branch for, through the node objects. */
   private landBelow(x: Float64Array, start: Split, parent: Split | null, branch: number): Landing {
     let node: TreeNode = start;
     while (node.kind === 'split') {
@@ -248,30 +265,45 @@ export class HoeffdingTree {
     }
   }
 
+  /** The class probabilities of a row: one descent through the flat split index into the tree's work area. */
+  predictRow(x: Float64Array): Float64Array {
+    return this.predictNode(this.landRoot(x).node, x, this.scratch('proba'));
+  }
+
   /**
    * Learns one row and returns the class probabilities the tree gave it just
    * before: one descent and one naive Bayes evaluation serve both
-   * (test-then-train in the ensembles). A weight of 0 only predicts. The
-   * array returned is the tree's own work area: read it before the next call.
+   * (test-then-train in the ensembles). A weight of 0 only predicts, and
+   * works out naive Bayes only where the leaf predicts by it. The array
+   * returned is the tree's own work area: read it before the next call.
+   * `after`, when given (k values), receives what predictRow gives the row
+   * once it is learned (boosting's verdict), from the same landing unless
+   * the tree changed under it.
    */
-  learnOneScored(x: Float64Array, y: number, weight: number): Float64Array {
+  learnOneScored(x: Float64Array, y: number, weight: number, after?: Float64Array): Float64Array {
     if (y >= this.k) this.k = y + 1;
     const landing = this.landRoot(x);
     const { node } = landing;
     const proba = this.scratch('proba');
+    if (!(weight > 0)) {
+      this.predictNode(node, x, proba);
+      if (after !== undefined) for (let c = 0; c < proba.length; c++) after[c] = proba[c];
+      return proba;
+    }
     let nbScores: Float64Array | undefined;
     if (node.kind === 'leaf' && node.observers && this.options.leafPrediction !== 'mc') {
+      // Needed whatever the leaf predicts by: naive Bayes adaptive counts whether it would have been right.
       nbScores = this.naiveBayesScores(node, x, this.scratch('nb'));
       const useNB = this.options.leafPrediction === 'nb' || node.nbCorrect >= node.mcCorrect;
       if (useNB) softmax(nbScores, this.k, proba);
       else normalised(node.counts, this.k, proba);
     } else {
-      this.predictAt(landing, x, proba);
+      this.predictNode(node, x, proba);
     }
-    if (weight > 0) {
-      this.learnAt(landing, x, y, weight, nbScores);
-      this.countRow();
-    }
+    const changes = this.changes;
+    this.learnAt(landing, x, y, weight, nbScores);
+    this.countRow();
+    if (after !== undefined) this.predictNode(node.kind === 'leaf' && this.changes === changes ? node : this.landRoot(x).node, x, after);
     return proba;
   }
 
@@ -320,14 +352,13 @@ export class HoeffdingTree {
 
   /** Puts `node` where the landing's node was. */
   replace(landing: Landing, node: TreeNode): void {
+    this.changes++;
     const router = this.router;
     if (router !== null) {
-      if (landing === this.landingScratch && router.leaves[router.lastLeaf] === landing.node) router.replaceLeaf(router.lastLeaf, node);
-      // A leaf the descent reached below a nominal split, or given a branch of its own at one,
-      // is not in the router; any other replacement (from outside landRoot) makes it stale.
-      else if (!(landing === this.landingScratch && router.lastLeaf < 0) && !(landing.parent !== null && landing.parent.branches !== null && !landing.set)) {
-        this.router = null;
-      }
+      if (landing === this.landingScratch && router.lastLeaf >= 0 && router.leaves[router.lastLeaf] === landing.node) router.replaceLeaf(router.lastLeaf, node);
+      // A leaf the descent reached through the node objects is not in the router; any other
+      // replacement (from outside landRoot, where the router may hold the node) makes it stale.
+      else if (!(landing === this.landingScratch && router.lastLeaf < 0)) this.router = null;
     }
     if (landing.set) landing.set(node);
     else if (landing.parent) landing.parent.children[landing.branch] = node;
@@ -623,8 +654,10 @@ export function nodeFromJSON(json: NodeJSON, bins: number, errorDelta = 0.002): 
 export function normalised(counts: Float64Array, k: number, out: Float64Array = new Float64Array(k)): Float64Array {
   const total = sumOf(counts);
   if (total <= 0) return out.fill(1 / k);
-  out.fill(0);
-  for (let c = 0; c < Math.min(k, counts.length); c++) out[c] = counts[c] / total;
+  // A loop, not fill(): for a few classes the call costs more than the stores.
+  const n = Math.min(k, counts.length);
+  for (let c = 0; c < n; c++) out[c] = counts[c] / total;
+  for (let c = n; c < out.length; c++) out[c] = 0;
   return out;
 }
 
@@ -651,20 +684,26 @@ export function softmax(scores: Float64Array, k: number, out: Float64Array = new
  * is only an index to them, kept in step as leaves split, and rebuilt from
  * the nodes when anything else changes them.
  *
- * Entry e (a split): tests[3e] its attribute, or -1 for a nominal split,
- * below which the descent follows the node objects; tests[3e+1] and
+ * Entry e (a numeric split): tests[3e] its attribute; tests[3e+1] and
  * tests[3e+2] its children for x <= thresholds[e] and x > thresholds[e]. A
- * child reference r >= 0 is an entry, r < 0 the leaf ~r.
+ * child reference r >= 0 is an entry, r < 0 the leaf ~r. Entry e (a nominal
+ * split): tests[3e] is ~attribute; for a category code v below tests[3e+2],
+ * codeBranches[tests[3e+1] + v] is its branch (-1: none) and codeRefs[...]
+ * that child's reference. The branches a nominal split grows later, and
+ * values that are not codes, are left to the node objects.
  */
 class Router {
   tests = new Int32Array(48);
   thresholds = new Float64Array(16);
+  codeRefs = new Int32Array(16);
+  codeBranches = new Int32Array(16);
+  private codesUsed = 0;
   splits: Split[] = [];
   leaves: (Leaf | null)[] = [];
-  /** Per leaf, where its reference is held: an index into tests, or -1 for the root. */
+  /** Per leaf, where its reference is held: an index i into tests, -1 for the root, or -2 - i for codeRefs[i]. */
   private slots: number[] = [];
   rootRef = -1;
-  /** The leaf the last descent reached, or -1 when it went below a nominal split. */
+  /** The leaf the last descent reached, or -1 when it went on through the node objects. */
   lastLeaf = -1;
 
   static of(root: TreeNode): Router {
@@ -678,8 +717,22 @@ class Router {
     const slot = this.slots[id];
     this.leaves[id] = null;
     const ref = this.add(node, slot);
-    if (slot < 0) this.rootRef = ref;
-    else this.tests[slot] = ref;
+    this.hold(slot, ref);
+  }
+
+  /** Where nominal entry e holds its branch b: an index into codeRefs, or -1 when it has no entry for it. */
+  slotOf(e: number, b: number): number {
+    const at = this.tests[3 * e + 1];
+    const end = at + this.tests[3 * e + 2];
+    for (let i = at; i < end; i++) if (this.codeBranches[i] === b) return i;
+    return -1;
+  }
+
+  /** Puts a reference where `slot` says (see slots). */
+  private hold(slot: number, ref: number): void {
+    if (slot >= 0) this.tests[slot] = ref;
+    else if (slot === -1) this.rootRef = ref;
+    else this.codeRefs[-2 - slot] = ref;
   }
 
   /** Adds `node` and what hangs below it, referenced from `slot`; returns its reference. */
@@ -700,10 +753,7 @@ class Router {
       this.thresholds = thresholds;
     }
     this.splits.push(node);
-    if (node.branches !== null) {
-      this.tests[3 * e] = -1;
-      return e;
-    }
+    if (node.branches !== null) return this.addNominal(node, e);
     this.tests[3 * e] = node.feature;
     this.thresholds[e] = node.threshold;
     // The child is added first: adding it may grow (replace) `tests`, and `this.tests[i] = this.add(...)`
@@ -714,4 +764,38 @@ class Router {
     this.tests[3 * e + 2] = right;
     return e;
   }
+
+  /** add() for a nominal split, entry e. */
+  private addNominal(node: Split, e: number): number {
+    let span = 0;
+    for (const value of node.branches!.keys()) if (isCode(value) && value >= span) span = value + 1;
+    const at = this.codesUsed;
+    if (at + span > this.codeRefs.length) {
+      const size = Math.max(2 * this.codeRefs.length, at + span);
+      const refs = new Int32Array(size);
+      refs.set(this.codeRefs);
+      this.codeRefs = refs;
+      const branches = new Int32Array(size);
+      branches.set(this.codeBranches);
+      this.codeBranches = branches;
+    }
+    this.codesUsed += span;
+    this.codeBranches.fill(-1, at, at + span);
+    this.tests[3 * e] = ~node.feature;
+    this.tests[3 * e + 1] = at;
+    this.tests[3 * e + 2] = span;
+    for (const [value, b] of node.branches!) {
+      if (!isCode(value)) continue;
+      this.codeBranches[at + value] = b;
+      // As in add(): the child first, then its reference, into the arrays as they are after.
+      const ref = this.add(node.children[b], -2 - (at + value));
+      this.codeRefs[at + value] = ref;
+    }
+    return e;
+  }
+}
+
+/** A value the router indexes a nominal split by: a whole number from 0 to 4095 (larger ones go through the node objects). */
+function isCode(value: number): boolean {
+  return Number.isInteger(value) && value >= 0 && value < 4096;
 }
