@@ -5,6 +5,9 @@ import { ADWIN } from '../drift/adwin.js';
 import { errorRose } from '../drift/error-rise.js';
 import { argmax, HoeffdingTree, sumOf, type TreeJSON, type TreeOptions } from './tree/hoeffding-tree.js';
 
+/** The vote weight of a member that has not yet been right (see addVote). */
+const UNPROVEN_WEIGHT = 0.01;
+
 /** What makes a forest member: tree settings, detector confidences, the Poisson rate. */
 export interface MemberSettings {
   readonly options: TreeOptions;
@@ -92,21 +95,42 @@ export class ForestMembers {
       const m = this.members[i];
       for (let r = 0; r < rows; r++) {
         const x = xs[r];
+        const label = y[r];
         const weight = m.rng.poisson(this.settings.lambda);
-        if (weight > 0) m.background?.learnOne(x, y[r], weight);
-        const p = m.tree.learnOneScored(x, y[r], weight);
+        // The background tree learns each row the member learns, once, as MOA's does (the row
+        // with its own weight): it grows more slowly than with the Poisson weight, and costs less.
+        if (weight > 0) m.background?.learnOne(x, label, 1);
+        const p = m.tree.learnOneScored(x, label, weight);
+        // The vote weight is the member's test-then-train accuracy: its verdict before learning the row.
         this.addVote(m, p, votes, weights, i * rows + r);
-        const wrong = argmax(p) !== y[r];
+        const rightBefore = argmax(p) === label;
         m.seen++;
-        if (!wrong) m.correct++;
+        if (rightBefore) m.correct++;
+        // The detectors watch the tree's verdict once it has learned the row, as the paper's
+        // Algorithm 1 and MOA do; a row it did not learn (weight 0) is not watched. Right after
+        // learning, a tree that fits its leaves' few rows looks better than it predicts, and the
+        // error rise as those leaves fill is what gets such trees replaced on a stable stream.
+        // Learning a row only adds to its class at its leaf (the class's count, and its Gaussians
+        // moved towards the row), so a row the tree got right it still gets right, and only the
+        // others are asked again: a second prediction for every row would cost a tenth of the
+        // forest's time. The exceptions are rows that split their leaf, or bring their leaf a
+        // nominal value it has not seen, counted right as they were before learning: measured,
+        // 1 watched row in 1,200 on Agrawal function 1, 1 in 2,700 on SEA.
+        if (weight === 0) continue;
+        const wrong = !rightBefore && argmax(m.tree.predictRow(x)) !== label;
         if (errorRose(m.warning, wrong)) {
           m.background = this.newTree(m.rng);
+          // A fresh detector: the next warning needs evidence of its own, not the tail of this one's window.
+          m.warning = new ADWIN({ delta: this.settings.warningDelta });
           m.warnings++;
         }
         if (errorRose(m.drift, wrong)) {
+          // The new tree gets detectors that have watched nothing else (MOA: the background
+          // learner's own, or a fresh drift detector when there was no background tree).
+          if (m.background) m.warning = new ADWIN({ delta: this.settings.warningDelta });
+          m.drift = new ADWIN({ delta: this.settings.driftDelta });
           m.tree = m.background ?? this.newTree(m.rng);
           m.background = null;
-          m.warning.reset();
           m.correct = 0;
           m.seen = 0;
           m.drifts++;
@@ -178,11 +202,16 @@ export class ForestMembers {
     for (const m of this.members) this.k = Math.max(this.k, m.tree.k);
   }
 
-  /** Writes a member's weighted vote for one row at `slot` (member * rows + row). */
+  /**
+   * Writes a member's weighted vote for one row at `slot` (member * rows + row).
+   * A member with no right answer yet (new, or just replaced) still votes,
+   * with weight 0.01, as in MOA, where such a member's vote counts once
+   * beside the others' accuracies in percent.
+   */
   private addVote(m: Member, p: Float64Array, votes: Float64Array, weights: Float64Array, slot: number): void {
-    const w = this.settings.weightedVote ? (m.seen > 0 ? m.correct / m.seen : 0) : 1;
+    const w = this.settings.weightedVote ? (m.correct > 0 ? m.correct / m.seen : UNPROVEN_WEIGHT) : 1;
     const s = sumOf(p);
-    if (w <= 0 || s <= 0) return;
+    if (s <= 0) return;
     const k = this.k;
     for (let c = 0; c < p.length && c < k; c++) votes[slot * k + c] = (w * p[c]) / s;
     weights[slot] = w;
