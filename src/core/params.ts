@@ -68,3 +68,13 @@ export function resolveParams(def: Parameterised, given: Readonly<Record<string,
   }
   return out;
 }
+
+/** A probability parameter in (0, 1]: a confidence, a significance, a detector's delta. */
+export function probabilityParam(value: number, doc: string): ParamSpec {
+  return { type: 'number', default: value, min: 0, exclusiveMin: true, max: 1, doc };
+}
+
+/** A switch: 'on' or 'off'. */
+export function onOffParam(value: string, doc: string): ParamSpec {
+  return { type: 'choice', default: value, choices: ['on', 'off'], doc };
+}

@@ -8,6 +8,7 @@ import { memberThread, type MemberThread } from './member-threads.js';
 import { allocateSlots, jsonMergeRule, type MergeRule } from './merge-rule.js';
 import { hoeffdingTreeDefaults } from './tree/hoeffding-tree-classifier.js';
 import type { SplitSettings } from './tree/hoeffding-tree.js';
+import { splitSettingsOf } from './tree/split-params.js';
 
 export interface AdaptiveRandomForestParams extends SplitSettings {
   readonly ensembleSize: number;
@@ -106,12 +107,7 @@ export class AdaptiveRandomForest implements Classifier {
     this.settings = {
       options: {
         ...hoeffdingTreeDefaults,
-        gracePeriod: p.gracePeriod,
-        splitConfidence: p.splitConfidence,
-        tieThreshold: p.tieThreshold,
-        splitCriterion: p.splitCriterion,
-        leafPrediction: p.leafPrediction,
-        numericBins: p.numericBins,
+        ...splitSettingsOf(p),
         subspaceSize: subspace,
       },
       nFeatures: this.d,

@@ -1,5 +1,5 @@
 import { fail } from '../core/errors.js';
-import { resolveParams, type ParamSpec, type Parameterised } from '../core/params.js';
+import { onOffParam, probabilityParam, resolveParams, type ParamSpec, type Parameterised } from '../core/params.js';
 import { baggingMerge, LeveragingBagging, leveragingBaggingDefaults, OnlineBagging, onlineBaggingDefaults } from './bagging.js';
 import { majorityClassDefinition, noChangeDefinition } from './baseline.js';
 import type { Classifier, LearnerContext, LearnerState, ParamValue, Params } from './contract.js';
@@ -10,8 +10,7 @@ import { streamingRandomPatchesDefinition, type StreamingRandomPatchesParams } f
 import { HoeffdingAdaptiveTreeClassifier, hoeffdingAdaptiveTreeDefaults } from './tree/hoeffding-adaptive-tree.js';
 import { efdtDefaults, ExtremelyFastDecisionTree, type EFDTParams } from './tree/efdt.js';
 import { HoeffdingTreeClassifier, hoeffdingTreeDefaults, treeMergeRefusal } from './tree/hoeffding-tree-classifier.js';
-import { leafPredictions, type SplitSettings } from './tree/hoeffding-tree.js';
-import { splitCriterionNames } from './tree/split-criterion.js';
+import { splitParams } from './tree/split-params.js';
 import { passiveAggressiveDefinition, perceptronDefinition, SoftmaxRegression, softmaxRegressionDefaults, softmaxRegressionMerge } from './linear.js';
 import { GaussianNB, gaussianNBDefaults, gaussianNBMerge } from './naive-bayes.js';
 import { mlpImplementation, mlpMerge, mlpParamSpecs, type MLPParams } from './mlp-slot.js';
@@ -81,20 +80,6 @@ export const baggingBases = [
 ] as const;
 export type BaggingBase = (typeof baggingBases)[number];
 
-const probability = (value: number, doc: string): ParamSpec => ({ type: 'number', default: value, min: 0, exclusiveMin: true, max: 1, doc });
-const onOff = (value: string, doc: string): ParamSpec => ({ type: 'choice', default: value, choices: ['on', 'off'], doc });
-
-/** The parameters every Hoeffding tree shares, with the defaults of the tree they belong to. */
-function treeParams(d: SplitSettings): Record<string, ParamSpec> {
-  return {
-    gracePeriod: { type: 'integer', default: d.gracePeriod, min: 1, doc: 'weight a leaf sees between split attempts' },
-    splitConfidence: probability(d.splitConfidence, 'delta of the Hoeffding bound'),
-    tieThreshold: { type: 'number', default: d.tieThreshold, min: 0, doc: 'bound below which the best split is taken' },
-    splitCriterion: { type: 'choice', default: d.splitCriterion, choices: splitCriterionNames, doc: 'info-gain or gini' },
-    leafPrediction: { type: 'choice', default: d.leafPrediction, choices: leafPredictions, doc: 'mc, nb or nba (adaptive)' },
-    numericBins: { type: 'integer', default: d.numericBins, min: 1, max: 1_000, doc: 'candidate split points per numeric attribute (at most 1,000)' },
-  };
-}
 
 const memoryParams: Record<string, ParamSpec> = {
   maxByteSize: { type: 'integer', default: hoeffdingTreeDefaults.maxByteSize, min: 1024, doc: 'memory bound of the tree (estimated bytes)' },
@@ -177,7 +162,7 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
     name: 'hoeffding-tree',
     summary: 'Very Fast Decision Tree: splits by the Hoeffding bound, Gaussian numeric observers, NB-adaptive leaves',
     reference: 'Domingos & Hulten 2000',
-    params: { ...treeParams(hoeffdingTreeDefaults), ...memoryParams },
+    params: { ...splitParams(hoeffdingTreeDefaults), ...memoryParams },
     scaleInputs: false,
     nominalNative: true,
     // Observers skip NaN when learning; a NaN at a split follows the heaviest branch.
@@ -191,12 +176,12 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
     summary: 'Hoeffding tree with an ADWIN per node and alternate subtrees swapped in on drift',
     reference: 'Bifet & Gavaldà 2009',
     params: {
-      ...treeParams(hoeffdingAdaptiveTreeDefaults),
+      ...splitParams(hoeffdingAdaptiveTreeDefaults),
       ...memoryParams,
-      adwinDelta: probability(hoeffdingAdaptiveTreeDefaults.adwinDelta, 'ADWIN confidence at each node'),
-      switchSignificance: probability(hoeffdingAdaptiveTreeDefaults.switchSignificance, 'significance of the alternate-tree test'),
+      adwinDelta: probabilityParam(hoeffdingAdaptiveTreeDefaults.adwinDelta, 'ADWIN confidence at each node'),
+      switchSignificance: probabilityParam(hoeffdingAdaptiveTreeDefaults.switchSignificance, 'significance of the alternate-tree test'),
       minErrorWindow: { type: 'integer', default: hoeffdingAdaptiveTreeDefaults.minErrorWindow, min: 1, doc: 'errors seen before an alternate is judged' },
-      bootstrapSampling: onOff(hoeffdingAdaptiveTreeDefaults.bootstrapSampling, 'Poisson(1) weights at the leaves'),
+      bootstrapSampling: onOffParam(hoeffdingAdaptiveTreeDefaults.bootstrapSampling, 'Poisson(1) weights at the leaves'),
     },
     scaleInputs: false,
     nominalNative: true,
@@ -211,7 +196,7 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
     summary: 'Hoeffding Anytree: splits once a split beats none by the Hoeffding bound, re-evaluates splits and replaces them',
     reference: 'Manapragada, Webb & Salehi 2018',
     params: {
-      ...treeParams(efdtDefaults),
+      ...splitParams(efdtDefaults),
       reevaluationPeriod: { type: 'integer', default: efdtDefaults.reevaluationPeriod, min: 1, doc: 'rows between re-evaluations of the splits' },
     },
     scaleInputs: false,
@@ -230,10 +215,10 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
       ensembleSize: { type: 'integer', default: adaptiveRandomForestDefaults.ensembleSize, min: 1, max: 1_000, doc: 'trees (at most 1,000)' },
       lambda: { type: 'number', default: adaptiveRandomForestDefaults.lambda, min: 0, exclusiveMin: true, doc: 'Poisson rate of online bagging' },
       subspaceSize: { type: 'integer', default: adaptiveRandomForestDefaults.subspaceSize, min: 0, doc: 'attributes per leaf (0: round(sqrt(d)) + 1)' },
-      ...treeParams(adaptiveRandomForestDefaults),
-      warningDelta: probability(adaptiveRandomForestDefaults.warningDelta, 'ADWIN confidence of the warning detector'),
-      driftDelta: probability(adaptiveRandomForestDefaults.driftDelta, 'ADWIN confidence of the drift detector'),
-      weightedVote: onOff(adaptiveRandomForestDefaults.weightedVote, 'votes weighted by member accuracy'),
+      ...splitParams(adaptiveRandomForestDefaults),
+      warningDelta: probabilityParam(adaptiveRandomForestDefaults.warningDelta, 'ADWIN confidence of the warning detector'),
+      driftDelta: probabilityParam(adaptiveRandomForestDefaults.driftDelta, 'ADWIN confidence of the drift detector'),
+      weightedVote: onOffParam(adaptiveRandomForestDefaults.weightedVote, 'votes weighted by member accuracy'),
       workers: { type: 'integer', default: adaptiveRandomForestDefaults.workers, min: 1, max: 64, doc: 'worker threads sharing the members (same results)' },
     },
     scaleInputs: false,
@@ -272,7 +257,7 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
       base: baseParam,
       ensembleSize: { type: 'integer', default: leveragingBaggingDefaults.ensembleSize, min: 1, max: 1_000, doc: 'members (at most 1,000)' },
       lambda: { type: 'number', default: leveragingBaggingDefaults.lambda, min: 0, exclusiveMin: true, doc: 'Poisson rate' },
-      adwinDelta: probability(leveragingBaggingDefaults.adwinDelta, 'ADWIN confidence per member'),
+      adwinDelta: probabilityParam(leveragingBaggingDefaults.adwinDelta, 'ADWIN confidence per member'),
     },
     scaleInputs: baseWantsScaling,
     nominalNative: baseIsNominalNative,

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { fail } from '../core/errors.js';
-import type { ParamSpec } from '../core/params.js';
+import { onOffParam, probabilityParam } from '../core/params.js';
 import { Random } from '../core/random.js';
 import { anything, count, finiteNumber, integer, type Json, looseObject, nonNegative, object, parseState, positiveInteger, rngState } from '../core/state.js';
 import type { Batch, Matrix } from '../core/types.js';
@@ -10,8 +10,8 @@ import { checkSavedClasses, checkSavedFeatures, classesNeeded, type Classifier, 
 import { allocateSlots, jsonMergeRule, type MergeRule } from './merge-rule.js';
 import type { LearnerDefinition } from './registry.js';
 import { hoeffdingTreeDefaults } from './tree/hoeffding-tree-classifier.js';
-import { HoeffdingTree, leafPredictions, type SplitSettings, type TreeJSON, type TreeOptions } from './tree/hoeffding-tree.js';
-import { splitCriterionNames } from './tree/split-criterion.js';
+import { HoeffdingTree, type SplitSettings, type TreeJSON, type TreeOptions } from './tree/hoeffding-tree.js';
+import { splitParams, splitSettingsOf } from './tree/split-params.js';
 
 /** How each member is trained: on a random subspace with Poisson weights, on a subspace alone, or with Poisson weights alone. */
 export type SrpTrainingMethod = 'random-patches' | 'random-subspaces' | 'resampling';
@@ -260,12 +260,7 @@ export class StreamingRandomPatches implements Classifier {
     this.nominal = [...(ctx.nominal ?? [])];
     this.options = {
       ...hoeffdingTreeDefaults,
-      gracePeriod: p.gracePeriod,
-      splitConfidence: p.splitConfidence,
-      tieThreshold: p.tieThreshold,
-      splitCriterion: p.splitCriterion,
-      leafPrediction: p.leafPrediction,
-      numericBins: p.numericBins,
+      ...splitSettingsOf(p),
       // The member's subspace is fixed for the tree's life: its leaves split on any of its features.
       subspaceSize: 0,
     };
@@ -555,8 +550,6 @@ export const streamingRandomPatchesMerge: MergeRule = jsonMergeRule('pooled memb
   return { nFeatures: parsed[0].nFeatures, k: Math.max(...parsed.map((p) => p.k)), members: members.map((m, index) => ({ ...m, index })) as unknown as Json };
 });
 
-const probability = (value: number, doc: string): ParamSpec => ({ type: 'number', default: value, min: 0, exclusiveMin: true, max: 1, doc });
-const onOff = (value: string, doc: string): ParamSpec => ({ type: 'choice', default: value, choices: ['on', 'off'], doc });
 // The registry checks every value against its ParamSpec before this cast.
 const paramsAs = (p: Params): Partial<StreamingRandomPatchesParams> => p as unknown as Partial<StreamingRandomPatchesParams>;
 const d = streamingRandomPatchesDefaults;
@@ -576,17 +569,12 @@ export const streamingRandomPatchesDefinition: LearnerDefinition = {
     subspaceMode: { type: 'choice', default: d.subspaceMode, choices: ['percentage', 'count', 'sqrt', 'd-minus-sqrt'], doc: 'how subspace-size is read' },
     subspaceSize: { type: 'integer', default: d.subspaceSize, min: -1_000_000, max: 1_000_000, doc: 'features per member, by subspace-mode (negative: d minus it)' },
     lambda: { type: 'number', default: d.lambda, min: 0, exclusiveMin: true, doc: 'Poisson rate of online bagging' },
-    driftDelta: probability(d.driftDelta, 'ADWIN confidence of the drift detector'),
-    warningDelta: probability(d.warningDelta, 'ADWIN confidence of the warning detector'),
-    driftDetection: onOff(d.driftDetection, 'members replaced on drift'),
-    backgroundLearner: onOff(d.backgroundLearner, 'background trees grown from a warning'),
-    weightedVote: onOff(d.weightedVote, 'votes weighted by member accuracy'),
-    gracePeriod: { type: 'integer', default: d.gracePeriod, min: 1, doc: 'weight a leaf sees between split attempts' },
-    splitConfidence: probability(d.splitConfidence, 'delta of the Hoeffding bound'),
-    tieThreshold: { type: 'number', default: d.tieThreshold, min: 0, doc: 'bound below which the best split is taken' },
-    splitCriterion: { type: 'choice', default: d.splitCriterion, choices: splitCriterionNames, doc: 'info-gain or gini' },
-    leafPrediction: { type: 'choice', default: d.leafPrediction, choices: leafPredictions, doc: 'mc, nb or nba (adaptive)' },
-    numericBins: { type: 'integer', default: d.numericBins, min: 1, max: 1_000, doc: 'candidate split points per numeric attribute (at most 1,000)' },
+    driftDelta: probabilityParam(d.driftDelta, 'ADWIN confidence of the drift detector'),
+    warningDelta: probabilityParam(d.warningDelta, 'ADWIN confidence of the warning detector'),
+    driftDetection: onOffParam(d.driftDetection, 'members replaced on drift'),
+    backgroundLearner: onOffParam(d.backgroundLearner, 'background trees grown from a warning'),
+    weightedVote: onOffParam(d.weightedVote, 'votes weighted by member accuracy'),
+    ...splitParams(d),
   },
   scaleInputs: false,
   nominalNative: true,
