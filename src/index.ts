@@ -15,7 +15,7 @@
  * @module
  */
 export { StreamlearnError } from './core/errors.js';
-export type { Batch, Matrix, Row, Schema } from './core/types.js';
+export type { Batch, Matrix, RegressionBatch, Row, Schema, Task } from './core/types.js';
 export { rowsToBatch } from './core/types.js';
 export type { Json } from './core/state.js';
 export { VERSION } from './core/version.js';
@@ -83,8 +83,45 @@ export {
   type ConfidenceInterval,
 } from './eval/classification-metrics.js';
 
-export { modelToBytes, modelFromBytes } from './model/bytes.js';
-export { manifestChecksum, type Manifest } from './model/saved-form.js';
+export { modelToBytes, modelFromBytes, regressionModelFromBytes, anyModelFromBytes } from './model/bytes.js';
+export { manifestChecksum, type Manifest, type AnyModel } from './model/saved-form.js';
+
+// Regression: the regressors, their model, metrics and protocols, and the regression streams.
+export type { Regressor, RegressorDefinition } from './learners/regressor.js';
+export type { FeatureContext } from './learners/contract.js';
+export { regressorDefinitions, regressorNames, regressorDefinition, isRegressorName } from './learners/regressor-registry.js';
+export { RegressionModel, type RegressionPrediction, type RegressionTrainingSummary } from './learners/regression-model.js';
+export { LinearRegression, type LinearRegressionParams } from './learners/linear-regression.js';
+export { PassiveAggressiveRegressor, type PassiveAggressiveRegressorParams } from './learners/passive-aggressive-regressor.js';
+export { KNNRegressor, type KNNRegressorParams, type KNNAggregation } from './learners/knn-regressor.js';
+export { HoeffdingTreeRegressor, type HoeffdingTreeRegressorParams, type LeafPredictionMode, type TreeRegressorOptions } from './learners/tree/hoeffding-tree-regressor.js';
+export { HoeffdingAdaptiveTreeRegressor, type HoeffdingAdaptiveTreeRegressorParams } from './learners/tree/hoeffding-adaptive-tree-regressor.js';
+export { AdaptiveRandomForestRegressor, type AdaptiveRandomForestRegressorParams, type ForestAggregation } from './learners/forest-regressor.js';
+export { BaggingRegressor, type BaggingRegressorParams } from './learners/bagging-regressor.js';
+export { MeanRegressor } from './learners/mean-regressor.js';
+export { RegressionMetrics, WindowedRegressionMetrics, type RegressionSummary } from './eval/regression-metrics.js';
+export {
+  prequentialRegression,
+  batchSplitRegression,
+  holdoutRegression,
+  type IncrementalRegressor,
+  type RegressorArg,
+  type RegressionOutcome,
+  type RegressionCurvePoint,
+  type RegressionBatchResult,
+  type RegressionPrequentialOptions,
+  type RegressionBatchSplitOptions,
+  type RegressionHoldoutOptions,
+  type MeanStd,
+} from './eval/regression-evaluation.js';
+export { isRegressionReport, type RegressionReport, type RunReport } from './eval/report.js';
+export { regressionReportToMarkdown, regressionComparisonToMarkdown } from './eval/report-markdown.js';
+export { regressionReportToHtml } from './eval/regression-report-html.js';
+export { regressionBatches } from './stream/batch.js';
+export { splitRegressionBatch } from './stream/split.js';
+export { FriedmanGenerator, FriedmanDriftGenerator, type FriedmanParams, type FriedmanDriftParams, type FriedmanDriftType } from './data/synth/friedman.js';
+export { MvGenerator } from './data/synth/mv.js';
+export { Planes2DGenerator, type Planes2DParams } from './data/synth/planes2d.js';
 
 // Types that the exports above name in their signatures, so that users can name them too.
 export type { SynthOptions, SynthSourceOptions, ParsedSpec, SpecStage, SpecDrift } from './data/synth/registry.js';

@@ -54,8 +54,8 @@ describe('streamlearn train', () => {
 describe('streamlearn train: bad input', () => {
   const dir = () => tempDir();
   const cases: [string, (d: string) => string[], RegExp][] = [
-    ['unknown data set', () => ['--dataset', 'mnist'], /^streamlearn: unknown data set "mnist" \(bundled: breast-cancer, digits, iris, wine;/],
-    ['unknown learner', () => ['--model', 'svm'], /^streamlearn: unknown learner "svm" \(learners: gaussian-nb, softmax-regression, mlp, forest-ensemble, hoeffding-tree, .*, no-change\)$/],
+    ['unknown data set', () => ['--dataset', 'mnist'], /^streamlearn: unknown data set "mnist" \(bundled: auto-mpg, breast-cancer, diabetes, digits, iris, wine;/],
+    ['unknown learner', () => ['--model', 'svm'], /^streamlearn: unknown learner "svm" \(classifiers: gaussian-nb, softmax-regression, mlp, forest-ensemble, hoeffding-tree, .*, no-change; regressors: linear-regression, .*, mean-regressor\)$/],
     ['missing label column', (d) => ['--data', csvIn(d, 'a,b\n1,2\n'), '--label', 'y'], /: no label column "y" \(columns: a, b\)$/],
     ['non-numeric feature', (d) => ['--data', csvIn(d, 'a,b,y\n1,2,u\n3,x,v\n'), '--label', 'y'], /data\.csv: line 3, column "b": "x" is not a number$/],
     ['ragged row', (d) => ['--data', csvIn(d, 'a,b,y\n1,2,u\n3,v\n'), '--label', 'y'], /data\.csv: line 3: expected as many fields as the header, found 2$/],

@@ -57,8 +57,8 @@ describe('train (the pipeline)', () => {
   it('fails on bad settings before reading anything', async () => {
     await expect(train({ stream: { batchSize: 0 }, output: { out: null } })).rejects.toThrow('stream.batchSize must be an integer of at least 1, got 0');
     await expect(train({ protocol: { name: 'batch-split', testSize: 1 }, output: { out: null } })).rejects.toThrow('protocol.testSize must be strictly between 0 and 1, got 1');
-    await expect(train({ model: 'svm', output: { out: null } })).rejects.toThrow(/^unknown learner "svm" \(learners: gaussian-nb, softmax-regression, mlp, forest-ensemble, hoeffding-tree, .*, no-change\)$/);
-    await expect(train({ source: { dataset: 'mnist' }, output: { out: null } })).rejects.toThrow(/unknown data set "mnist" \(bundled: breast-cancer, digits, iris, wine/);
+    await expect(train({ model: 'svm', output: { out: null } })).rejects.toThrow(/^unknown learner "svm" \(classifiers: gaussian-nb, softmax-regression, mlp, forest-ensemble, hoeffding-tree, .*, no-change; regressors: linear-regression, .*, mean-regressor\)$/);
+    await expect(train({ source: { dataset: 'mnist' }, output: { out: null } })).rejects.toThrow(/unknown data set "mnist" \(bundled: auto-mpg, breast-cancer, diabetes, digits, iris, wine/);
   });
 });
 

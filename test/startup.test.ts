@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { detectorNames, transformerNames } from '../src/index.js';
 import { learnerNames } from '../src/learners/registry.js';
+import { regressorNames } from '../src/learners/regressor-registry.js';
 import { inputFormats } from '../src/node/files/file-source.js';
 import * as light from '../src/node/cli/names.js';
 import { Progress } from '../src/node/cli/progress.js';
@@ -152,6 +153,7 @@ describe("the CLI's light name lists", () => {
   // The flags' help reads these lists so that start-up need not load the registries; they must not drift apart.
   it('match the registries', () => {
     expect(light.learnerNames).toEqual(learnerNames);
+    expect(light.regressorNames).toEqual(regressorNames);
     expect(light.detectorNames).toEqual(detectorNames);
     expect(light.transformerNames).toEqual(transformerNames);
     expect(light.inputFormats).toEqual(inputFormats);

@@ -72,8 +72,14 @@ describe('every generator', () => {
 
   it.each(generatorDefinitions.map((d) => [d.name, d] as const))('%s: resolves its defaults and makes rows its schema describes', (_name, def) => {
     const g = def.create(3, resolveParams(def));
-    expect(g.schema.label).toBe('class');
     const width = g.schema.features.length;
+    if (g.schema.task === 'regression') {
+      expect(g.schema.label).toBe('y');
+      expect(g.schema.classes).toEqual([]);
+      expect(firstBad(g, 500, ({ x, y }) => x instanceof Float64Array && x.length === width && Number.isFinite(y))).toBeUndefined();
+      return;
+    }
+    expect(g.schema.label).toBe('class');
     const k = g.schema.classes.length;
     expect(firstBad(g, 500, ({ x, y }) => x instanceof Float64Array && x.length === width && isInt(y, 0, k - 1))).toBeUndefined();
   });
@@ -90,6 +96,7 @@ describe('every generator', () => {
   it('are listed with their MOA names, parameters and defaults', () => {
     expect(generatorNames).toEqual([
       'sea', 'agrawal', 'random-rbf', 'random-rbf-drift', 'hyperplane', 'led', 'led-drift', 'stagger', 'sine',
+      'friedman', 'friedman-drift', 'mv', 'planes2d',
     ]);
     expect(resolveParams(generatorDefinition('sea'))).toEqual({ function: 1, noisePercentage: 10, balanceClasses: 'off' });
     expect(resolveParams(generatorDefinition('agrawal'))).toEqual({ function: 1, perturbFraction: 0.05, balanceClasses: 'off' });
@@ -512,8 +519,8 @@ describe('synth specs', () => {
   });
 
   it.each([
-    ['', /^synth spec "": empty \(expected a generator, one of sea, agrawal, .*sine\)$/],
-    ['seaa', /^synth spec "seaa": unknown generator "seaa" \(generators: sea, agrawal, random-rbf, random-rbf-drift, hyperplane, led, led-drift, stagger, sine\)$/],
+    ['', /^synth spec "": empty \(expected a generator, one of sea, agrawal, .*sine, friedman, friedman-drift, mv, planes2d\)$/],
+    ['seaa', /^synth spec "seaa": unknown generator "seaa" \(generators: sea, agrawal, random-rbf, random-rbf-drift, hyperplane, led, led-drift, stagger, sine, friedman, friedman-drift, mv, planes2d\)$/],
     ['sea(function=2', /^synth spec "sea\(function=2": expected "," or "\)" after function=2 in sea\(\.\.\.\), found the end$/],
     ['sea(function)', /^synth spec "sea\(function\)": expected "=" after parameter "function" of sea/],
     ['sea(function=)', /parameter "function" of sea has no value$/],

@@ -14,9 +14,25 @@ export interface Batch {
   readonly y: Int32Array;
 }
 
+/**
+ * A batch of rows with numeric targets, for regressors: `y[r]` is row r's
+ * target value (finite).
+ */
+export interface RegressionBatch {
+  readonly x: Matrix;
+  readonly y: Float64Array;
+}
+
+/**
+ * What is learned from the label: a class (classification, the default) or
+ * a number (regression).
+ */
+export type Task = 'classification' | 'regression';
+
 /** One labelled row as it comes off a source, with where it came from. */
 export interface Row {
   readonly x: Float64Array;
+  /** The class index into Schema.classes, or for a regression schema the target value. */
   readonly y: number;
   /** 1-based line in the source file (or message number), for error messages. */
   readonly line: number;
@@ -29,7 +45,10 @@ export interface Row {
 export interface Schema {
   readonly features: readonly string[];
   readonly label: string;
+  /** The class labels in index order; empty for a regression schema. */
   readonly classes: string[];
+  /** 'regression' when the label is a number to predict; absent: classification. */
+  readonly task?: Task;
   /** Per feature, whether it is nominal (its values are category codes) rather than numeric. Absent: all numeric. */
   readonly nominal?: readonly boolean[];
   /**
@@ -50,17 +69,17 @@ export function matrix(data: Float64Array, rows: number, cols: number): Matrix {
   return { data, rows, cols };
 }
 
-/** Gathers the given rows of a matrix (and labels) into a new batch. */
-export function takeRows(batch: Batch, indices: ArrayLike<number>): Batch {
+/** Gathers the given rows of a matrix (and labels, class indices or targets) into a new batch. */
+export function takeRows<B extends Batch | RegressionBatch>(batch: B, indices: ArrayLike<number>): B {
   const { cols } = batch.x;
   const data = new Float64Array(indices.length * cols);
-  const y = new Int32Array(indices.length);
+  const y = batch.y instanceof Float64Array ? new Float64Array(indices.length) : new Int32Array(indices.length);
   for (let i = 0; i < indices.length; i++) {
     const r = indices[i];
     data.set(batch.x.data.subarray(r * cols, r * cols + cols), i * cols);
     y[i] = batch.y[r];
   }
-  return { x: { data, rows: indices.length, cols }, y };
+  return { x: { data, rows: indices.length, cols }, y } as B;
 }
 
 /** Packs rows into one batch. */

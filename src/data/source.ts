@@ -1,5 +1,5 @@
 import { fail, StreamlearnError } from '../core/errors.js';
-import type { Row, Schema } from '../core/types.js';
+import type { Row, Schema, Task } from '../core/types.js';
 import type { ReadyRows } from '../stream/batch.js';
 import { clip, describeValue, parseNumber } from './cells.js';
 import { resolveMaxLineBytes, type LineLimit } from './line-limit.js';
@@ -37,6 +37,12 @@ export interface FileSourceOptions extends LineLimit {
   label: string;
   /** Known class labels in their canonical order; labels not listed are added as they appear. */
   classes?: readonly string[];
+  /**
+   * 'regression': the label is a number to predict (each label cell must be
+   * a finite number, or the row is bad, naming the file, line and column),
+   * and the schema lists no classes. Default: classification.
+   */
+  task?: Task;
   /** The name reports use; defaults to the file's base name without extensions. */
   name?: string;
   /**
@@ -242,6 +248,7 @@ export async function tableSource(table: RecordTable, terms: TableTerms, options
     }
   }
   const allowMissing = options.missing === 'allow';
+  const regression = options.task === 'regression';
   const skip = options.onBadRow === 'skip';
   const onSkip = options.onSkip;
   const width = header.length;
@@ -283,11 +290,22 @@ export async function tableSource(table: RecordTable, terms: TableTerms, options
     features: featureIndex.map((i) => header[i]),
     label: options.label,
     classes: [...(options.classes ?? [])],
+    ...(regression ? { task: 'regression' as const } : {}),
     // Absent when all numeric, so the schema of a numeric file is what it always was.
     ...(categorical.some(Boolean) ? { nominal: categorical, categories } : {}),
     ...(allowMissing ? { missing: true } : {}),
   };
   const classIndex = new Map(schema.classes.map((c, i) => [c, i]));
+  if (regression && (options.classes?.length ?? 0) > 0) await refuse(`${file}: a regression label has no classes; give --classes to a classifier only`);
+  /** A regression row's target: a finite number, or a failure naming the file, line and column. */
+  const targetOf = (raw: Cell, line: number): number => {
+    if (typeof raw === 'number' && raw - raw === 0) return raw;
+    if (raw === undefined) fail(`${file}: line ${line}: no ${unit} "${options.label}"`);
+    const where = () => `${file}: line ${line}, ${unit} "${options.label}"`;
+    if (isMissingValue(raw)) fail(`${where()}: empty target (a regressor learns a number for every row)`);
+    if (typeof raw === 'string' && !isNumeric(raw)) fail(`${where()}: "${clip(raw)}" is not a number (a regressor learns a numeric label)`);
+    return parseNumber(raw, where);
+  };
   const coders = categories.map((list) => (list ? categoryCoder(list) : null));
   const anyCategorical = coders.some((c) => c !== null);
   const d = featureIndex.length;
@@ -343,13 +361,17 @@ export async function tableSource(table: RecordTable, terms: TableTerms, options
       x[j] = slowCell(cell, j, line, pending);
     }
     const raw = record[labelIndex];
-    let label: string;
-    if (typeof raw === 'string') label = raw;
+    // A regression target, or the class label: checked before the row's new categories are coded.
+    const target = regression ? targetOf(raw, line) : NaN;
+    let label = '';
+    if (regression) {
+      // No class label to read.
+    } else if (typeof raw === 'string') label = raw;
     else if (typeof raw === 'number' || typeof raw === 'boolean') label = String(raw);
     else if (raw === undefined) fail(`${file}: line ${line}: no ${unit} "${labelName}"`);
     else if (raw === null) label = '';
     else fail(`${file}: line ${line}, ${unit} "${labelName}": expected a label (a string or a number), got ${describeValue(raw)}`);
-    if (label === '') fail(`${file}: line ${line}, ${unit} "${labelName}": empty label`);
+    if (!regression && label === '') fail(`${file}: line ${line}, ${unit} "${labelName}": empty label`);
     if (anyCategorical) {
       for (let j = 0; j < d; j++) {
         const category = pending[j];
@@ -359,6 +381,7 @@ export async function tableSource(table: RecordTable, terms: TableTerms, options
         }
       }
     }
+    if (regression) return { x, y: target, line };
     // Rows of one class often come in runs: comparing with the last label spares hashing a new string.
     if (label === lastLabel) return { x, y: lastClass, line };
     let y = classIndex.get(label);

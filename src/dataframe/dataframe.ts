@@ -12,7 +12,7 @@
  * does not pay danfo's import time (over a second).
  */
 import { fail } from '../core/errors.js';
-import type { Row, Schema } from '../core/types.js';
+import type { Row, Schema, Task } from '../core/types.js';
 import type { BatchResult } from '../eval/batch-split.js';
 import type { CurvePoint } from '../eval/prequential.js';
 import type { Protocol } from '../eval/report.js';
@@ -43,6 +43,8 @@ export interface DataFrameSourceOptions {
   features?: readonly string[];
   /** Known class labels in their canonical order; labels not listed are added as they appear. */
   classes?: readonly string[];
+  /** 'regression': the label column holds the numbers to predict (each a finite number, or the row fails naming it). Default: classification. */
+  task?: Task;
   /**
    * Feature columns read as categories rather than numbers (coded as
    * csvSource codes them: in order of first appearance, the schema's list
@@ -152,11 +154,14 @@ export async function dataFrameSource(df: DataFrameLike, options: DataFrameSourc
     features,
     label,
     classes: [...(options.classes ?? [])],
+    ...(options.task === 'regression' ? { task: 'regression' as const } : {}),
     // Absent when all numeric, as csvSource does.
     ...(categorical.some(Boolean) ? { nominal: categorical, categories } : {}),
     ...(allowMissing ? { missing: true } : {}),
   };
   const classIndex = new Map(schema.classes.map((c, i) => [c, i]));
+  const regression = options.task === 'regression';
+  if (regression && schema.classes.length > 0) fail(`${name}: a regression label has no classes; give classes to a classifier only`);
   const coders = categories.map((list) => (list ? categoryCoder(list) : null));
   const d = features.length;
 
@@ -206,6 +211,10 @@ export async function dataFrameSource(df: DataFrameLike, options: DataFrameSourc
         const x = featuresOf(i);
         const cell = labels[i];
         if (isMissing(cell)) fail(`${name}: ${row(i)}, column "${label}": empty label (${describeMissing(cell)})`);
+        if (regression) {
+          yield { x, y: typeof cell === 'number' && Number.isFinite(cell) ? cell : parseNumber(cell, () => `${name}: ${row(i)}, column "${label}"`), line: i + 1 };
+          continue;
+        }
         const className = String(cell);
         let y = classIndex.get(className);
         if (y === undefined) {

@@ -20,3 +20,19 @@ export function watchErrors(detector: DriftDetector, wrong: boolean): DriftSigna
 export function errorRose(detector: DriftDetector, wrong: boolean): boolean {
   return watchErrors(detector, wrong) === 'drift';
 }
+
+/**
+ * watchErrors for a real-valued loss (a regressor's absolute error): feeds
+ * the detector the loss and reports a drift only when its mean rose.
+ */
+export function watchLoss(detector: DriftDetector, loss: number): DriftSignal {
+  const before = detector.estimate;
+  const signal = detector.update(loss);
+  if (signal === 'drift' && !(detector.estimate > before)) return 'stable';
+  return signal;
+}
+
+/** True when the loss's mean rose significantly (see watchLoss). */
+export function lossRose(detector: DriftDetector, loss: number): boolean {
+  return watchLoss(detector, loss) === 'drift';
+}

@@ -87,6 +87,20 @@ export const detectorDefinitions: readonly DetectorDefinition[] = [
 
 export const detectorNames: readonly string[] = detectorDefinitions.map((d) => d.name);
 
+/**
+ * The detectors that watch any real-valued stream (a regressor's absolute
+ * error): ADWIN (a bounded real variable) and Page-Hinkley (a mean's rise).
+ * DDM, EDDM and HDDM-A model a stream of 0/1 errors.
+ */
+export const realValuedDetectors: readonly string[] = ['adwin', 'page-hinkley'];
+
+/** Fails, naming the flag, unless the detector watches real values: what a regressor's error needs. */
+export function checkRealValuedDetector(name: string, who: string): void {
+  if (!realValuedDetectors.includes(name)) {
+    fail(`--drift ${name}: ${who}, whose error is a number, not right or wrong; use ${realValuedDetectors.join(' or ')}, which watch its absolute error`);
+  }
+}
+
 export function detectorDefinition(name: string): DetectorDefinition {
   const def = detectorDefinitions.find((d) => d.name === name);
   if (!def) fail(`unknown drift detector "${name}" (detectors: ${detectorNames.join(', ')})`);

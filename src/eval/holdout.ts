@@ -83,6 +83,66 @@ export async function periodicHoldout(
   model: IncrementalModel | ((first: Batch) => Promise<IncrementalModel>),
   options: HoldoutOptions,
 ): Promise<HoldoutResult> {
+  let learner = typeof model === 'function' ? null : model;
+  let held: HeldOut | null = null;
+  const curve: CurvePoint[] = [];
+  let latest: { correct: number; metrics: MetricsSummary } | null = null;
+  const { seen, trainRows } = await holdoutSchedule(batches, options, {
+    start: async (batch) => {
+      learner ??= await (model as (first: Batch) => Promise<IncrementalModel>)(batch);
+      held = new HeldOut(options.rows, batch.x.cols);
+      return held;
+    },
+    learn: async (batch, part) => learner!.learn(part === null ? batch : takeRows(batch, part)),
+    evaluate: async (trainRows) => {
+      const test = held!.batch;
+      const { predicted, proba, k } = await scoreRows(learner!, test.x);
+      const metrics = new ClassificationMetrics();
+      let correct = 0;
+      for (let i = 0; i < predicted.length; i++) {
+        metrics.update(test.y[i], predicted[i], proba ? proba.subarray(i * k, i * k + k) : undefined);
+        if (predicted[i] === test.y[i]) correct++;
+      }
+      const point: CurvePoint = { row: trainRows, accuracy: correct / test.x.rows };
+      curve.push(point);
+      latest = { correct, metrics: metrics.summary() };
+      options.onEvaluation?.(point, trainRows);
+    },
+  });
+  const final = latest as { correct: number; metrics: MetricsSummary } | null;
+  if (!final) throw new Error('periodicHoldout: no evaluation was made');
+  return { rows: seen, trainRows, testRows: options.rows, correct: final.correct, metrics: final.metrics, curve };
+}
+
+/** Where a holdout run keeps its held-out rows: filled row by row until full. */
+export interface HeldOutRows<B> {
+  add(batch: B, r: number): void;
+  readonly count: number;
+  readonly full: boolean;
+}
+
+/** What the holdout schedule asks of a task (classification, regression). */
+export interface HoldoutHooks<B> {
+  /** At the first batch: make the model if need be, and the held-out store. */
+  start(first: B): Promise<HeldOutRows<B>>;
+  /** Learns the given rows of the batch, in order (null: all of them). */
+  learn(batch: B, rows: number[] | null): Promise<void>;
+  /** Scores the held-out rows with the model as it is after `trainRows` training rows. */
+  evaluate(trainRows: number): Promise<void>;
+}
+
+/**
+ * The periodic held-out schedule, whatever the task: checks the options,
+ * routes each row to the held-out set or to training (first rows, or
+ * selection sampling from a prefix), learns in runs that end exactly at each
+ * evaluation point, evaluates there and once at the end, and fails in one
+ * line when the stream was too short for it.
+ */
+export async function holdoutSchedule<B extends { readonly x: Matrix }>(
+  batches: AsyncIterable<B>,
+  options: Omit<HoldoutOptions, 'onEvaluation'>,
+  hooks: HoldoutHooks<B>,
+): Promise<{ seen: number; trainRows: number }> {
   const names = options.names ?? { rows: 'rows', every: 'every', sampleFrom: 'sampleFrom' };
   const { rows: holdRows, every, sampleFrom } = options;
   if (!(Number.isInteger(holdRows) && holdRows >= 1)) fail(`${names.rows} must be an integer of at least 1, got ${holdRows}`);
@@ -92,34 +152,17 @@ export async function periodicHoldout(
   }
   const prefix = sampleFrom ?? holdRows;
   const rng = Random.derive(options.seed, 'holdout');
-  let learner = typeof model === 'function' ? null : model;
-  let held: HeldOut | null = null;
+  let held: HeldOutRows<B> | null = null;
   let seen = 0;
   let trainRows = 0;
   let lastEvaluated = -1;
-  const curve: CurvePoint[] = [];
-  // Held in an object: TypeScript does not see assignments made inside the closure below.
-  const latest: { value: { correct: number; metrics: MetricsSummary } | null } = { value: null };
-
-  const evaluate = async (m: IncrementalModel, h: HeldOut): Promise<void> => {
-    const test = h.batch;
-    const { predicted, proba, k } = await scoreRows(m, test.x);
-    const metrics = new ClassificationMetrics();
-    let correct = 0;
-    for (let i = 0; i < predicted.length; i++) {
-      metrics.update(test.y[i], predicted[i], proba ? proba.subarray(i * k, i * k + k) : undefined);
-      if (predicted[i] === test.y[i]) correct++;
-    }
-    const point: CurvePoint = { row: trainRows, accuracy: correct / test.x.rows };
-    curve.push(point);
+  const evaluate = async (): Promise<void> => {
+    await hooks.evaluate(trainRows);
     lastEvaluated = trainRows;
-    latest.value = { correct, metrics: metrics.summary() };
-    options.onEvaluation?.(point, trainRows);
   };
 
   for await (const batch of batches) {
-    learner ??= await (model as (first: Batch) => Promise<IncrementalModel>)(batch);
-    held ??= new HeldOut(holdRows, batch.x.cols);
+    held ??= await hooks.start(batch);
     // Indices of this batch's rows that train, in order.
     const train: number[] = [];
     for (let r = 0; r < batch.x.rows; r++, seen++) {
@@ -139,21 +182,19 @@ export async function periodicHoldout(
       const untilPoint = every - (trainRows % every);
       const end = Math.min(train.length, start + untilPoint);
       const part = train.slice(start, end);
-      await learner.learn(part.length === batch.x.rows ? batch : takeRows(batch, part));
+      await hooks.learn(batch, part.length === batch.x.rows ? null : part);
       trainRows += part.length;
       start = end;
-      if (trainRows % every === 0 && held.full) await evaluate(learner, held);
+      if (trainRows % every === 0 && held.full) await evaluate();
     }
     // A sample completes at the end of its prefix; points due before then are taken now.
-    if (held.full && lastEvaluated < 0 && trainRows >= every) await evaluate(learner, held);
+    if (held.full && lastEvaluated < 0 && trainRows >= every) await evaluate();
   }
-  if (!learner || !held || seen === 0) fail('the data has no rows');
+  if (!held || seen === 0) fail('the data has no rows');
   if (!held.full) {
     fail(`${names.rows} ${holdRows}: the stream ended after ${seen} rows, before the held-out rows were complete; hold out fewer rows`);
   }
   if (trainRows === 0) fail(`${names.rows} ${holdRows}: every row of the stream (${seen}) was held out, none was left to learn; hold out fewer rows`);
-  if (lastEvaluated !== trainRows) await evaluate(learner, held);
-  const final = latest.value;
-  if (!final) throw new Error('periodicHoldout: no evaluation was made');
-  return { rows: seen, trainRows, testRows: holdRows, correct: final.correct, metrics: final.metrics, curve };
+  if (lastEvaluated !== trainRows) await evaluate();
+  return { seen, trainRows };
 }

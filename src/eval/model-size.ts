@@ -1,4 +1,3 @@
-import type { Batch } from '../core/types.js';
 
 /** One point of the model's size over time. */
 export interface ModelSizePoint {
@@ -29,7 +28,7 @@ export class ModelSizeTracker {
     this.next = every;
   }
 
-  async *watch(batches: AsyncIterable<Batch>): AsyncGenerator<Batch> {
+  async *watch<B extends { readonly x: { readonly rows: number } }>(batches: AsyncIterable<B>): AsyncGenerator<B> {
     for await (const batch of batches) {
       if (this.rows >= this.next) await this.take();
       yield batch;

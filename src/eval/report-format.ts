@@ -2,7 +2,7 @@
  * Wording and number formats shared by the report renderers (Markdown and
  * HTML), so that the two documents name and print every measure the same way.
  */
-import type { TrainReport } from './report.js';
+import type { RunReport, TrainReport } from './report.js';
 
 /** A number with fixed decimals, or "-" for a missing or non-finite one (a report never prints NaN). */
 export const fixed = (v: number | null | undefined, digits = 4): string =>
@@ -12,17 +12,17 @@ export const fixed = (v: number | null | undefined, digits = 4): string =>
 export const count = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-');
 
 /** The learner's parameters as `name=value` pairs, or "-" when it has none. */
-export function describeParams(r: TrainReport): string {
+export function describeParams(r: RunReport): string {
   return Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(', ') || '-';
 }
 
 /** How the rows were shuffled before they were learned. */
-export function describeShuffle(r: TrainReport): string {
+export function describeShuffle(r: RunReport): string {
   return !r.shuffled ? 'none' : r.shuffleBuffer !== null ? `buffer of ${r.shuffleBuffer} rows (approximate)` : 'exact';
 }
 
 /** The held-out rows of a holdout run, in words; null for the other protocols. */
-export function describeHoldout(r: TrainReport): string | null {
+export function describeHoldout(r: RunReport): string | null {
   const h = r.holdout;
   if (r.protocol !== 'holdout' || !h) return null;
   const rows = h.mode === 'first' ? `the first ${count(h.rows)} rows` : `a seeded sample of ${count(h.rows)} rows from the first ${count(h.fromRows)}`;
@@ -30,7 +30,7 @@ export function describeHoldout(r: TrainReport): string | null {
 }
 
 /** The evaluation protocol and its settings, in words. */
-export function describeProtocol(r: TrainReport): string {
+export function describeProtocol(r: RunReport): string {
   if (r.protocol === 'batch-split') return `batch-split, batch size ${r.batchSize}, test size ${r.testSize}`;
   if (r.protocol === 'holdout') {
     const held = describeHoldout(r);

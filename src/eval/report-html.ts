@@ -9,7 +9,7 @@
  * per-class table and confusion matrix.
  */
 import { fail } from '../core/errors.js';
-import { describeWarnings, type TrainReport } from './report.js';
+import { describeWarnings, type RunReport, type TrainReport } from './report.js';
 import {
   count,
   describeHoldout,
@@ -32,13 +32,13 @@ export interface HtmlReportOptions {
 
 /** Okabe & Ito's colour-blind-safe palette (yellow left out: too light on white). */
 const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000'];
-const colorOf = (i: number): string => PALETTE[i % PALETTE.length];
+export const colorOf = (i: number): string => PALETTE[i % PALETTE.length];
 
 /** The page's content width (1,100 px less its padding): charts use all of it, and shrink with a narrower window. */
-const CHART_WIDTH = 1052;
+export const CHART_WIDTH = 1052;
 
 /** How each report is named in legends and column headers: its learner, numbered when a learner appears twice. */
-function modelLabels(reports: readonly TrainReport[]): string[] {
+export function modelLabels(reports: readonly RunReport[]): string[] {
   return reports.map((r, i) => (reports.filter((o) => o.model === r.model).length > 1 ? `${r.model} #${i + 1}` : r.model));
 }
 
@@ -270,7 +270,7 @@ export function formatBytes(bytes: number): string {
  * The models' sizes on a log scale: a 2 kB naive Bayes, a 160 kB tree and a 16 MB forest all
  * show their growth, where a linear axis sized for the forest lays the others flat on zero.
  */
-function modelSizeChart(reports: readonly TrainReport[], labels: readonly string[]): string {
+export function modelSizeChart(reports: readonly RunReport[], labels: readonly string[]): string {
   const valid = reports.map((r) => r.modelSize.filter((p) => Number.isFinite(p.row) && Number.isFinite(p.bytes) && p.bytes > 0));
   if (!valid.some((points) => points.length >= 2)) return '';
   const svg = lineChart({
@@ -325,7 +325,7 @@ function perModel(r: TrainReport, label: string): string {
   );
 }
 
-const CSS = `
+export const REPORT_CSS = `
 :root { color-scheme: light; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: #1d1d1f; margin: 0 auto; padding: 24px; max-width: 1100px; background: #fff; }
 h1 { font-size: 22px; margin: 0 0 4px; }
@@ -390,6 +390,6 @@ export function reportToHtml(reports: readonly TrainReport[], options: HtmlRepor
   ];
   return (
     `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
-    `<meta name="generator" content="streamlearn"><title>${esc(title)}</title><style>${CSS}</style></head>\n<body>\n${body.filter(Boolean).join('\n')}\n</body></html>\n`
+    `<meta name="generator" content="streamlearn"><title>${esc(title)}</title><style>${REPORT_CSS}</style></head>\n<body>\n${body.filter(Boolean).join('\n')}\n</body></html>\n`
   );
 }

@@ -3,19 +3,19 @@ import type { BatchResult } from './batch-split.js';
 import type { ConfidenceInterval, MetricsSummary } from './classification-metrics.js';
 import type { ModelSizePoint } from './model-size.js';
 import type { CurvePoint } from './prequential.js';
+import type { RegressionBatchResult, RegressionCurvePoint, RegressionOutcome } from './regression-evaluation.js';
 
 /** How a run is evaluated: per-batch train/test splits, test-then-train on every row, or a periodic held-out test. */
 export type Protocol = 'batch-split' | 'prequential' | 'holdout';
 export const protocols: readonly Protocol[] = ['batch-split', 'prequential', 'holdout'];
 
-/** The report of a training run; field names are stable (they are the JSON output). */
-export interface TrainReport {
+/** What every training run's report holds, whichever the task: the run's settings and its speed. Field names are stable (they are the JSON output). */
+export interface RunReport {
   readonly dataset: string;
   readonly model: string;
   readonly params: Params;
   /** The preprocessing steps in front of the learner, in order. */
   readonly preprocessing: string[];
-  readonly backend: string | null;
   readonly protocol: Protocol;
   readonly seed: number;
   readonly shuffled: boolean;
@@ -24,38 +24,19 @@ export interface TrainReport {
   readonly batchSize: number;
   readonly testSize: number;
   readonly features: number;
-  readonly classes: string[];
   readonly rows: number;
   readonly trainRows: number;
   readonly testRows: number;
   /** Rows scored: test rows (batch-split) or every row (prequential). */
   readonly scoredRows: number;
-  /** Right predictions over all scored rows, pooled. */
-  readonly accuracy: number;
-  /** Per-batch results (batch-split; empty for prequential). */
-  readonly batches: BatchResult[];
   readonly unscoredBatches: number;
-  /** Mean and sample std of the per-batch accuracies (batch-split; null for prequential). */
-  readonly meanAccuracy: number | null;
-  readonly stdAccuracy: number | null;
   /** The drift detector watching the errors, and the 1-based scored rows where it signalled drift. */
   readonly driftDetector: string | null;
   readonly drifts: number[];
   /** Its warning periods: the first and last scored row (1-based) of each run of consecutive rows in its warning state. */
   readonly warnings: RowRange[];
-  /** The field's metrics over all scored rows: kappa, kappa-M, kappa-T, balanced accuracy, precision/recall/F1, log loss, confusion matrix. */
-  readonly metrics: MetricsSummary;
-  /** Batch-split: mean, sample std and 95% Student-t interval of the per-batch accuracies; null for prequential. */
-  readonly accuracyInterval: ConfidenceInterval | null;
-  /**
-   * The learning curve (see CurvePoint). Prequential: running accuracy every
-   * `curveEvery` rows. Holdout: accuracy on the held-out rows every
-   * `holdoutEvery` rows learned. Empty for batch-split, whose curve is `batches`.
-   */
-  readonly curve: CurvePoint[];
-  /** Prequential: the rows the windowed accuracy of the curve covers, and the fading factor of its faded accuracy; null when not asked for (and for the other protocols). */
+  /** Prequential: the rows the windowed measures of the curve cover; null when not asked for (and for the other protocols). */
   readonly window: number | null;
-  readonly fading: number | null;
   /** Holdout: the held-out rows and how they were chosen; null for the other protocols. */
   readonly holdout: HoldoutSettings | null;
   /** The model's size in bytes (its saved state) as it learned: a point every `sizeEvery` rows and one at the end. */
@@ -67,6 +48,51 @@ export interface TrainReport {
   readonly modelPath: string | null;
   /** Bad rows of a data file left out with onBadRow 'skip' (0 when none were, and for other sources). */
   readonly skippedRows: number;
+}
+
+/** The report of a classifier's training run. */
+export interface TrainReport extends RunReport {
+  readonly backend: string | null;
+  readonly classes: string[];
+  /** Right predictions over all scored rows, pooled. */
+  readonly accuracy: number;
+  /** Per-batch results (batch-split; empty for prequential). */
+  readonly batches: BatchResult[];
+  /** Mean and sample std of the per-batch accuracies (batch-split; null for prequential). */
+  readonly meanAccuracy: number | null;
+  readonly stdAccuracy: number | null;
+  /** The field's metrics over all scored rows: kappa, kappa-M, kappa-T, balanced accuracy, precision/recall/F1, log loss, confusion matrix. */
+  readonly metrics: MetricsSummary;
+  /** Batch-split: mean, sample std and 95% Student-t interval of the per-batch accuracies; null for prequential. */
+  readonly accuracyInterval: ConfidenceInterval | null;
+  /**
+   * The learning curve (see CurvePoint). Prequential: running accuracy every
+   * `curveEvery` rows. Holdout: accuracy on the held-out rows every
+   * `holdoutEvery` rows learned. Empty for batch-split, whose curve is `batches`.
+   */
+  readonly curve: CurvePoint[];
+  /** Prequential: the fading factor of the curve's faded accuracy; null when not asked for (and for the other protocols). */
+  readonly fading: number | null;
+}
+
+/** The report of a regressor's training run: MAE, RMSE and R² where a classifier's has accuracy. */
+export interface RegressionReport extends RunReport {
+  readonly task: 'regression';
+  /** The label column: the number predicted. */
+  readonly label: string;
+  /** Over all scored rows, pooled (holdout: the final model on the held-out rows); r2 null where undefined. */
+  readonly metrics: { readonly mae: number; readonly rmse: number; readonly r2: number | null; readonly targetMean: number };
+  /** Per-batch results (batch-split; empty otherwise). */
+  readonly batches: RegressionBatchResult[];
+  /** Batch-split: mean and sample std of the per-batch MAE, RMSE and R² (R² over batches where it is defined); null otherwise. */
+  readonly perBatch: RegressionOutcome['perBatch'];
+  /** Prequential: the running (and windowed) errors every `curveEvery` rows; holdout: the held-out errors per evaluation. */
+  readonly curve: RegressionCurvePoint[];
+}
+
+/** Whether a report is a regressor's. */
+export function isRegressionReport(r: TrainReport | RegressionReport): r is RegressionReport {
+  return (r as RegressionReport).task === 'regression';
 }
 
 /** How the holdout protocol chose its held-out rows (MOA's EvaluatePeriodicHeldOutTest). */

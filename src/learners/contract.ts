@@ -15,14 +15,18 @@ export interface LearnerState {
 export type { ParamValue, Params } from '../core/params.js';
 import type { Params } from '../core/params.js';
 
-/** What a learner is told about the data when it is made. */
-export interface LearnerContext {
+/** What any learner (a classifier or a regressor) is told about its input when it is made. */
+export interface FeatureContext {
   readonly nFeatures: number;
-  readonly nClasses: number;
   /** Seeds every random choice the learner makes. */
   readonly seed: number;
   /** Per feature, whether it is nominal (category codes); absent means all numeric. */
   readonly nominal?: readonly boolean[];
+}
+
+/** What a classifier is told about the data when it is made. */
+export interface LearnerContext extends FeatureContext {
+  readonly nClasses: number;
 }
 
 /**
@@ -81,7 +85,7 @@ export interface Classifier {
  * a model directory may come from anyone, and a state of another width would
  * read past its arrays or give other answers silently.
  */
-export function checkSavedFeatures(learner: string, field: string, saved: number, ctx: LearnerContext): void {
+export function checkSavedFeatures(learner: string, field: string, saved: number, ctx: FeatureContext): void {
   if (saved !== ctx.nFeatures) {
     throw new Error(`${learner}: saved state's ${field} is ${saved}, but the schema and preprocessing give ${ctx.nFeatures} features`);
   }

@@ -7,7 +7,9 @@ import { restoreSteps } from '../preprocess/registry.js';
 import type { LearnerState } from './contract.js';
 import { chan, type MergeContext, type MergeKind } from './merge-rule.js';
 import { learnerContext, Model, type TrainingSummary } from './model.js';
-import { learnerDefinition, learnerDefinitions } from './registry.js';
+import { anyLearnerDefinition, learnerDefinitions } from './registry.js';
+import { RegressionModel, regressorContext, type RegressionTrainingSummary } from './regression-model.js';
+import { regressorDefinitions } from './regressor-registry.js';
 
 export { allocateSlots, type LearnerMerge, type MergeContext, type MergeKind, type MergeRefusal, type MergeRule } from './merge-rule.js';
 
@@ -49,14 +51,14 @@ export { allocateSlots, type LearnerMerge, type MergeContext, type MergeKind, ty
  */
 
 /** One replica to merge, and how messages name it (a directory or a registry reference). */
-export interface MergeInput {
-  readonly model: Model;
+export interface MergeInput<M extends Model | RegressionModel = Model> {
+  readonly model: M;
   readonly label: string;
 }
 
 /** The merged model and how it was made. */
-export interface MergeOutcome {
-  readonly model: Model;
+export interface MergeOutcome<M extends Model | RegressionModel = Model> {
+  readonly model: M;
   readonly learner: string;
   readonly kind: MergeKind;
   /** The rows each replica learned (from its training summary), in input order. */
@@ -108,7 +110,7 @@ export function sequenceOverlaps(inputs: readonly { readonly label: string; read
 }
 
 /** How each learner merges, from its definition, for `streamlearn merge`, the workers and the documentation; null: it cannot. */
-export const mergeKinds: Readonly<Record<string, MergeKind | null>> = Object.fromEntries(learnerDefinitions.map((d) => [d.name, d.merge?.kind ?? null]));
+export const mergeKinds: Readonly<Record<string, MergeKind | null>> = Object.fromEntries([...learnerDefinitions, ...regressorDefinitions].map((d) => [d.name, d.merge?.kind ?? null]));
 
 function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
@@ -134,7 +136,7 @@ function classAdvice(a: readonly string[], b: readonly string[]): string {
 }
 
 /** Fails unless every replica is the same model: learner, parameters, schema and steps. */
-function checkCompatible(inputs: readonly MergeInput[]): void {
+function checkCompatible(inputs: readonly MergeInput<Model | RegressionModel>[]): void {
   const [first] = inputs;
   const a = first.model;
   for (const { model: b, label } of inputs.slice(1)) {
@@ -161,7 +163,7 @@ function checkCompatible(inputs: readonly MergeInput[]): void {
 }
 
 /** The rows each replica learned, from its summary; replicas without one fail when weights are needed. */
-function rowsOf(inputs: readonly MergeInput[], needed: boolean): number[] {
+function rowsOf(inputs: readonly MergeInput<Model | RegressionModel>[], needed: boolean): number[] {
   return inputs.map(({ model, label }) => {
     const rows = model.summary?.rows;
     if (typeof rows === 'number' && rows >= 0) return rows;
@@ -264,6 +266,39 @@ function mergeStep(name: string, states: readonly Json[]): Json {
   }
 }
 
+/** The replicas' stream sequences, united, when every replica lists those of one stream (so a later merge reports overlaps too). */
+function mergedSequences(all: readonly { dataset: string; sequences?: [number, number][] }[]): { sequences?: [number, number][] } {
+  return all.every((x) => x.sequences && x.dataset === all[0].dataset) ? { sequences: unionRanges(all.flatMap((x) => x.sequences ?? [])) } : {};
+}
+
+/**
+ * A merged regression model's summary: the rows added, MAE and RMSE the
+ * row-weighted means of the replicas' (RMSE through the mean squared error);
+ * R² is null, since the replicas' target spreads are not known apart.
+ */
+function mergeRegressionSummaries(inputs: readonly MergeInput<RegressionModel>[], rows: readonly number[]): RegressionTrainingSummary | null {
+  const all = inputs.map((i) => i.model.summary);
+  if (all.some((s) => s === null)) return null;
+  const summaries = all as RegressionTrainingSummary[];
+  const total = rows.reduce((s, r) => s + r, 0);
+  const weights = normalise(rows);
+  return {
+    task: 'regression',
+    dataset: [...new Set(summaries.map((s) => s.dataset))].join('+'),
+    protocol: summaries[0].protocol,
+    rows: total,
+    batches: summaries.reduce((s, x) => s + x.batches, 0),
+    mae: summaries.reduce((s, x, i) => s + weights[i] * x.mae, 0),
+    rmse: Math.sqrt(summaries.reduce((s, x, i) => s + weights[i] * x.rmse * x.rmse, 0)),
+    r2: null,
+    seed: summaries[0].seed,
+    batchSize: summaries[0].batchSize,
+    testSize: summaries[0].testSize,
+    trainedAt: new Date().toISOString(),
+    ...mergedSequences(summaries),
+  };
+}
+
 function mergeSummaries(inputs: readonly MergeInput[], rows: readonly number[]): TrainingSummary | null {
   const summaries = inputs.map((i) => i.model.summary);
   if (summaries.some((s) => s === null)) return null;
@@ -283,8 +318,7 @@ function mergeSummaries(inputs: readonly MergeInput[], rows: readonly number[]):
     batchSize: all[0].batchSize,
     testSize: all[0].testSize,
     trainedAt: new Date().toISOString(),
-    // Kept when every replica lists the sequences of one stream, so a later merge with this model reports overlaps too.
-    ...(all.every((x) => x.sequences && x.dataset === all[0].dataset) ? { sequences: unionRanges(all.flatMap((x) => x.sequences ?? [])) } : {}),
+    ...mergedSequences(all),
   };
 }
 
@@ -321,11 +355,11 @@ function describeMerge(kind: MergeKind, { learner, rows }: MergeContext): string
  * with one line when the learner cannot be merged or the replicas differ.
  * The replicas are not changed.
  */
-export async function mergeModels(inputs: readonly MergeInput[]): Promise<MergeOutcome> {
+export async function mergeModels<M extends Model | RegressionModel = Model>(inputs: readonly MergeInput<M>[]): Promise<MergeOutcome<M>> {
   if (inputs.length === 0) fail('merge: no models to merge');
-  const first = inputs[0].model;
+  const first: Model | RegressionModel = inputs[0].model;
   const name = first.learnerName;
-  const def = learnerDefinition(name);
+  const def = anyLearnerDefinition(name);
   const rule = def.merge;
   if (!rule || rule.kind === null) fail(`merge: ${name} models cannot be merged${rule ? `: ${rule.reason}` : ''}`);
   const kind = rule.kind;
@@ -350,16 +384,31 @@ export async function mergeModels(inputs: readonly MergeInput[]): Promise<MergeO
     ...(first.schema.categories ? { categories: first.schema.categories.map((c) => (c ? [...c] : null)) } : {}),
   };
   const restored = restoreSteps(steps, schemaColumns(schema));
-  let learner;
-  try {
-    learner = await def.restore(learnerContext(schema, restored, first.seed), first.params, merged);
-  } catch (err) {
-    fail(`merge: the merged ${name} state does not load: ${(err as Error).message}`);
+  const loadFailed = (err: unknown): never => fail(`merge: the merged ${name} state does not load: ${(err as Error).message}`);
+  let model: Model | RegressionModel;
+  if (def.task === 'regression') {
+    let regressor;
+    try {
+      regressor = def.restore(regressorContext(schema, restored, first.seed), first.params, merged);
+    } catch (err) {
+      return loadFailed(err);
+    }
+    const m = new RegressionModel(name, first.params, first.seed, schema, restored, regressor);
+    m.summary = mergeRegressionSummaries(inputs as readonly MergeInput<Model | RegressionModel>[] as readonly MergeInput<RegressionModel>[], rows);
+    model = m;
+  } else {
+    let learner;
+    try {
+      learner = await def.restore(learnerContext(schema, restored, first.seed), first.params, merged);
+    } catch (err) {
+      return loadFailed(err);
+    }
+    const m = new Model(name, first.params, first.seed, schema, restored, learner);
+    m.summary = mergeSummaries(inputs as readonly MergeInput<Model | RegressionModel>[] as readonly MergeInput[], rows);
+    model = m;
   }
-  const model = new Model(name, first.params, first.seed, schema, restored, learner);
-  model.summary = mergeSummaries(inputs, rows);
   const overlaps = sequenceOverlaps(
     inputs.flatMap(({ model: m, label }) => (m.summary?.sequences ? [{ label, dataset: m.summary.dataset, ranges: m.summary.sequences }] : [])),
   );
-  return { model, learner: name, kind, rows, notes, overlaps };
+  return { model: model as M, learner: name, kind, rows, notes, overlaps };
 }

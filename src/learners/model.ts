@@ -1,11 +1,12 @@
 import type { Matrix, Schema } from '../core/types.js';
 import { fail } from '../core/errors.js';
 import type { Batch } from '../core/types.js';
-import { describeValue, featureCellParser } from '../data/cells.js';
+import { describeValue } from '../data/cells.js';
+import { LearnedRecords, OneRowFeatures, recordFeatures, type NewCategories } from './record-features.js';
 import { schemaColumns, type Columns, type Transformer } from '../preprocess/contract.js';
 import { createSteps, imputes, type StepSpec } from '../preprocess/registry.js';
 import { argmaxRows, widenRows, type Classifier, type LearnerContext, type ParamValue, type Params } from './contract.js';
-import { learnerDefinition, learnerTakesMissing, type LearnerName, type LearnerParamsInput } from './registry.js';
+import { anyLearnerDefinition, learnerDefinition, learnerTakesMissing, type LearnerName, type LearnerParamsInput } from './registry.js';
 import { resolveParams } from '../core/params.js';
 
 /** What a training run leaves in the model's manifest. */
@@ -75,12 +76,10 @@ interface OneRowScratch {
   readonly batch: Batch;
   /** Label -> class index, kept in step with schema.classes (which only grows, at its end). */
   readonly classIndex: Map<string, number>;
-  /** Per feature, category name -> code, kept in step with schema.categories; null for numeric features. */
-  readonly codes: (Map<string, number> | null)[];
+  /** Reads plain-object rows' features. */
+  readonly reader: OneRowFeatures;
 }
 
-/** Category names a row brings that its feature has not seen: committed only once the whole row is good. */
-type NewCategories = [feature: number, name: string][] | null;
 
 /** A registry flag that may depend on the parameters (an ensemble's base). */
 function flag(value: boolean | ((params: Params) => boolean) | undefined, params: Params): boolean {
@@ -98,7 +97,7 @@ function flag(value: boolean | ((params: Params) => boolean) | undefined, params
  * - `standard-scaler` when the learner wants scaled inputs (scaleInputs).
  */
 export function defaultSteps(learnerName: string, schema: Schema, params?: Readonly<Record<string, ParamValue>>): StepSpec[] {
-  const def = learnerDefinition(learnerName);
+  const def = anyLearnerDefinition(learnerName);
   const resolved = resolveParams(def, params);
   const steps: StepSpec[] = [];
   if (schema.missing) steps.push({ name: 'impute-mean' });
@@ -109,7 +108,7 @@ export function defaultSteps(learnerName: string, schema: Schema, params?: Reado
 }
 
 /** Checks that a schema's nominal flags and category lists agree. */
-function checkSchema(schema: Schema): void {
+export function checkSchema(schema: Schema): void {
   const d = schema.features.length;
   if (schema.nominal && schema.nominal.length !== d) fail(`schema: ${schema.nominal.length} nominal flags for ${d} features`);
   if (!schema.categories) return;
@@ -134,6 +133,8 @@ export function learnerContext(schema: Schema, steps: readonly Transformer[], se
  * the last step's). This is what is saved, loaded and served.
  */
 export class Model {
+  /** What the model predicts: a class (a RegressionModel's task is 'regression'). */
+  readonly task = 'classification' as const;
   summary: TrainingSummary | null = null;
 
   constructor(
@@ -294,66 +295,11 @@ export class Model {
       const row = new Float64Array(d);
       const x: Matrix = { data: row, rows: 1, cols: d };
       const y = new Int32Array(1);
-      const categories = this.schema.categories ?? [];
-      const codes = this.schema.features.map((_, j) => (categories[j] ? new Map<string, number>() : null));
-      s = this.scratch = { row, x, y, batch: { x, y }, classIndex: new Map(), codes };
+      s = this.scratch = { row, x, y, batch: { x, y }, classIndex: new Map(), reader: new OneRowFeatures(this.schema, () => this.acceptsMissing) };
     }
     const { classes } = this.schema;
     for (let c = s.classIndex.size; c < classes.length; c++) s.classIndex.set(classes[c], c);
     return s;
-  }
-
-  /** A categorical feature's code for a name: -1 when the feature has not seen it. */
-  private categoryCode(s: OneRowScratch, j: number, name: string): number {
-    const codes = s.codes[j]!;
-    const names = this.schema.categories![j]!;
-    for (let i = codes.size; i < names.length; i++) codes.set(names[i], i);
-    return codes.get(name) ?? -1;
-  }
-
-  /**
-   * Reads a plain-object row into `into` as learnRecords and predictRecords
-   * read theirs: a number for a numeric feature; a category name (or a number,
-   * read as its decimal name) for a categorical one; null, NaN or a blank
-   * category for a missing value where the model accepts them. Fails naming
-   * the feature. A category not seen before gets the next code: when
-   * learning, it is returned to be added to the schema once the row is known
-   * good; when predicting, it is the one-hot encoder's "other".
-   */
-  private readFeatures(x: object, s: OneRowScratch, into: Float64Array, learning: boolean): NewCategories {
-    if (typeof x !== 'object' || x === null) fail(`a row must be an object of feature name to value, not ${x === null ? 'null' : typeof x}`);
-    const { features } = this.schema;
-    const missing = this.acceptsMissing;
-    const values = x as Readonly<Record<string, unknown>>;
-    let added: NewCategories = null;
-    for (let j = 0; j < features.length; j++) {
-      const f = features[j];
-      const v = Object.hasOwn(values, f) ? values[f] : undefined;
-      if (typeof v === 'number' && s.codes[j] === null) {
-        if (Number.isFinite(v)) {
-          into[j] = v;
-          continue;
-        }
-      }
-      if (v === undefined) fail(`feature "${f}" is missing`);
-      const categorical = s.codes[j] !== null;
-      if (v === null || (typeof v === 'number' && Number.isNaN(v)) || (categorical && typeof v === 'string' && v.trim() === '')) {
-        if (!missing) fail(`feature "${f}" is missing a value, and the model does not accept missing values (train it with --missing allow or an imputer)`);
-        into[j] = NaN;
-        continue;
-      }
-      if (!categorical || (typeof v !== 'string' && !(typeof v === 'number' && Number.isFinite(v)))) {
-        fail(`feature "${f}" must be ${categorical ? 'a category name' : 'a finite number'}${missing ? ' or null' : ''}, not ${describeValue(v)}`);
-      }
-      const name = String(v).trim();
-      let code = this.categoryCode(s, j, name);
-      if (code < 0) {
-        code = this.schema.categories![j]!.length;
-        if (learning) (added ??= []).push([j, name]);
-      }
-      into[j] = code;
-    }
-    return added;
   }
 
   /** A label's class index, or -1 for a label the model has not seen; fails for what is not a label. */
@@ -370,13 +316,7 @@ export class Model {
 
   /** Adds a row's new categories and new class to the schema; returns the class index. */
   private commitRow(s: OneRowScratch, y: unknown, c: number, added: NewCategories): number {
-    if (added !== null) {
-      for (const [j, name] of added) {
-        const names = this.schema.categories![j]!;
-        // One row may name one new category per feature only.
-        names.push(name);
-      }
-    }
+    s.reader.commit(added);
     if (c >= 0) return c;
     const { classes } = this.schema;
     classes.push(String(y).trim());
@@ -400,7 +340,7 @@ export class Model {
   learnOne<X extends FeatureRow<X>>(x: X, y: string): void {
     this.requireSynchronous('learnOne');
     const s = this.oneRow();
-    const added = this.readFeatures(x, s, s.row, true);
+    const added = s.reader.read(x, s.row, true);
     s.y[0] = this.commitRow(s, y, this.classOf(s, y), added);
     if (this.steps.length === 0 && this.learner.learnOne) {
       this.learner.learnOne(s.row, s.y[0]);
@@ -428,7 +368,7 @@ export class Model {
   predictProbaOne<X extends FeatureRow<X>>(x: X): Record<string, number> {
     this.requireSynchronous('predictProbaOne');
     const s = this.oneRow();
-    this.readFeatures(x, s, s.row, false);
+    s.reader.read(x, s.row, false);
     return this.probaRecord(this.probaOfScratch(s));
   }
 
@@ -441,7 +381,7 @@ export class Model {
   predictOne<X extends FeatureRow<X>>(x: X): string | null {
     this.requireSynchronous('predictOne');
     const s = this.oneRow();
-    this.readFeatures(x, s, s.row, false);
+    s.reader.read(x, s.row, false);
     return this.bestLabel(this.probaOfScratch(s));
   }
 
@@ -450,7 +390,7 @@ export class Model {
     const s = this.oneRow();
     // A row of its own: the learner may still read it after another call has begun.
     const data = new Float64Array(this.schema.features.length);
-    const added = this.readFeatures(x, s, data, true);
+    const added = s.reader.read(x, data, true);
     const c = this.commitRow(s, y, this.classOf(s, y), added);
     await this.learn({ x: { data, rows: 1, cols: data.length }, y: Int32Array.of(c) });
   }
@@ -468,7 +408,7 @@ export class Model {
   private async learnerProbaOf(x: object): Promise<Float64Array> {
     const s = this.oneRow();
     const data = new Float64Array(this.schema.features.length);
-    this.readFeatures(x, s, data, false);
+    s.reader.read(x, data, false);
     return this.learner.predictProba(this.transform({ data, rows: 1, cols: data.length }));
   }
 
@@ -507,22 +447,9 @@ export class Model {
    * naming the row and feature when one is absent or not a valid value.
    */
   async predictRecords(records: readonly Readonly<Record<string, unknown>>[]): Promise<Prediction[]> {
-    const { features, classes } = this.schema;
-    const d = features.length;
-    const data = new Float64Array(records.length * d);
-    const parse = featureCellParser({ categories: this.schema.categories, missing: this.acceptsMissing });
-    const categorical = this.schema.categories ?? [];
-    const missing = this.acceptsMissing;
-    records.forEach((record, r) => {
-      features.forEach((f, j) => {
-        const v = Object.hasOwn(record, f) ? record[f] : undefined;
-        if (v === undefined) fail(`row ${r}: feature "${f}" is missing`);
-        const plainNumber = typeof v === 'number' && Number.isFinite(v);
-        const takes = plainNumber || (categorical[j] && typeof v === 'string') || (missing && (v === null || Number.isNaN(v)));
-        if (!takes) fail(`row ${r}: feature "${f}" must be ${categorical[j] ? 'a category name' : 'a finite number'}${missing ? ' or null' : ''}`);
-        data[r * d + j] = parse(v, j, () => `row ${r}: feature "${f}"`);
-      });
-    });
+    const { classes } = this.schema;
+    const d = this.schema.features.length;
+    const data = recordFeatures(this.schema, this.acceptsMissing, records);
     const proba = await this.predictProba({ data, rows: records.length, cols: d });
     const k = classes.length;
     const best = argmaxRows(proba, k);
@@ -554,40 +481,13 @@ export class Model {
   async learnRecords(records: readonly Readonly<Record<string, unknown>>[], options: { newClasses?: boolean } = {}): Promise<string[]> {
     const { features, label, classes } = this.schema;
     const d = features.length;
-    const categorical = this.schema.categories ?? [];
-    const missing = this.acceptsMissing;
-    const data = new Float64Array(records.length * d);
+    const read = new LearnedRecords(this.schema, this.acceptsMissing, records.length);
+    const data = read.data;
     const y = new Int32Array(records.length);
     const classIndex = new Map(classes.map((c, i) => [c, i]));
     const addedClasses: string[] = [];
-    // Per categorical feature, names first seen in these records, in order; committed only once every row is good.
-    const addedCategories = categorical.map((names) => (names ? new Map<string, number>() : null));
     records.forEach((record, r) => {
-      features.forEach((f, j) => {
-        const v = Object.hasOwn(record, f) ? record[f] : undefined;
-        if (v === undefined) fail(`row ${r}: feature "${f}" is missing`);
-        const names = categorical[j];
-        const isMissing = v === null || (typeof v === 'number' && Number.isNaN(v)) || (names !== null && names !== undefined && typeof v === 'string' && v.trim() === '');
-        if (isMissing) {
-          if (!missing) fail(`row ${r}: feature "${f}" must be ${names ? 'a category name' : 'a finite number'} (the model does not accept missing values)`);
-          data[r * d + j] = NaN;
-          return;
-        }
-        if (names) {
-          if (typeof v !== 'string' && !(typeof v === 'number' && Number.isFinite(v))) fail(`row ${r}: feature "${f}" must be a category name${missing ? ' or null' : ''}`);
-          const name = String(v).trim();
-          let code = names.indexOf(name);
-          if (code < 0) {
-            const added = addedCategories[j]!;
-            code = added.get(name) ?? names.length + added.size;
-            added.set(name, code);
-          }
-          data[r * d + j] = code;
-          return;
-        }
-        if (typeof v !== 'number' || !Number.isFinite(v)) fail(`row ${r}: feature "${f}" must be a finite number${missing ? ' or null' : ''}`);
-        data[r * d + j] = v;
-      });
+      read.features(record, r);
       const raw = Object.hasOwn(record, label) ? record[label] : undefined;
       if (raw === undefined || raw === null) fail(`row ${r}: label "${label}" is missing`);
       if (typeof raw !== 'string' && !(typeof raw === 'number' && Number.isFinite(raw))) fail(`row ${r}: label "${label}" must be a class name (a string)`);
@@ -603,9 +503,7 @@ export class Model {
       y[r] = index;
     });
     classes.push(...addedClasses);
-    addedCategories.forEach((added, j) => {
-      if (added) categorical[j]!.push(...added.keys());
-    });
+    read.commit();
     await this.learn({ x: { data, rows: records.length, cols: d }, y });
     return addedClasses;
   }

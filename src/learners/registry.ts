@@ -25,10 +25,14 @@ import type { KNNParams } from './neighbors.js';
 import type { HoeffdingAdaptiveTreeParams } from './tree/hoeffding-adaptive-tree.js';
 import type { HoeffdingTreeParams } from './tree/hoeffding-tree-classifier.js';
 import type { LearnerMerge } from './merge-rule.js';
+import type { RegressorDefinition } from './regressor.js';
+import { isRegressorName, regressorDefinition, regressorNames } from './regressor-registry.js';
 
 /** A learner as the CLI, the pipeline and the model loader know it. */
 export interface LearnerDefinition {
   readonly name: string;
+  /** A classifier (the regressors' definitions say 'regression'). */
+  readonly task?: 'classification';
   readonly summary: string;
   readonly reference: string;
   readonly params: Readonly<Record<string, ParamSpec>>;
@@ -294,13 +298,21 @@ export const learnerNames: readonly string[] = learnerDefinitions.map((d) => d.n
 
 export function learnerDefinition(name: string): LearnerDefinition {
   const def = learnerDefinitions.find((d) => d.name === name);
-  if (!def) fail(`unknown learner "${name}" (learners: ${learnerNames.join(', ')})`);
+  if (!def) {
+    if (isRegressorName(name)) fail(`"${name}" is a regressor, not a classifier (classifiers: ${learnerNames.join(', ')})`);
+    fail(`unknown learner "${name}" (classifiers: ${learnerNames.join(', ')}; regressors: ${regressorNames.join(', ')})`);
+  }
   return def;
+}
+
+/** A classifier's or a regressor's definition by name: what the task-neutral parts (parameters, default steps) read. */
+export function anyLearnerDefinition(name: string): LearnerDefinition | RegressorDefinition {
+  return isRegressorName(name) ? regressorDefinition(name) : learnerDefinition(name);
 }
 
 /** Whether the named learner with these parameters takes missing values (NaN) itself (LearnerDefinition.missingNative). */
 export function learnerTakesMissing(name: string, params: Params): boolean {
-  const native = learnerDefinition(name).missingNative ?? false;
+  const native = anyLearnerDefinition(name).missingNative ?? false;
   return typeof native === 'function' ? native(params) : native;
 }
 

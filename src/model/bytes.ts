@@ -1,6 +1,7 @@
 import { fail } from '../core/errors.js';
 import type { Model } from '../learners/model.js';
-import { MANIFEST_FILE, MAX_MANIFEST_BYTES, modelFiles, parseManifest, restoreSavedModel, stateFileLimits } from './saved-form.js';
+import { RegressionModel } from '../learners/regression-model.js';
+import { MANIFEST_FILE, MAX_MANIFEST_BYTES, modelFiles, parseManifest, restoreAnySavedModel, restoreSavedModel, stateFileLimits, type AnyModel, type Manifest, type SavedModelPlace } from './saved-form.js';
 
 /**
  * A model as one run of bytes, for where there is no directory: a browser,
@@ -17,7 +18,7 @@ const MAGIC = 'streamlearn-model-bytes 1\n';
 const MAX_INDEX_BYTES = 4096;
 
 /** Saves a model as one run of bytes (see modelFromBytes); refuses, as saveModel does, a state that could not be loaded. */
-export async function modelToBytes(model: Model): Promise<Uint8Array> {
+export async function modelToBytes(model: AnyModel): Promise<Uint8Array> {
   const { files, manifest } = await modelFiles(model);
   const encoder = new TextEncoder();
   const parts: [string, Uint8Array][] = [[MANIFEST_FILE, encoder.encode(manifest)], ...Object.entries(files)];
@@ -39,6 +40,25 @@ export async function modelToBytes(model: Model): Promise<Uint8Array> {
  * state. Bad bytes fail in one line naming `name` (how messages call the bytes).
  */
 export async function modelFromBytes(bytes: Uint8Array, name = '<model bytes>'): Promise<Model> {
+  const { manifest, files, place } = readBytes(bytes, name);
+  return restoreSavedModel(manifest, files, place);
+}
+
+/** modelFromBytes for a regressor's model; a classifier's fails naming modelFromBytes. */
+export async function regressionModelFromBytes(bytes: Uint8Array, name = '<model bytes>'): Promise<RegressionModel> {
+  const model = await anyModelFromBytes(bytes, name);
+  if (!(model instanceof RegressionModel)) fail(`${name}: a classifier's model (${model.learnerName}), not a regressor's; load it with modelFromBytes`);
+  return model;
+}
+
+/** modelFromBytes for a model of either task (a Model or a RegressionModel). */
+export async function anyModelFromBytes(bytes: Uint8Array, name = '<model bytes>'): Promise<AnyModel> {
+  const { manifest, files, place } = readBytes(bytes, name);
+  return restoreAnySavedModel(manifest, files, place);
+}
+
+/** The checked manifest and parts of a model's bytes. */
+function readBytes(bytes: Uint8Array, name: string): { manifest: Manifest; files: Record<string, Uint8Array>; place: SavedModelPlace } {
   const magic = new TextEncoder().encode(MAGIC);
   if (bytes.byteLength < magic.byteLength || magic.some((b, i) => bytes[i] !== b)) fail(`${name}: not a streamlearn model (its bytes do not start with "${MAGIC.trim()}")`);
   const end = bytes.indexOf(0x0a, magic.byteLength);
@@ -76,5 +96,5 @@ export async function modelFromBytes(bytes: Uint8Array, name = '<model bytes>'):
     if (data.byteLength > limits.get(part)!) fail(`${place.part(part)}: larger than its bound of ${limits.get(part)} bytes`);
     files[part] = data;
   }
-  return restoreSavedModel(manifest, files, place);
+  return { manifest, files, place };
 }

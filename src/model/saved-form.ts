@@ -7,6 +7,8 @@ import { VERSION } from '../core/version.js';
 import { mlpStateFiles } from '../learners/mlp-slot.js';
 import { learnerContext, Model, type TrainingSummary } from '../learners/model.js';
 import { learnerDefinition, learnerNames } from '../learners/registry.js';
+import { RegressionModel, regressorContext, type RegressionTrainingSummary } from '../learners/regression-model.js';
+import { isRegressorName, regressorDefinition, regressorNames } from '../learners/regressor-registry.js';
 import { schemaColumns, type Transformer } from '../preprocess/contract.js';
 import { restoreSteps } from '../preprocess/registry.js';
 import { anything, checkWith, count, finiteNumber, integer, object, record, type Json } from '../core/state.js';
@@ -107,6 +109,8 @@ const manifestSchema = object({
     features: v.pipe(v.array(v.string()), v.minLength(1)),
     label: v.string(),
     classes: v.array(v.string()),
+    // Absent: classification (every manifest written before regression).
+    task: v.optional(v.literal('regression')),
     nominal: v.optional(v.array(v.boolean())),
     categories: v.optional(v.array(v.nullable(v.array(v.string())))),
     missing: v.optional(v.boolean()),
@@ -115,20 +119,37 @@ const manifestSchema = object({
   // pipelines (a lone standard-scaler), which load with the defaults.
   preprocessing: v.array(object({ name: v.string(), params: v.optional(record(paramValue)), state: anything })),
   summary: v.nullable(
-    object({
-      dataset: v.string(),
-      protocol: v.picklist(['batch-split', 'prequential', 'holdout']),
-      rows: finiteNumber,
-      batches: finiteNumber,
-      accuracy: finiteNumber,
-      meanAccuracy: v.nullable(finiteNumber),
-      stdAccuracy: v.nullable(finiteNumber),
-      seed: finiteNumber,
-      batchSize: finiteNumber,
-      testSize: finiteNumber,
-      trainedAt: v.string(),
-      sequences: v.optional(v.array(v.strictTuple([count, count]))),
-    }),
+    v.union([
+      object({
+        dataset: v.string(),
+        protocol: v.picklist(['batch-split', 'prequential', 'holdout']),
+        rows: finiteNumber,
+        batches: finiteNumber,
+        accuracy: finiteNumber,
+        meanAccuracy: v.nullable(finiteNumber),
+        stdAccuracy: v.nullable(finiteNumber),
+        seed: finiteNumber,
+        batchSize: finiteNumber,
+        testSize: finiteNumber,
+        trainedAt: v.string(),
+        sequences: v.optional(v.array(v.strictTuple([count, count]))),
+      }),
+      object({
+        task: v.literal('regression'),
+        dataset: v.string(),
+        protocol: v.picklist(['batch-split', 'prequential', 'holdout']),
+        rows: finiteNumber,
+        batches: finiteNumber,
+        mae: finiteNumber,
+        rmse: finiteNumber,
+        r2: v.nullable(finiteNumber),
+        seed: finiteNumber,
+        batchSize: finiteNumber,
+        testSize: finiteNumber,
+        trainedAt: v.string(),
+        sequences: v.optional(v.array(v.strictTuple([count, count]))),
+      }),
+    ]),
   ),
   backend: v.nullable(v.string()),
   files: record(object({ sha256: sha256Hex, bytes: integer })),
@@ -139,11 +160,14 @@ const manifestSchema = object({
 /** The manifest.json of a saved model: everything but the learned state itself. */
 export type Manifest = v.InferOutput<typeof manifestSchema>;
 
+/** A saved model of either task: a classifier's Model or a regressor's RegressionModel. */
+export type AnyModel = Model | RegressionModel;
+
 /**
  * The size in bytes of the model as saveModel writes it (state files and
  * manifest): the model's size as the reports give it over time.
  */
-export async function savedModelBytes(model: Model): Promise<number> {
+export async function savedModelBytes(model: AnyModel): Promise<number> {
   // Checksums have a fixed length, so the size needs no hashing.
   const { files, manifest } = await modelFiles(model, false);
   let bytes = new TextEncoder().encode(manifest).byteLength;
@@ -212,7 +236,7 @@ function assertFiniteWeights(learner: string, files: Readonly<Record<string, Uin
  * `hash`, as for a save, every number is checked to be finite and the
  * manifest signed; without, only the sizes are right.
  */
-export async function modelFiles(model: Model, hash = true): Promise<{ files: Record<string, Uint8Array>; manifest: string }> {
+export async function modelFiles(model: AnyModel, hash = true): Promise<{ files: Record<string, Uint8Array>; manifest: string }> {
   const state = await model.learner.saveState();
   if (hash) {
     assertFinite(state.json, model.learnerName, 'state');
@@ -233,6 +257,7 @@ export async function modelFiles(model: Model, hash = true): Promise<{ files: Re
       features: [...model.schema.features],
       label: model.schema.label,
       classes: [...model.schema.classes],
+      ...(model.schema.task === 'regression' ? { task: 'regression' as const } : {}),
       ...(model.schema.nominal ? { nominal: [...model.schema.nominal] } : {}),
       ...(model.schema.categories ? { categories: model.schema.categories.map((c) => (c ? [...c] : null)) } : {}),
       ...(model.schema.missing ? { missing: true } : {}),
@@ -304,8 +329,18 @@ function checkSchema(schema: Manifest['schema'], path: string): void {
  * node without its class counts, an array a step or learner indexes past)
  * fails here, at load, in one line, rather than at the first prediction.
  */
-async function probe(model: Model, dir: string): Promise<void> {
+async function probe(model: AnyModel, dir: string): Promise<void> {
   const d = model.schema.features.length;
+  if (model instanceof RegressionModel) {
+    let predicted: Float64Array;
+    try {
+      predicted = model.predict({ data: new Float64Array(d), rows: 1, cols: d });
+    } catch (err) {
+      fail(`${dir}: the saved ${model.learnerName} state cannot predict: ${(err as Error).message.split('\n')[0]}`);
+    }
+    if (predicted.length !== 1) fail(`${dir}: the saved ${model.learnerName} state predicts ${predicted.length} values for one row`);
+    return;
+  }
   let proba: Float64Array;
   try {
     proba = await model.predictProba({ data: new Float64Array(d), rows: 1, cols: d });
@@ -360,9 +395,15 @@ export function parseManifest(bytes: Uint8Array, path: string): Manifest {
   const checked = checkWith(manifestSchema, raw);
   if (!checked.ok) fail(`${path}: invalid manifest at ${checked.problem}`);
   const manifest = checked.value;
-  if (!learnerNames.includes(manifest.learner.name)) {
-    fail(`${path}: learner.name ${JSON.stringify(manifest.learner.name)} is not a learner of this streamlearn (learners: ${learnerNames.join(', ')})`);
+  const regressor = isRegressorName(manifest.learner.name);
+  if (!learnerNames.includes(manifest.learner.name) && !regressor) {
+    fail(`${path}: learner.name ${JSON.stringify(manifest.learner.name)} is not a learner of this streamlearn (learners: ${learnerNames.join(', ')}; regressors: ${regressorNames.join(', ')})`);
   }
+  if (regressor !== (manifest.schema.task === 'regression')) {
+    fail(`${path}: learner.name ${JSON.stringify(manifest.learner.name)} is a ${regressor ? 'regressor' : 'classifier'}, but schema.task says ${manifest.schema.task ?? 'classification'}`);
+  }
+  if (regressor && manifest.schema.classes.length > 0) fail(`${path}: a regression model's schema.classes must be empty`);
+  if (manifest.summary !== null && ('task' in manifest.summary) !== regressor) fail(`${path}: summary is not a ${regressor ? 'regression' : 'classification'} run's`);
   checkSchema(manifest.schema, path);
   const allowed = stateFileLimits(manifest.learner.name);
   for (const name of Object.keys(manifest.files)) {
@@ -388,6 +429,15 @@ export interface SavedModelPlace {
  * predicted; any fault fails in one line naming `place`.
  */
 export async function restoreSavedModel(manifest: Manifest, stateFiles: Readonly<Record<string, Uint8Array | undefined>>, place: SavedModelPlace): Promise<Model> {
+  const model = await restoreAnySavedModel(manifest, stateFiles, place);
+  if (model instanceof RegressionModel) {
+    fail(`${place.model}: a regression model (${model.learnerName}), not a classifier; load it with loadRegressionModel or loadAnyModel (regressionModelFromBytes, anyModelFromBytes)`);
+  }
+  return model;
+}
+
+/** restoreSavedModel for a model of either task: a RegressionModel when the manifest is a regressor's. */
+export async function restoreAnySavedModel(manifest: Manifest, stateFiles: Readonly<Record<string, Uint8Array | undefined>>, place: SavedModelPlace): Promise<AnyModel> {
   const dir = place.model;
   const manifestPath = place.part(MANIFEST_FILE);
   const files: Record<string, Uint8Array> = {};
@@ -406,7 +456,7 @@ export async function restoreSavedModel(manifest: Manifest, stateFiles: Readonly
   } catch {
     fail(`${place.part(STATE_FILE)}: not valid JSON`);
   }
-  const def = learnerDefinition(manifest.learner.name);
+  const def = isRegressorName(manifest.learner.name) ? regressorDefinition(manifest.learner.name) : learnerDefinition(manifest.learner.name);
   let params: Params;
   try {
     params = resolveParams(def, manifest.learner.params);
@@ -425,8 +475,20 @@ export async function restoreSavedModel(manifest: Manifest, stateFiles: Readonly
   } catch (err) {
     fail(`${manifestPath}: cannot restore the preprocessing: ${(err as Error).message}`);
   }
-  const ctx = learnerContext(schema, steps, manifest.learner.seed);
   const { [STATE_FILE]: _, ...extra } = files;
+  if (def.task === 'regression') {
+    let regressor;
+    try {
+      regressor = def.restore(regressorContext(schema, steps, manifest.learner.seed), params, { json, files: extra });
+    } catch (err) {
+      fail(`${dir}: cannot restore the ${def.name} state: ${(err as Error).message}`);
+    }
+    const model = new RegressionModel(def.name, params, manifest.learner.seed, schema, steps, regressor);
+    model.summary = manifest.summary as RegressionTrainingSummary | null;
+    await probe(model, dir);
+    return model;
+  }
+  const ctx = learnerContext(schema, steps, manifest.learner.seed);
   let learner;
   try {
     learner = await def.restore(ctx, params, { json, files: extra });

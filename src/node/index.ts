@@ -16,8 +16,16 @@ export { jsonlSource, jsonlFeatureRows, type JsonlSourceOptions } from './files/
 export { fileSource, inputFormats, type InputFormat, type FileSourceChoice } from './files/file-source.js';
 export { badRowPolicies, type BadRowPolicy, type SkippedRow, type FileSourceOptions } from '../data/source.js';
 export type { FeatureReadOptions } from '../data/cells.js';
-export { listDatasets, datasetCard, datasetSource, type DatasetCard } from './files/datasets.js';
-export { saveModel, loadModel, readManifest, savedModelBytes } from './persist/model-dir.js';
+export { listDatasets, datasetCard, datasetSource, datasetTask, type DatasetCard } from './files/datasets.js';
+export { saveModel, loadModel, loadRegressionModel, loadAnyModel, readManifest, savedModelBytes } from './persist/model-dir.js';
+export {
+  trainRegressor,
+  compareRegressors,
+  type RegressionTrainOptions,
+  type RegressionCompareOptions,
+  type RegressionOutputOptions,
+  type RegressorOption,
+} from './regression-pipeline.js';
 export { train, compare, DEFAULT_LEARNER, DEFAULT_DATASET, DEFAULTS, type TrainOptions, type CompareOptions, type LearnerSpec } from './pipeline.js';
 export type {
   SourceOptions, DatasetSource, FileSource, SynthSource, DataFrameSource, NatsSource, StreamOptions, ProtocolOptions, BatchSplitProtocol, PrequentialProtocol,

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import './forest-threads.js';
 import './mlp-loader.js';
 import { fail } from '../core/errors.js';
-import type { Batch } from '../core/types.js';
+import type { Batch, Task } from '../core/types.js';
+import { isRegressorName, regressorDefinitions, regressorNames } from '../learners/regressor-registry.js';
 import type { Source } from './files/csv.js';
 import { fileSource, type InputFormat } from './files/file-source.js';
 import type { BadRowPolicy, SkippedRow } from '../data/source.js';
@@ -64,7 +65,7 @@ export interface SettingNames {
   readonly models: string;
 }
 
-const CLI_NAMES: SettingNames = {
+export const CLI_NAMES: SettingNames = {
   seed: 'seed',
   batchSize: 'batchSize',
   testSize: 'testSize',
@@ -182,6 +183,9 @@ export interface TrainSettings {
   readonly preprocessParams?: Readonly<Record<string, Readonly<Record<string, ParamValue>>>>;
 }
 
+/** The settings that do not depend on the task: TrainSettings without its classifier-shaped callbacks. */
+export type SourceSettings = Omit<TrainSettings, 'onProgress' | 'onScore' | 'onCurve' | 'onEvaluation' | 'onBatch'>;
+
 /** Checks the run's numeric settings; `names` maps each to how the caller spells it (a CLI flag). */
 export function checkSettings(
   settings: { seed: number; batchSize: number; testSize: number; protocol?: Protocol },
@@ -199,13 +203,13 @@ export function checkSettings(
 }
 
 /** Checks a count setting: an integer from 1 to `max`; `name` says how the caller spells it. */
-function checkCount(value: number, max: number, name: string): void {
+export function checkCount(value: number, max: number, name: string): void {
   if (!(Number.isInteger(value) && value >= 1)) fail(`${name} must be an integer of at least 1, got ${value}`);
   if (value > max) fail(`${name} must be at most ${max}, got ${value}`);
 }
 
 /** The learning-curve options: valid values, and only with the protocol that draws a curve. */
-function checkCurveOptions(options: TrainSettings, protocol: Protocol, names: SettingNames): void {
+export function checkCurveOptions(options: SourceSettings, protocol: Protocol, names: SettingNames): void {
   const given = (['curveEvery', 'window', 'fading'] as const).filter((k) => options[k] !== undefined);
   if (given.length > 0 && protocol !== 'prequential') {
     fail(`${names[given[0]]} applies to --protocol prequential only`);
@@ -218,14 +222,34 @@ function checkCurveOptions(options: TrainSettings, protocol: Protocol, names: Se
   if (alpha !== undefined && !(alpha > 0 && alpha <= 1)) fail(`${names.fading} must be in (0, 1], got ${alpha}`);
 }
 
-async function openSource(options: TrainSettings, seed: number): Promise<Source> {
+/**
+ * Opens the run's source for the task its learners do: a data file's or a
+ * DataFrame's label is read as class names or, for regressors, as numbers; a
+ * bundled data set or a generated stream is one task's, and a learner of the
+ * other task is refused naming both.
+ */
+export async function openSource(options: SourceSettings, seed: number, task: Task = 'classification'): Promise<Source> {
+  const source = await openSourceFor(options, seed, task);
+  const sourceTask = source.schema.task ?? 'classification';
+  if (sourceTask !== task) {
+    const kind = options.data?.startsWith(SYNTH_PREFIX) ? 'stream' : options.source !== undefined ? 'stream' : 'data set';
+    const hint = task === 'regression' ? `choose a classifier (streamlearn learners), or a regression ${kind}` : `choose a regressor (${regressorNames.join(', ')})`;
+    fail(`${source.name} is a ${sourceTask} ${kind} (its label "${source.schema.label}" is ${sourceTask === 'regression' ? 'a number to predict' : 'a class'}), but the learner is a ${task === 'regression' ? 'regressor' : 'classifier'}: ${hint}`);
+  }
+  return source;
+}
+
+async function openSourceFor(options: SourceSettings, seed: number, task: Task): Promise<Source> {
   // The NATS clients load only for a nats:// source or destination: most runs never touch a broker.
-  if (options.source !== undefined) return (await import('./broker/source.js')).openBrokerSource(options);
+  if (options.source !== undefined) {
+    if (task === 'regression') fail('--source: regressors do not learn from a JetStream stream yet; publish to a file, or train a classifier');
+    return (await import('./broker/source.js')).openBrokerSource(options);
+  }
   if (options.dataFrame !== undefined) {
     if (options.data !== undefined || options.dataset !== undefined) fail('give one source: a DataFrame, a data file or a bundled data set, not more');
     if (!options.label) fail('a DataFrame needs its label column (label)');
     const { label, classes, categorical, missing, name } = options;
-    return dataFrameSource(options.dataFrame, { label, classes, categorical, missing, name });
+    return dataFrameSource(options.dataFrame, { label, classes, categorical, missing, name, ...(task === 'regression' ? { task } : {}) });
   }
   if (options.name !== undefined) fail('name applies to a DataFrame source (dataFrame), not to a bundled data set or a data file');
   if (options.data !== undefined) {
@@ -235,13 +259,14 @@ async function openSource(options: TrainSettings, seed: number): Promise<Source>
     }
     if (!options.label) fail('a data file needs its label column (--label COLUMN)');
     const { label, classes, categorical, missing, inputFormat: format, delimiter, quote, features, exclude, onBadRow, onSkip, maxLineBytes } = options;
-    return fileSource(options.data, { label, classes, categorical, missing, format, delimiter, quote, features, exclude, onBadRow, onSkip, maxLineBytes });
+    const read = { label, classes, categorical, missing, format, delimiter, quote, features, exclude, onBadRow, onSkip, maxLineBytes };
+    return fileSource(options.data, task === 'regression' ? { ...read, task } : read);
   }
   return datasetSource(options.dataset ?? DEFAULT_DATASET);
 }
 
 /** Fails early when CSV-only options are given for a bundled data set or a synth: stream. */
-function checkSourceOptions(options: TrainSettings, names: SettingNames): void {
+export function checkSourceOptions(options: SourceSettings, names: SettingNames): void {
   const csv = options.dataFrame !== undefined || (options.data !== undefined && !options.data.startsWith(SYNTH_PREFIX));
   if (options.missing !== undefined && options.missing !== 'fail' && options.missing !== 'allow') {
     fail(`${names.missing} must be fail or allow, got ${JSON.stringify(options.missing)}`);
@@ -271,7 +296,7 @@ function checkSourceOptions(options: TrainSettings, names: SettingNames): void {
 }
 
 /** The given steps as specs, checked by name, before any data is read. */
-function givenSteps(preprocess: readonly (string | StepSpec)[], names: SettingNames): StepSpec[] {
+export function givenSteps(preprocess: readonly (string | StepSpec)[], names: SettingNames): StepSpec[] {
   return preprocess.map((s) => {
     const spec = typeof s === 'string' ? { name: s } : s;
     if (!transformerNames.includes(spec.name)) fail(`${names.preprocess} ${spec.name}: unknown step (steps: ${transformerNames.join(', ')}; or none)`);
@@ -280,7 +305,7 @@ function givenSteps(preprocess: readonly (string | StepSpec)[], names: SettingNa
 }
 
 /** Merges --preprocess-param values into the steps, and checks every step's parameters. */
-function withStepParams(steps: readonly StepSpec[], extra: TrainSettings['preprocessParams'] = {}, names: SettingNames = CLI_NAMES): StepSpec[] {
+export function withStepParams(steps: readonly StepSpec[], extra: TrainSettings['preprocessParams'] = {}, names: SettingNames = CLI_NAMES): StepSpec[] {
   for (const [name, params] of Object.entries(extra)) {
     if (!steps.some((s) => s.name === name)) {
       const first = Object.entries(params)[0];
@@ -302,14 +327,15 @@ function withStepParams(steps: readonly StepSpec[], extra: TrainSettings['prepro
  * models that could not be loaded; gaussian-nb behind one-hot crashed).
  * The other steps keep NaN as NaN, so an imputer anywhere in the list will do.
  */
-function checkMissingSteps(learner: { name: string; params: Params }, steps: readonly StepSpec[], names: SettingNames): void {
+export function checkMissingSteps(learner: { name: string; params: Params }, steps: readonly StepSpec[], names: SettingNames): void {
   if (learnerTakesMissing(learner.name, learner.params)) return;
   if (steps.some((s) => transformerDefinitions.find((t) => t.name === s.name)?.imputes)) return;
   const imputers = transformerDefinitions.filter((t) => t.imputes).map((t) => t.name);
-  const native = learnerDefinitions.filter((d) => d.missingNative === true).map((d) => d.name);
+  const regressor = isRegressorName(learner.name);
+  const native = (regressor ? regressorDefinitions : learnerDefinitions).filter((d) => d.missingNative === true).map((d) => d.name);
   fail(
     `${names.missing} allow needs an imputer in ${names.preprocess} (add ${imputers.join(' or ')}): ${learner.name} does not take missing values ` +
-      `(learners that do: ${native.join(', ')}, and online-bagging or leveraging-bagging of those)`,
+      `(${regressor ? 'regressors' : 'learners'} that do: ${native.join(', ')}${regressor ? '' : ', and online-bagging or leveraging-bagging of those'})`,
   );
 }
 
@@ -338,6 +364,7 @@ export async function train(options: TrainOptions = {}): Promise<{ report: Train
 
 /** train() on the flat settings the CLI builds from its flags. */
 export async function trainWithSettings(settings: TrainSettings): Promise<{ report: TrainReport; model: Model }> {
+  if (settings.model !== undefined && isRegressorName(settings.model)) fail(`"${settings.model}" is a regressor: train it with trainRegressor() (the CLI's train does so itself)`);
   const learner = { name: settings.model ?? DEFAULT_LEARNER, params: settings.params };
   const [run] = await runLearners(settings, [learner], settings.out === null ? null : (settings.out ?? 'default'));
   return run;
@@ -357,15 +384,23 @@ export async function compare(options: CompareOptions): Promise<{ reports: Train
 /** compare() on the flat settings the CLI builds from its flags. */
 export async function compareWithSettings(settings: CompareSettings): Promise<{ reports: TrainReport[]; models: Model[] }> {
   const names = settings.names ?? CLI_NAMES;
-  const specs = settings.models.map((m) => (typeof m === 'string' ? { name: m } : m));
-  if (specs.length === 0) fail(`${names.models} needs at least one learner`);
-  const seen = new Set<string>();
-  for (const spec of specs) {
-    if (seen.has(spec.name)) fail(`${names.models} ${spec.name}: listed twice; each learner once`);
-    seen.add(spec.name);
-  }
+  const specs = checkedSpecs(settings.models, names.models);
+  const regressor = specs.find((spec) => isRegressorName(spec.name));
+  if (regressor) fail(`${names.models} ${regressor.name}: a regressor; compare regressors with each other (compareRegressors), classifiers with each other`);
   const runs = await runLearners(settings, specs, null);
   return { reports: runs.map((r) => r.report), models: runs.map((r) => r.model) };
+}
+
+/** Compare's learners as specs: at least one, each once. */
+export function checkedSpecs(models: readonly (string | LearnerSpec)[], flag: string): LearnerSpec[] {
+  const specs = models.map((m) => (typeof m === 'string' ? { name: m } : m));
+  if (specs.length === 0) fail(`${flag} needs at least one learner`);
+  const seen = new Set<string>();
+  for (const spec of specs) {
+    if (seen.has(spec.name)) fail(`${flag} ${spec.name}: listed twice; each learner once`);
+    seen.add(spec.name);
+  }
+  return specs;
 }
 
 /** What one protocol run gives back, whichever the protocol. */
@@ -386,7 +421,7 @@ interface Outcome {
 }
 
 /** Checks the holdout options: valid values, and only with the holdout protocol. */
-function holdoutSettings(options: TrainSettings, protocol: Protocol, names: SettingNames): HoldoutSettings | null {
+export function holdoutSettings(options: SourceSettings, protocol: Protocol, names: SettingNames): HoldoutSettings | null {
   const keys = ['holdoutRows', 'holdoutEvery', 'holdoutSampleFrom'] as const;
   const given = keys.filter((k) => options[k] !== undefined);
   if (protocol !== 'holdout') {
@@ -595,7 +630,7 @@ async function runLearners(
 }
 
 /** Passes batches on, telling `onRows` the rows handed on so far. */
-async function* counted(batches: AsyncIterable<Batch>, onRows?: (rows: number) => void): AsyncGenerator<Batch> {
+export async function* counted<B extends { readonly x: { readonly rows: number } }>(batches: AsyncIterable<B>, onRows?: (rows: number) => void): AsyncGenerator<B> {
   let rows = 0;
   for await (const batch of batches) {
     rows += batch.x.rows;

@@ -1,4 +1,4 @@
-import { rowsToBatch, type Batch, type Row } from '../core/types.js';
+import type { Batch, Matrix, RegressionBatch, Row } from '../core/types.js';
 
 /**
  * An async iterator of rows that can also hand out, without a promise per
@@ -16,12 +16,20 @@ export interface ReadyRows {
  * An async iterator of rows that never waits (a generator): it can write
  * its next rows straight into a batch's arrays, with no object per row.
  * `fillRows` writes up to `max` rows, `width` values each, into data from
- * row `at` (row-major) and their classes into y; it returns how many, fewer
- * only when the rows have ended. They are the rows `next()` would give.
+ * row `at` (row-major) and their labels into y (class indices, or target
+ * values for a regression stream); it returns how many, fewer only when the
+ * rows have ended. They are the rows `next()` would give.
  */
 export interface FillRows {
   readonly width: number;
-  fillRows(data: Float64Array, y: Int32Array, at: number, max: number): number;
+  fillRows(data: Float64Array, y: Int32Array | Float64Array, at: number, max: number): number;
+}
+
+/** What a batch's labels are kept in: class indices, or a regression stream's target values. */
+type LabelArray = Int32Array | Float64Array;
+interface Labelled<Y extends LabelArray> {
+  readonly x: Matrix;
+  readonly y: Y;
 }
 
 function fillRows(it: AsyncIterator<Row>, cols: number): FillRows | null {
@@ -42,7 +50,27 @@ function readyRows(it: AsyncIterator<Row>): ReadyRows | null {
  * by one: an await per row costs more than generating or parsing the row;
  * a generator (FillRows) writes its rows straight into the batch.
  */
-export async function* batches(rows: AsyncIterable<Row>, size: number, cols: number): AsyncGenerator<Batch> {
+export function batches(rows: AsyncIterable<Row>, size: number, cols: number): AsyncGenerator<Batch> {
+  return batchesOf(rows, size, cols, (n) => new Int32Array(n));
+}
+
+/** batches() for a regression stream: each row's label is its target value, kept as a double. */
+export function regressionBatches(rows: AsyncIterable<Row>, size: number, cols: number): AsyncGenerator<RegressionBatch> {
+  return batchesOf(rows, size, cols, (n) => new Float64Array(n));
+}
+
+/** Packs rows into one batch, labels into an array made by `labels`. */
+function pack<Y extends LabelArray>(rows: readonly Row[], cols: number, labels: (n: number) => Y): Labelled<Y> {
+  const data = new Float64Array(rows.length * cols);
+  const y = labels(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    data.set(rows[i].x, i * cols);
+    y[i] = rows[i].y;
+  }
+  return { x: { data, rows: rows.length, cols }, y };
+}
+
+async function* batchesOf<Y extends LabelArray>(rows: AsyncIterable<Row>, size: number, cols: number, labels: (n: number) => Y): AsyncGenerator<Labelled<Y>> {
   if (!Number.isInteger(size) || size < 1) throw new RangeError(`batch size must be a positive integer, got ${size}`);
   const it = rows[Symbol.asyncIterator]();
   const fill = fillRows(it, cols);
@@ -53,14 +81,14 @@ export async function* batches(rows: AsyncIterable<Row>, size: number, cols: num
   try {
     while (fill !== null) {
       const data = new Float64Array(size * cols);
-      const y = new Int32Array(size);
+      const y = labels(size);
       const n = fill.fillRows(data, y, 0, size);
       if (n === size) {
         yield { x: { data, rows: size, cols }, y };
         continue;
       }
       finished = true;
-      if (n > 0) yield { x: { data: data.slice(0, n * cols), rows: n, cols }, y: y.slice(0, n) };
+      if (n > 0) yield { x: { data: data.slice(0, n * cols), rows: n, cols }, y: y.slice(0, n) as Y };
       return;
     }
     for (;;) {
@@ -80,12 +108,12 @@ export async function* batches(rows: AsyncIterable<Row>, size: number, cols: num
         pending.push(item.value);
       }
       if (pending.length === size) {
-        yield rowsToBatch(pending, cols);
+        yield pack(pending, cols, labels);
         pending = [];
       }
     }
   } finally {
     if (!finished) await it.return?.();
   }
-  if (pending.length > 0) yield rowsToBatch(pending, cols);
+  if (pending.length > 0) yield pack(pending, cols, labels);
 }

@@ -1,4 +1,4 @@
-import { takeRows, type Batch } from '../core/types.js';
+import { takeRows, type Batch, type RegressionBatch } from '../core/types.js';
 import type { Random } from '../core/random.js';
 
 export interface BatchSplit {
@@ -22,9 +22,8 @@ export interface BatchSplit {
  */
 export function splitBatch(batch: Batch, testSize: number, rng: Random): BatchSplit {
   const n = batch.x.rows;
-  if (!(testSize > 0 && testSize < 1)) throw new RangeError(`test size must be in (0, 1), got ${testSize}`);
-  if (n < 2) return { train: batch, test: null, stratified: false };
-  const nTest = Math.min(n - 1, Math.max(1, Math.ceil(testSize * n - 1e-9)));
+  const nTest = testRowsOf(n, testSize);
+  if (nTest === 0) return { train: batch, test: null, stratified: false };
 
   const byClass = new Map<number, number[]>();
   for (let i = 0; i < n; i++) {
@@ -50,6 +49,30 @@ export function splitBatch(batch: Batch, testSize: number, rng: Random): BatchSp
   const testIdx: number[] = [];
   for (let i = 0; i < n; i++) (isTest[i] ? testIdx : trainIdx).push(i);
   return { train: takeRows(batch, trainIdx), test: takeRows(batch, testIdx), stratified };
+}
+
+/** How many of n rows a split tests: ceil(testSize x n), at least 1 and at most n - 1; 0 for a batch of one row. */
+function testRowsOf(n: number, testSize: number): number {
+  if (!(testSize > 0 && testSize < 1)) throw new RangeError(`test size must be in (0, 1), got ${testSize}`);
+  if (n < 2) return 0;
+  return Math.min(n - 1, Math.max(1, Math.ceil(testSize * n - 1e-9)));
+}
+
+/**
+ * splitBatch for a regression batch: the test rows are drawn at random
+ * (there are no classes to stratify by), as many as splitBatch would take.
+ */
+export function splitRegressionBatch(batch: RegressionBatch, testSize: number, rng: Random): { train: RegressionBatch; test: RegressionBatch | null } {
+  const n = batch.x.rows;
+  const nTest = testRowsOf(n, testSize);
+  if (nTest === 0) return { train: batch, test: null };
+  const isTest = new Uint8Array(n);
+  const order = rng.permutation(n);
+  for (let i = 0; i < nTest; i++) isTest[order[i]] = 1;
+  const trainIdx: number[] = [];
+  const testIdx: number[] = [];
+  for (let i = 0; i < n; i++) (isTest[i] ? testIdx : trainIdx).push(i);
+  return { train: takeRows(batch, trainIdx), test: takeRows(batch, testIdx) };
 }
 
 /**

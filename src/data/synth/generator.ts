@@ -2,7 +2,7 @@ import { fail } from '../../core/errors.js';
 import type { Random } from '../../core/random.js';
 import type { Schema } from '../../core/types.js';
 
-/** One generated row: the features and the class index into `schema.classes`. */
+/** One generated row: the features and the class index into `schema.classes` (a regression stream's: the target value). */
 export interface Sample {
   readonly x: Float64Array;
   readonly y: number;
@@ -17,7 +17,7 @@ export interface Generator {
   next(): Sample;
   /**
    * Optional: the next row written into out[offset..offset + features), its
-   * class returned; the very row next() would have given, with no array or
+   * class (or target value) returned; the very row next() would have given, with no array or
    * object made for it (a stream read a million rows at a time spends more
    * on those than on the drawing).
    */

@@ -15,6 +15,18 @@ export { STAGGERGenerator, staggerDefaults, staggerValues, type STAGGERParams } 
 export { SineGenerator, sineDefaults, type SineParams } from './sine.js';
 export { ConceptDriftStream, type ConceptDriftParams } from './concept-drift.js';
 export {
+  FriedmanGenerator,
+  FriedmanDriftGenerator,
+  friedmanDefaults,
+  friedmanDriftDefaults,
+  friedmanDriftTypes,
+  type FriedmanParams,
+  type FriedmanDriftParams,
+  type FriedmanDriftType,
+} from './friedman.js';
+export { MvGenerator, mvCategories } from './mv.js';
+export { Planes2DGenerator, planes2dDefaults, type Planes2DParams } from './planes2d.js';
+export {
   generatorDefinitions,
   generatorDefinition,
   generatorNames,

@@ -7,9 +7,19 @@ import { resolveParams, type Parameterised, type ParamSpec } from '../../core/pa
 import type { Source } from '../source.js';
 import { AgrawalGenerator, agrawalDefaults } from './agrawal.js';
 import { ConceptDriftStream } from './concept-drift.js';
+import {
+  FriedmanDriftGenerator,
+  friedmanDefaults,
+  friedmanDriftDefaults,
+  friedmanDriftTypes,
+  FriedmanGenerator,
+  type FriedmanDriftType,
+} from './friedman.js';
 import { nextRowInto, type Generator } from './generator.js';
 import { HyperplaneGenerator, hyperplaneDefaults } from './hyperplane.js';
 import { LEDGenerator, LEDGeneratorDrift, ledDefaults, ledDriftDefaults } from './led.js';
+import { MvGenerator } from './mv.js';
+import { Planes2DGenerator, planes2dDefaults } from './planes2d.js';
 import { RandomRBFGenerator, RandomRBFGeneratorDrift, randomRBFDefaults, randomRBFDriftDefaults } from './random-rbf.js';
 import { SEAGenerator, seaDefaults } from './sea.js';
 import { SineGenerator, sineDefaults } from './sine.js';
@@ -166,7 +176,64 @@ export const generatorDefinitions: readonly GeneratorDefinition[] = [
         balanceClasses: bool(p, 'balanceClasses'),
       }),
   },
+  // Regression streams: Sample.y is the target value, the schema's task 'regression'.
+  {
+    name: 'friedman',
+    summary: 'regression: Friedman #1, ten uniform features, y = 10 sin(pi x1 x2) + 20 (x3 - 0.5)^2 + 10 x4 + 5 x5 + noise (River synth.Friedman)',
+    reference: 'Friedman 1991',
+    params: { noise: noiseParam(friedmanDefaults.noise) },
+    create: (seed, p) => new FriedmanGenerator(seed, { noise: num(p, 'noise') }),
+  },
+  {
+    name: 'friedman-drift',
+    summary: 'regression: Friedman #1 with local expanding, global recurring or global gradual drift (River synth.FriedmanDrift)',
+    reference: 'Ikonomovska, Gama & Dzeroski 2011',
+    params: {
+      driftType: {
+        type: 'choice', default: friedmanDriftDefaults.driftType, choices: [...friedmanDriftTypes],
+        doc: 'lea: local expanding abrupt (three changes); gra: global recurring abrupt; gsg: global and slow gradual (two changes)',
+      },
+      position1: { type: 'integer', default: friedmanDriftDefaults.position1, min: 0, max: MAX_INT, doc: 'rows before the first change' },
+      position2: { type: 'integer', default: friedmanDriftDefaults.position2, min: 1, max: MAX_INT, doc: 'rows before the second change' },
+      position3: {
+        type: 'integer', default: friedmanDriftDefaults.position3, min: 2, max: MAX_INT,
+        doc: 'rows before the third change (lea only)',
+      },
+      transitionWindow: {
+        type: 'integer', default: friedmanDriftDefaults.transitionWindow, min: 0, max: MAX_INT,
+        doc: 'gsg only: rows after each change in which half the rows keep the old concept',
+      },
+      noise: noiseParam(friedmanDriftDefaults.noise),
+    },
+    create: (seed, p) =>
+      new FriedmanDriftGenerator(seed, {
+        driftType: String(p.driftType) as FriedmanDriftType,
+        position1: num(p, 'position1'),
+        position2: num(p, 'position2'),
+        position3: num(p, 'position3'),
+        transitionWindow: num(p, 'transitionWindow'),
+        noise: num(p, 'noise'),
+      }),
+  },
+  {
+    name: 'mv',
+    summary: 'regression: ten dependent features, three of them nominal, target by rules (Torgo\'s mv, River synth.Mv)',
+    reference: 'Torgo, Regression DataSets ("mv"); as in River, Montiel et al. 2021',
+    params: {},
+    create: (seed) => new MvGenerator(seed),
+  },
+  {
+    name: 'planes2d',
+    summary: 'regression: Breiman\'s 2-D planes, ten features in {-1, 0, 1}, x1 picks one of two planes (River synth.Planes2D)',
+    reference: 'Breiman, Friedman, Olshen & Stone 1984',
+    params: { noise: noiseParam(planes2dDefaults.noise) },
+    create: (seed, p) => new Planes2DGenerator(seed, { noise: num(p, 'noise') }),
+  },
 ];
+
+function noiseParam(def: number): ParamSpec {
+  return { type: 'number', default: def, min: 0, doc: 'standard deviation of the Gaussian noise added to the target' };
+}
 
 function rbfParams(): Record<string, ParamSpec> {
   return {
@@ -411,7 +478,7 @@ class GeneratedRows implements AsyncIterableIterator<Row>, ReadyRows, FillRows {
     this.width = generator.schema.features.length;
   }
 
-  fillRows(data: Float64Array, y: Int32Array, at: number, max: number): number {
+  fillRows(data: Float64Array, y: Int32Array | Float64Array, at: number, max: number): number {
     const n = Math.min(max, this.limit - this.line);
     const width = this.width;
     for (let i = 0; i < n; i++) y[at + i] = nextRowInto(this.generator, data, (at + i) * width);

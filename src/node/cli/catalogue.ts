@@ -14,15 +14,16 @@ export function registerCatalogue(program: Command): void {
         process.stdout.write(`${JSON.stringify(cards, null, 2)}\n`);
         return;
       }
-      const widths = [14, 5, 8, 7, 9];
+      const widths = [14, 5, 8, 10, 9];
       const lines = [formatRow(['name', 'rows', 'features', 'classes', 'licence'], widths)];
-      for (const c of cards) lines.push(formatRow([c.name, c.rows, c.features, c.classes.length, c.licence], widths));
+      for (const c of cards) lines.push(formatRow([c.name, c.rows, c.features, c.task === 'regression' ? 'regression' : c.classes.length, c.licence], widths));
       process.stdout.write(`${lines.join('\n')}\n`);
     });
 
   // How each kind spells a parameter on the command line; its registry loads only when it is listed.
   const catalogues: [string, string, () => Promise<readonly Listed[]>, (def: string, param: string) => string][] = [
     ['learners', 'list the learners with their parameters and defaults', async () => (await import('../../learners/registry.js')).learnerDefinitions, (_, p) => `--param ${p}`],
+    ['regressors', 'list the regressors (learners of a numeric label) with their parameters and defaults', async () => (await import('../../learners/regressor-registry.js')).regressorDefinitions, (_, p) => `--param ${p}`],
     ['detectors', 'list the drift detectors (--drift) with their parameters', async () => (await import('../../drift/registry.js')).detectorDefinitions, (_, p) => `--drift-param ${p}`],
     ['generators', 'list the synthetic streams (--data synth:NAME(key=value,...)) with their parameters', async () => (await import('../../data/synth/registry.js')).generatorDefinitions, (_, p) => p],
     ['steps', 'list the preprocessing steps (--preprocess) with their parameters', async () => (await import('../../preprocess/registry.js')).transformerDefinitions, (d, p) => `--preprocess-param ${d}.${p}`],

@@ -27,14 +27,16 @@ export function registerGenerate(program: Command): void {
       const { features, label, classes } = source.schema;
       // Numbers print in their shortest exact form, so the file reproduces the generated rows,
       // and never need quoting; only the class names go through the CSV writer, once each.
+      // A regression stream's label is its target value, printed as the features are.
+      const regression = source.schema.task === 'regression';
       const labelCells = classes.map((c) => stringify([[c]]).trimEnd());
       const toLine =
         flags.format === 'csv'
-          ? (x: Float64Array, y: number): string => `${x.join(',')},${labelCells[y]}\n`
+          ? (x: Float64Array, y: number): string => `${x.join(',')},${regression ? y : labelCells[y]}\n`
           : (x: Float64Array, y: number): string => {
               const record: Record<string, number | string> = {};
               features.forEach((f, j) => (record[f] = x[j]));
-              record[label] = classes[y];
+              record[label] = regression ? y : classes[y];
               return `${JSON.stringify(record)}\n`;
             };
       let chunk = flags.format === 'csv' ? stringify([[...features, label]]) : '';

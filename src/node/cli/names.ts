@@ -27,6 +27,18 @@ export const learnerNames: readonly string[] = [
   'no-change',
 ];
 
+/** The regressors (src/learners/regressor-registry.ts), for the same help texts. */
+export const regressorNames: readonly string[] = [
+  'linear-regression',
+  'passive-aggressive-regressor',
+  'knn-regressor',
+  'hoeffding-tree-regressor',
+  'hoeffding-adaptive-tree-regressor',
+  'adaptive-random-forest-regressor',
+  'bagging-regressor',
+  'mean-regressor',
+];
+
 export const detectorNames: readonly string[] = ['adwin', 'ddm', 'eddm', 'page-hinkley', 'hddm-a'];
 
 export const transformerNames: readonly string[] = ['impute-mean', 'impute-mode', 'one-hot', 'standard-scaler', 'min-max-scaler'];

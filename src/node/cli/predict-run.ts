@@ -1,6 +1,9 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Model } from '../../learners/model.js';
 import { loadModelFrom } from '../broker/registry.js';
+import { isNatsUrl } from '../broker/url.js';
+import { RegressionModel } from '../../learners/regression-model.js';
+import { loadAnyModel, type AnyModel } from '../persist/model-dir.js';
 import { csvFeatureRows, type FeatureRow } from '../files/csv.js';
 import { inputFormatOf } from '../files/file-source.js';
 import { jsonlFeatureRows } from '../files/jsonl.js';
@@ -12,7 +15,8 @@ const CHUNK = 1024;
 
 /** `streamlearn predict`: a prediction and the class probabilities for every input row, streamed. */
 export async function runPredict(flags: PredictFlags): Promise<void> {
-  const model = await loadModelFrom(flags.model);
+  // A model directory may hold a regressor; the registry's models are classifiers.
+  const model: AnyModel = isNatsUrl(flags.model) ? await loadModelFrom(flags.model) : await loadAnyModel(flags.model);
   const inputFormat = inputFormatOf(flags.input, flags.inputFormat);
   const features = model.schema.features;
   // Category names map to the model's codes; empty cells are missing values when the model imputes them.
@@ -20,12 +24,13 @@ export async function runPredict(flags: PredictFlags): Promise<void> {
   const rows = inputFormat === 'jsonl' ? jsonlFeatureRows(flags.input, features, read) : csvFeatureRows(flags.input, features, read);
   const classes = model.schema.classes;
   // The header waits for the first rows, so input that fails at once prints nothing.
-  const header = flags.format === 'csv' ? stringify([['row', 'prediction', ...classes.map((c) => `p_${c}`)]]) : '';
+  const regression = model instanceof RegressionModel;
+  const header = flags.format !== 'csv' ? '' : stringify([regression ? ['row', 'prediction'] : ['row', 'prediction', ...classes.map((c) => `p_${c}`)]]);
   let index = 0;
   let chunk: FeatureRow[] = [];
   const flush = async (): Promise<void> => {
     if (chunk.length === 0) return;
-    const lines = await predictChunk(model, chunk, index, flags.format);
+    const lines = model instanceof RegressionModel ? predictValues(model, chunk, index, flags.format) : await predictChunk(model, chunk, index, flags.format);
     await writeOut(process.stdout, index === 0 ? header + lines : lines);
     index += chunk.length;
     chunk = [];
@@ -36,6 +41,16 @@ export async function runPredict(flags: PredictFlags): Promise<void> {
   }
   await flush();
   model.dispose();
+}
+
+/** A regressor's predicted value for each row: `row,prediction` lines, or `{"row", "prediction"}` objects. */
+function predictValues(model: RegressionModel, rows: FeatureRow[], first: number, format: OutputFormat): string {
+  const d = model.schema.features.length;
+  const data = new Float64Array(rows.length * d);
+  rows.forEach((row, r) => data.set(row.x, r * d));
+  const predicted = model.predict({ data, rows: rows.length, cols: d });
+  if (format === 'csv') return stringify(Array.from(predicted, (v, r) => [first + r + 1, v]));
+  return `${Array.from(predicted, (v, r) => JSON.stringify({ row: first + r + 1, prediction: v })).join('\n')}\n`;
 }
 
 async function predictChunk(model: Model, rows: FeatureRow[], first: number, format: OutputFormat): Promise<string> {

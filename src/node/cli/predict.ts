@@ -17,7 +17,7 @@ export interface PredictFlags {
 export function registerPredict(program: Command): void {
   program
     .command('predict')
-    .description('load a saved model and print a prediction and class probabilities for each input row')
+    .description('load a saved model and print a prediction for each input row (and the class probabilities, for a classifier)')
     .requiredOption('--model <dir>', 'a saved model directory, or nats://HOST:PORT/BUCKET/NAME[@VERSION] in the registry')
     .requiredOption('--input <file>', 'rows to predict: CSV or JSON lines (.gz is unzipped; - reads stdin)')
     .option('--input-format <format>', 'csv or jsonl (default: from the file name, else csv)', choiceArg(inputFormats))

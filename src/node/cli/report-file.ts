@@ -2,7 +2,8 @@ import { stat } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { fail } from '../../core/errors.js';
 import { isErrno } from '../files/input.js';
-import { comparisonToMarkdown, reportToMarkdown } from '../../eval/report-markdown.js';
+import { comparisonToMarkdown, regressionComparisonToMarkdown, regressionReportToMarkdown, reportToMarkdown } from '../../eval/report-markdown.js';
+import type { RegressionReport } from '../../eval/report.js';
 import { writeFileAtomic } from '../persist/atomic.js';
 import type { TrainReport } from '../pipeline.js';
 
@@ -46,4 +47,17 @@ export async function renderReport(reports: readonly TrainReport[], format: Repo
 /** Writes the report file whole or not at all (temporary file, then rename). */
 export async function writeReportFile(path: string, reports: readonly TrainReport[], format: ReportFileFormat, command: string, comparison: boolean): Promise<void> {
   await writeFileAtomic(path, await renderReport(reports, format, command, comparison));
+}
+
+/** renderReport for regressors' reports. */
+export async function renderRegressionReport(reports: readonly RegressionReport[], format: ReportFileFormat, command: string, comparison: boolean): Promise<string> {
+  if (format === 'json') return `${JSON.stringify(comparison ? { task: 'regression', models: reports.map((r) => r.model), reports } : reports[0], null, 2)}\n`;
+  if (format === 'markdown') return comparison ? regressionComparisonToMarkdown(reports) : regressionReportToMarkdown(reports[0]);
+  const { regressionReportToHtml } = await import('../../eval/regression-report-html.js');
+  return regressionReportToHtml(reports, { command });
+}
+
+/** writeReportFile for regressors' reports: whole or not at all. */
+export async function writeRegressionReportFile(path: string, reports: readonly RegressionReport[], format: ReportFileFormat, command: string, comparison: boolean): Promise<void> {
+  await writeFileAtomic(path, await renderRegressionReport(reports, format, command, comparison));
 }

@@ -1,4 +1,4 @@
-import type { TrainSettings } from '../pipeline.js';
+import type { SourceSettings } from '../pipeline.js';
 import { datasetName } from '../files/datasets.js';
 import type { RunFlags } from './run-flags.js';
 
@@ -6,7 +6,7 @@ import type { RunFlags } from './run-flags.js';
 export { addDataOptions, addStreamOptions, maxLineBytesArg, MAX_LINE_BYTES_HELP, namesArg, scopedParamArg, type RunFlags } from './run-flags.js';
 
 /** The shared flags as the pipeline's flat settings (callbacks and learners are the caller's); errors name the flags. */
-export function runOptions(flags: RunFlags): TrainSettings {
+export function runOptions(flags: RunFlags): SourceSettings {
   return {
     dataset: flags.dataset === undefined ? undefined : datasetName(flags.dataset),
     data: flags.data,

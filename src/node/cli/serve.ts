@@ -37,8 +37,8 @@ export function registerServe(program: Command): void {
   program
     .command('serve')
     .description(
-      'serve a saved model over HTTP: POST /predict, POST /learn (with --learn), POST /promote (with --challenger), GET /health, GET /model, ' +
-        'and its online accuracy: GET /stats, GET /metrics (Prometheus), GET /dashboard',
+      'serve a saved model (a classifier or a regressor) over HTTP: POST /predict, POST /learn (with --learn), POST /promote (with --challenger), GET /health, GET /model, ' +
+        "and its online accuracy (a regressor's MAE, RMSE and R²): GET /stats, GET /metrics (Prometheus), GET /dashboard",
     )
     .requiredOption('--model <dir>', 'a saved model directory, or nats://HOST:PORT/BUCKET/NAME in the registry; a new model saved there is picked up without a restart')
     .option('--host <host>', 'the address to listen on', d.host)
@@ -49,7 +49,7 @@ export function registerServe(program: Command): void {
     .option('--checkpoint-every <n>', 'with --learn: checkpoint after this many rows learned', countArg, d.checkpointEvery)
     .option('--checkpoint-interval <seconds>', 'with --learn: checkpoint this often when rows were learned; 0: only by count and at exit', numberArg, d.checkpointIntervalSeconds)
     .option('--reload-interval <seconds>', 'look for a new model in --model this often; 0: never', numberArg, d.reloadIntervalSeconds)
-    .option('--no-new-classes', 'with --learn: refuse labels that are not among the model\'s classes (400) instead of learning them as new classes')
+    .option('--no-new-classes', 'with --learn, for a classifier: refuse labels that are not among the model\'s classes (400) instead of learning them as new classes')
     .option('--learn-token-file <file>', `with --learn: POST /learn needs "Authorization: Bearer TOKEN", TOKEN being this file's content (or set ${LEARN_TOKEN_ENV}); else 401`)
     .addOption(new Option('--learn-token <token>').hideHelp())
     .option(
@@ -60,8 +60,8 @@ export function registerServe(program: Command): void {
     )
     .option('--challenger <dir>', 'with --learn: a model directory that predicts and learns every labelled row beside the served model, named by the directory; POST /promote {"challenger": NAME} makes it the served model. Repeatable', collect)
     .option('--no-metrics', 'no online accuracy (POST /learn learns without predicting first) and no GET /stats, /metrics, /dashboard, /events')
-    .option('--window <n>', 'rows of the windowed online accuracy', integerRange(1, MAX_WINDOW), d.window)
-    .option('--drift <detector>', `watch each model's online errors with a drift detector: ${detectorNames.join(', ')}`)
+    .option('--window <n>', "rows of the windowed online accuracy (a regressor's MAE, RMSE and R²)", integerRange(1, MAX_WINDOW), d.window)
+    .option('--drift <detector>', `watch each model's online errors with a drift detector: ${detectorNames.join(', ')} (a regressor's absolute error: adwin or page-hinkley)`)
     .option('--drift-param <key=value>', 'a drift detector parameter, repeatable', paramArg)
     .option('--log-level <level>', 'JSON log lines on stderr at this level and above: info has server events and no line per request; debug adds one per request', choiceArg(LOG_LEVELS), d.cliLogLevel)
     .option('--headers-timeout <seconds>', 'a request\'s headers must arrive within this time; else 408 and the connection closed', numberArg, d.headersTimeoutSeconds)

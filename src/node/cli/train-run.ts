@@ -1,6 +1,7 @@
 import type { BatchResult } from '../../eval/batch-split.js';
 import type { CurvePoint } from '../../eval/prequential.js';
 import { describeWarnings } from '../../eval/report.js';
+import { isRegressorName } from '../../learners/regressor-registry.js';
 import { brokerTrainOptions } from '../broker/cli-options.js';
 import { datasetCard } from '../files/datasets.js';
 import { checkSettings, DEFAULT_DATASET, DEFAULTS, SYNTH_PREFIX, trainWithSettings, type TrainReport } from '../pipeline.js';
@@ -15,6 +16,7 @@ const WIDTHS = [5, 5, 4, 8];
 /** `streamlearn train`: runs train() with the flags, draws the progress, prints the report. */
 export async function runTrain(flags: TrainFlags): Promise<void> {
   checkSettings(flags, { seed: '--seed', batchSize: '--batch-size', testSize: '--test-size' });
+  if (isRegressorName(flags.model)) return (await import('./train-regression-run.js')).runTrainRegression(flags);
   const reportFormat = flags.report !== undefined ? await checkReportFile(flags.report) : null;
   const table = flags.format === 'table';
   const source = flags.source ?? flags.data ?? flags.dataset ?? DEFAULT_DATASET;
@@ -127,7 +129,7 @@ function curveColumns(flags: RunFlags): { title: string; width: number; value: (
 }
 
 /** About ten progress lines for a prequential run, on round numbers. */
-function progressInterval(rows: number): number {
+export function progressInterval(rows: number): number {
   const step = Math.max(1000, rows / 10);
   const magnitude = 10 ** Math.floor(Math.log10(step));
   return Math.ceil(step / magnitude) * magnitude;

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import { fail } from '../../core/errors.js';
+import type { Task } from '../../core/types.js';
 import { checkWith, positiveInteger } from '../../core/state.js';
 import { packageRoot } from '../package-root.js';
 import { csvSource, type Source } from './csv.js';
@@ -10,17 +11,22 @@ import { csvSource, type Source } from './csv.js';
 /** The data/ folder shipped with the package, beside dist/ (the bundle puts this code in any file of dist/). */
 export const DATA_DIR = fileURLToPath(new URL('data', packageRoot(import.meta.url)));
 
-const cardSchema = v.object({
-  name: v.string(),
-  file: v.string(),
-  rows: positiveInteger,
-  features: positiveInteger,
-  label: v.string(),
-  classes: v.pipe(v.array(v.string()), v.minLength(1)),
-  source: v.string(),
-  origin: v.optional(v.string()),
-  licence: v.string(),
-});
+const cardSchema = v.pipe(
+  v.object({
+    name: v.string(),
+    file: v.string(),
+    // Absent: a classification set.
+    task: v.optional(v.picklist(['classification', 'regression'])),
+    rows: positiveInteger,
+    features: positiveInteger,
+    label: v.string(),
+    classes: v.array(v.string()),
+    source: v.string(),
+    origin: v.optional(v.string()),
+    licence: v.string(),
+  }),
+  v.check((c) => (c.task === 'regression') === (c.classes.length === 0), "classes must list a classification set's labels, and be empty for a regression set"),
+);
 
 /** A bundled data set's card: what it is, where it came from, under which licence. */
 export type DatasetCard = v.InferOutput<typeof cardSchema>;
@@ -29,7 +35,7 @@ export type DatasetCard = v.InferOutput<typeof cardSchema>;
  * The bundled data sets' names, as types: `datasetSource('irsi')` does not
  * compile. Kept equal to the cards in data/ (test/one-row.test.ts checks).
  */
-export const datasetNames = ['breast-cancer', 'digits', 'iris', 'wine'] as const;
+export const datasetNames = ['auto-mpg', 'breast-cancer', 'diabetes', 'digits', 'iris', 'wine'] as const;
 export type DatasetName = (typeof datasetNames)[number];
 
 let cards: DatasetCard[] | undefined;
@@ -62,8 +68,14 @@ export function datasetName(name: string): DatasetName {
   return datasetCard(name).name as DatasetName;
 }
 
-/** A bundled data set as a source, its classes in the card's order. */
+/** What a bundled data set's label is: a class, or a number to predict. */
+export function datasetTask(card: DatasetCard): Task {
+  return card.task ?? 'classification';
+}
+
+/** A bundled data set as a source, its classes in the card's order (a regression set's label read as numbers). */
 export function datasetSource(name: DatasetName): Promise<Source> {
   const card = datasetCard(name);
+  if (datasetTask(card) === 'regression') return csvSource(join(DATA_DIR, card.file), { label: card.label, task: 'regression', name: card.name });
   return csvSource(join(DATA_DIR, card.file), { label: card.label, classes: card.classes, name: card.name });
 }

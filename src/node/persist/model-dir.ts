@@ -4,7 +4,8 @@ import { fail } from '../../core/errors.js';
 import { useSha256 } from '../../core/sha256.js';
 import '../mlp-loader.js';
 import type { Model } from '../../learners/model.js';
-import { MANIFEST_FILE, MAX_MANIFEST_BYTES, modelFiles, parseManifest, restoreSavedModel, stateFileLimits, type Manifest } from '../../model/saved-form.js';
+import { RegressionModel } from '../../learners/regression-model.js';
+import { MANIFEST_FILE, MAX_MANIFEST_BYTES, modelFiles, parseManifest, restoreAnySavedModel, restoreSavedModel, stateFileLimits, type AnyModel, type Manifest } from '../../model/saved-form.js';
 import { assertReplaceableDir, replaceDirAtomic, writeFileSynced } from './atomic.js';
 import { readModelFile } from './model-file.js';
 
@@ -15,6 +16,7 @@ export {
   manifestChecksum,
   savedModelBytes,
   findNonFinite,
+  type AnyModel,
   type Manifest,
 } from '../../model/saved-form.js';
 
@@ -31,7 +33,7 @@ export function assertModelDirWritable(dir: string, flag = '--out'): Promise<voi
  * each listed in the manifest with its SHA-256. The directory is built under
  * a temporary name and renamed into place, manifest written last.
  */
-export async function saveModel(model: Model, dir: string): Promise<void> {
+export async function saveModel(model: AnyModel, dir: string): Promise<void> {
   await assertModelDirWritable(dir);
   const { files, manifest } = await modelFiles(model);
   await replaceDirAtomic(dir, async (tmp) => {
@@ -52,12 +54,8 @@ export async function readManifest(dir: string): Promise<Manifest> {
   return parseManifest(bytes, join(dir, MANIFEST_FILE));
 }
 
-/**
- * Loads a saved model directory. Only the files the manifest lists and the
- * format defines are read, each a bounded regular file; each is checked
- * against the manifest's checksum, so a changed or truncated file fails loudly.
- */
-export async function loadModel(dir: string): Promise<Model> {
+/** Reads a model directory's checked manifest and the state files it lists, each a bounded regular file. */
+async function readSaved(dir: string): Promise<{ manifest: Manifest; files: Record<string, Uint8Array>; place: { model: string; part: (name: string) => string } }> {
   const manifest = await readManifest(dir);
   const limits = stateFileLimits(manifest.learner.name);
   const files: Record<string, Uint8Array> = {};
@@ -66,5 +64,29 @@ export async function loadModel(dir: string): Promise<Model> {
     const data = await readModelFile(dir, name, limits.get(name)!);
     if (data !== null) files[name] = data;
   }
-  return restoreSavedModel(manifest, files, { model: dir, part: (name) => join(dir, name) });
+  return { manifest, files, place: { model: dir, part: (name) => join(dir, name) } };
+}
+
+/**
+ * Loads a saved classifier's model directory. Only the files the manifest
+ * lists and the format defines are read, each a bounded regular file; each
+ * is checked against the manifest's checksum, so a changed or truncated file
+ * fails loudly. A regressor's directory fails naming loadRegressionModel.
+ */
+export async function loadModel(dir: string): Promise<Model> {
+  const { manifest, files, place } = await readSaved(dir);
+  return restoreSavedModel(manifest, files, place);
+}
+
+/** loadModel for a regressor's model directory, with the same checks; a classifier's fails naming loadModel. */
+export async function loadRegressionModel(dir: string): Promise<RegressionModel> {
+  const model = await loadAnyModel(dir);
+  if (!(model instanceof RegressionModel)) fail(`${dir}: a classifier's model (${model.learnerName}), not a regressor's; load it with loadModel`);
+  return model;
+}
+
+/** Loads a model directory of either task (a Model or a RegressionModel, told apart by `task` or instanceof), with loadModel's checks. */
+export async function loadAnyModel(dir: string): Promise<AnyModel> {
+  const { manifest, files, place } = await readSaved(dir);
+  return restoreAnySavedModel(manifest, files, place);
 }

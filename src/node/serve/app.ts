@@ -3,7 +3,6 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type onResponseH
 import { pino } from 'pino';
 import { fail } from '../../core/errors.js';
 import { isErrno } from '../files/input.js';
-import type { Prediction } from '../../learners/model.js';
 import { CheckpointScheduler } from './checkpoints.js';
 import { DASHBOARD_CSP, dashboardPage, EventHub, WATCHED_ROUTES, type WatchedRoute } from './dashboard.js';
 import { CHAMPION, ModelFleet, type PromotionResult } from './fleet.js';
@@ -14,10 +13,11 @@ import { acceptJsonOnly } from './json-body.js';
 import type { RecordRow } from './learn-log.js';
 import { lazyChildLoggers, requestIds, ServeLogController } from './logging.js';
 import { serverMetrics } from './metrics.js';
-import { Pulse, type OnlinePoint, type OnlineStats, type PulseReading } from './monitor.js';
+import { Pulse, type OnlinePoint, type OnlineStats, type PulseReading, type RegressionOnlinePoint, type RegressionOnlineStats } from './monitor.js';
 import { checkPort, resolveServeOptions, SERVE_DEFAULTS, type EventLevel, type ResolvedServeOptions, type ServeOptions } from './options.js';
 import { ModelReloader } from './reload.js';
 import { RowsBody, rowsValidatorCompiler } from './schemas.js';
+import type { ServedPrediction } from './served-model.js';
 
 /**
  * Fastify's and node's limits on a connection, so that a slow or silent
@@ -49,8 +49,13 @@ export interface HealthBody {
   readonly peakRssBytes: number;
 }
 
-/** One model in GET /stats. */
-export interface ModelStats {
+/**
+ * One model in GET /stats: a classifier's online figures (OnlineStats,
+ * OnlinePoint: accuracy and the like), or a regressor's
+ * (RegressionOnlineStats, RegressionOnlinePoint: MAE, RMSE, R²). Every model
+ * of a server is of one task.
+ */
+export interface ModelStats<Online = OnlineStats, Point = OnlinePoint> {
   /** "champion", or the challenger's name (its directory's last component). */
   readonly name: string;
   readonly role: 'champion' | 'challenger';
@@ -64,13 +69,13 @@ export interface ModelStats {
   /** Learn requests the champion learned but this challenger refused. */
   readonly skippedRequests: number;
   /** Its online (test-then-train) evaluation since the model was loaded. */
-  readonly online: OnlineStats;
+  readonly online: Online;
   /** Its learning curve: at most 512 points over the whole stream, and the latest. */
-  readonly curve: readonly OnlinePoint[];
+  readonly curve: readonly Point[];
 }
 
-/** What GET /stats answers: the online evaluation of every model, and the request rates of the last interval. */
-export interface StatsBody {
+/** What GET /stats answers: the online evaluation of every model, and the request rates of the last interval (a classifier's by default; see RegressionStatsBody). */
+export interface StatsBody<Online = OnlineStats, Point = OnlinePoint> {
   readonly learning: boolean;
   readonly window: number;
   readonly drift: { readonly detector: string; readonly params: Readonly<Record<string, unknown>> } | null;
@@ -79,8 +84,14 @@ export interface StatsBody {
   readonly promotions: number;
   readonly requests: Readonly<Record<WatchedRoute, PulseReading>>;
   /** The champion first. */
-  readonly models: readonly ModelStats[];
+  readonly models: readonly ModelStats<Online, Point>[];
 }
+
+/** GET /stats of a server serving a regressor. */
+export type RegressionStatsBody = StatsBody<RegressionOnlineStats, RegressionOnlinePoint>;
+
+/** GET /stats of a server of either task. */
+type AnyStatsBody = StatsBody<OnlineStats | RegressionOnlineStats, OnlinePoint | RegressionOnlinePoint>;
 
 /** A model served over HTTP: the fastify app and the model behind it. */
 export interface ModelServer {
@@ -189,7 +200,7 @@ export async function createServer(options: ServeOptions): Promise<ModelServer> 
   });
 
   const body = new RowsBody(settings.maxRows);
-  app.post<{ Body: RecordRow[] }>('/predict', { schema: { body } }, async (request): Promise<{ predictions: Prediction[] }> => {
+  app.post<{ Body: RecordRow[] }>('/predict', { schema: { body } }, async (request): Promise<{ predictions: ServedPrediction[] }> => {
     return { predictions: await fleet.predict(request.body) };
   });
   if (settings.learn) {
@@ -217,9 +228,9 @@ export async function createServer(options: ServeOptions): Promise<ModelServer> 
       const text = await metrics.registry.metrics();
       return reply.header('content-type', metrics.registry.contentType).send(text);
     });
-    app.get('/stats', async (): Promise<StatsBody> => stats(fleet, settings, readPulses()));
+    app.get('/stats', async (): Promise<AnyStatsBody> => stats(fleet, settings, readPulses()));
     app.get('/dashboard', async (_request, reply) =>
-      reply.header('content-type', 'text/html; charset=utf-8').header('content-security-policy', DASHBOARD_CSP).header('cache-control', 'no-store').send(dashboardPage(hub.update(true))),
+      reply.header('content-type', 'text/html; charset=utf-8').header('content-security-policy', DASHBOARD_CSP).header('cache-control', 'no-store').send(dashboardPage(hub.update(true), hub.view)),
     );
     app.get('/events', async (request, reply) => hub.attach(request, reply));
   } else {
@@ -283,7 +294,7 @@ export async function createServer(options: ServeOptions): Promise<ModelServer> 
 }
 
 /** What GET /stats answers. */
-function stats(fleet: ModelFleet, settings: ResolvedServeOptions, requests: Record<WatchedRoute, PulseReading>): StatsBody {
+function stats(fleet: ModelFleet, settings: ResolvedServeOptions, requests: Record<WatchedRoute, PulseReading>): AnyStatsBody {
   return {
     learning: settings.learn,
     window: settings.window,

@@ -5,7 +5,7 @@ import { escapeXml, lineChart, type Marker, type Series } from '../../eval/svg.j
 import { CHAMPION, type ModelFleet } from './fleet.js';
 import type { ModelHost } from './host.js';
 import { RequestError } from './http-errors.js';
-import type { PulseReading } from './monitor.js';
+import type { ClassificationMonitor, DriftStats, PulseReading, RegressionMonitor } from './monitor.js';
 
 /** A route whose rate and latency the dashboard shows. */
 export type WatchedRoute = '/predict' | '/learn';
@@ -25,6 +25,17 @@ const count = (n: number): string => n.toLocaleString('en');
 const percent = (v: number | null): string => (v === null ? '–' : `${(v * 100).toFixed(2)}%`);
 const ms = (v: number | null): string => (v === null ? '–' : v < 10 ? `${v.toFixed(2)} ms` : `${v.toFixed(0)} ms`);
 const short = (identity: string): string => identity.slice(0, 12);
+/** An error in the target's own units, whatever their scale: four significant digits. */
+const FIGURE = new Intl.NumberFormat('en', { maximumSignificantDigits: 4 });
+const figure = (v: number | null): string => (v === null ? '–' : Math.abs(v) >= 1e9 || (v !== 0 && Math.abs(v) < 1e-4) ? v.toExponential(3) : FIGURE.format(v));
+const r2Text = (v: number | null): string => (v === null ? '–' : v.toFixed(3));
+
+/** The hosts whose monitor is a classifier's, with it. */
+const classifiers = (hosts: readonly ModelHost[]): [ModelHost, ClassificationMonitor][] =>
+  hosts.flatMap((h) => (h.monitor?.task === 'classification' ? [[h, h.monitor] as [ModelHost, ClassificationMonitor]] : []));
+/** The hosts whose monitor is a regressor's, with it. */
+const regressors = (hosts: readonly ModelHost[]): [ModelHost, RegressionMonitor][] =>
+  hosts.flatMap((h) => (h.monitor?.task === 'regression' ? [[h, h.monitor] as [ModelHost, RegressionMonitor]] : []));
 
 /** What the dashboard shows, besides the chart: text by element id. */
 type Texts = Record<string, string>;
@@ -34,7 +45,7 @@ export interface DashboardUpdate {
   readonly at: string;
   readonly texts: Texts;
   readonly table: string;
-  /** The online accuracy chart (SVG from the report's lineChart); absent when unchanged since the last update. */
+  /** The online accuracy chart, or a regressor's error chart (SVG from the report's lineChart); absent when unchanged since the last update. */
   readonly chart?: string;
   /** Rows scored by the champion: what the chart's curve has reached. */
   readonly rows: number;
@@ -50,9 +61,7 @@ export function accuracyChart(hosts: readonly ModelHost[]): string {
   const series: Series[] = [];
   const markers: Marker[] = [];
   const markerLegend: { name: string; color: string }[] = [];
-  hosts.forEach((h, i) => {
-    const m = h.monitor;
-    if (!m) return;
+  classifiers(hosts).forEach(([h, m], i) => {
     const color = PALETTE[i % PALETTE.length];
     const label = `${h.name} (${h.model.learnerName})`;
     const points = m.points();
@@ -71,10 +80,7 @@ export function accuracyChart(hosts: readonly ModelHost[]): string {
       points: points.map((p) => ({ x: p.row, y: p.windowAccuracy, label: `${h.name}, row ${count(p.row)}: ${pct(p.windowAccuracy)} over the last ${count(m.window)}` })),
       data: { 'data-model': h.name, 'data-metric': 'window-accuracy' },
     });
-    const { drift } = m.stats();
-    // A lane per model: the alarms of several models near one row would otherwise hide each other.
-    for (const row of drift.rows) markers.push({ x: row, color, lane: h.name, label: `${h.name}: drift at row ${count(row)}`, data: { 'data-drift': String(row), 'data-model': h.name } });
-    if (drift.rows.length > 0) markerLegend.push({ name: `${h.name}: drift (${drift.detector})`, color });
+    driftMarkers(h, m.stats().drift, color, markers, markerLegend);
   });
   return lineChart({
     chart: 'online-accuracy',
@@ -89,12 +95,89 @@ export function accuracyChart(hosts: readonly ModelHost[]): string {
   });
 }
 
+/** A model's drift alarms as markers of its colour, in a lane of its own: the alarms of several models near one row would otherwise hide each other. */
+function driftMarkers(h: ModelHost, drift: DriftStats, color: string, markers: Marker[], legend: { name: string; color: string }[]): void {
+  for (const row of drift.rows) markers.push({ x: row, color, lane: h.name, label: `${h.name}: drift at row ${count(row)}`, data: { 'data-drift': String(row), 'data-model': h.name } });
+  if (drift.rows.length > 0) legend.push({ name: `${h.name}: drift (${drift.detector})`, color });
+}
+
+/**
+ * A regressor's online error chart, as accuracyChart is a classifier's and
+ * drawn alike: per model, its RMSE since it was loaded (solid) and over its
+ * last N rows (dashed), the error the HTML report charts, with its drift
+ * alarms (rises of the absolute error) in its lane.
+ */
+export function errorChart(hosts: readonly ModelHost[]): string {
+  const series: Series[] = [];
+  const markers: Marker[] = [];
+  const markerLegend: { name: string; color: string }[] = [];
+  regressors(hosts).forEach(([h, m], i) => {
+    const color = PALETTE[i % PALETTE.length];
+    const label = `${h.name} (${h.model.learnerName})`;
+    const points = m.points();
+    series.push({
+      name: `${label}: RMSE`,
+      color,
+      stroke: 'solid',
+      points: points.map((p) => ({ x: p.row, y: p.rmse, label: `${h.name}, row ${count(p.row)}: RMSE ${figure(p.rmse)}` })),
+      data: { 'data-model': h.name, 'data-metric': 'rmse' },
+    });
+    series.push({
+      name: `${label}: last ${count(m.window)} rows`,
+      color,
+      stroke: 'dashed',
+      points: points.map((p) => ({ x: p.row, y: p.windowRmse, label: `${h.name}, row ${count(p.row)}: RMSE ${figure(p.windowRmse)} over the last ${count(m.window)}` })),
+      data: { 'data-model': h.name, 'data-metric': 'window-rmse' },
+    });
+    driftMarkers(h, m.stats().drift, color, markers, markerLegend);
+  });
+  return lineChart({
+    chart: 'online-error',
+    title: 'Online RMSE: each labelled row of POST /learn predicted, then learned',
+    x: { label: 'rows learned since the model was loaded', format: (v) => count(v), integer: true },
+    y: { label: 'RMSE', format: (v, d) => v.toFixed(d), includeZero: true },
+    series,
+    markers,
+    markerLegend,
+    width: CHART_WIDTH,
+    height: 300,
+  });
+}
+
+/** A table's row of cells for a model, the champion's marked. */
+function tableRow(h: ModelHost, cells: readonly string[]): string {
+  return `<tr data-model="${escapeXml(h.name)}"${h.name === CHAMPION ? ' class="champion"' : ''}>${cells.map((c) => `<td>${escapeXml(c)}</td>`).join('')}</tr>`;
+}
+
+const tableHead = (head: readonly string[]): string => `<thead><tr>${head.map((t) => `<th>${escapeXml(t)}</th>`).join('')}</tr></thead>`;
+
+/** The regressors' table: one row each, the champion first: their errors since they were loaded and over the last N rows. */
+function regressionTable(hosts: readonly ModelHost[], fleet: ModelFleet): string {
+  const head = ['model', 'learner', 'identity', 'rows scored', 'MAE', 'RMSE', 'R²', 'last N rows: MAE, RMSE, R²', 'drift alarms', 'rows learned'];
+  const rows = hosts.map((h) => {
+    const s = h.monitor?.task === 'regression' ? h.monitor.stats() : undefined;
+    return tableRow(h, [
+      h.name,
+      h.model.learnerName,
+      short(h.identity),
+      s ? count(s.scored) : '–',
+      s ? figure(s.mae) : '–',
+      s ? figure(s.rmse) : '–',
+      s ? r2Text(s.r2) : '–',
+      s ? `${figure(s.windowMae)}, ${figure(s.windowRmse)}, ${r2Text(s.windowR2)} (N = ${count(s.window)})` : '–',
+      s ? `${count(fleet.countsOf(h.name).driftAlarms)}${s.drift.warning ? ' (warning)' : ''}` : '–',
+      count(h.totals.learned),
+    ]);
+  });
+  return `<table class="models">${tableHead(head)}<tbody>${rows.join('')}</tbody></table>`;
+}
+
 /** The models' table: one row each, the champion first. */
 function modelsTable(hosts: readonly ModelHost[], fleet: ModelFleet): string {
   const head = ['model', 'learner', 'identity', 'rows scored', 'accuracy', 'last N rows', 'kappa', 'drift alarms', 'rows learned'];
   const rows = hosts.map((h) => {
-    const s = h.monitor?.stats();
-    const cells = [
+    const s = h.monitor?.task === 'classification' ? h.monitor.stats() : undefined;
+    return tableRow(h, [
       h.name,
       h.model.learnerName,
       short(h.identity),
@@ -104,10 +187,9 @@ function modelsTable(hosts: readonly ModelHost[], fleet: ModelFleet): string {
       s?.kappa === null || s === undefined ? '–' : s.kappa.toFixed(3),
       s ? `${count(fleet.countsOf(h.name).driftAlarms)}${s.drift.warning ? ' (warning)' : ''}` : '–',
       count(h.totals.learned),
-    ];
-    return `<tr data-model="${escapeXml(h.name)}"${h.name === CHAMPION ? ' class="champion"' : ''}>${cells.map((c) => `<td>${escapeXml(c)}</td>`).join('')}</tr>`;
+    ]);
   });
-  const champion = hosts[0].monitor?.stats();
+  const champion = hosts[0].monitor?.task === 'classification' ? hosts[0].monitor.stats() : undefined;
   const recall = champion ? Object.entries(champion.recall) : [];
   const perClass =
     recall.length === 0
@@ -118,8 +200,21 @@ function modelsTable(hosts: readonly ModelHost[], fleet: ModelFleet): string {
           .map(([c, r]) => `<tr><td>${escapeXml(c)}</td><td>${percent(r)}</td><td>${count(champion!.support[c])}</td></tr>`)
           .join('') +
         `</tbody></table>`;
-  return `<table class="models"><thead><tr>${head.map((t) => `<th>${escapeXml(t)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>${perClass}`;
+  return `<table class="models">${tableHead(head)}<tbody>${rows.join('')}</tbody></table>${perClass}`;
 }
+
+/** What the dashboard shows of the monitors of one task: the chart's heading, the chart and the models' table. */
+export interface DashboardView {
+  readonly heading: string;
+  chart(hosts: readonly ModelHost[]): string;
+  table(hosts: readonly ModelHost[], fleet: ModelFleet): string;
+}
+
+const CLASSIFIER_VIEW: DashboardView = { heading: 'Online accuracy', chart: accuracyChart, table: modelsTable };
+const REGRESSOR_VIEW: DashboardView = { heading: 'Online error', chart: errorChart, table: regressionTable };
+
+/** The view of a fleet's task: every model of a server is of the champion's task (see taskMismatch). */
+export const viewOf = (fleet: ModelFleet): DashboardView => (fleet.champion.model.task === 'regression' ? REGRESSOR_VIEW : CLASSIFIER_VIEW);
 
 /** The texts of one update. */
 function texts(fleet: ModelFleet, pulses: Readonly<Record<WatchedRoute, PulseReading>>, learning: boolean): Texts {
@@ -205,7 +300,7 @@ svg circle.hover:hover { fill-opacity: 1; }
 `;
 
 /** The dashboard page, with the state of the moment in it: it reads whole before the first event comes. */
-export function dashboardPage(update: DashboardUpdate): string {
+export function dashboardPage(update: DashboardUpdate, view: DashboardView = CLASSIFIER_VIEW): string {
   const t = update.texts;
   const tile = (key: string, id: string): string => `<div class="tile"><div class="k">${escapeXml(key)}</div><div class="v" id="${id}">${escapeXml(t[id] ?? '')}</div></div>`;
   return (
@@ -216,7 +311,7 @@ export function dashboardPage(update: DashboardUpdate): string {
     `<span id="status">connecting…</span>, updated <span id="updated">${escapeXml(t.updated)}</span></p>\n` +
     `<div class="tiles">${tile('/predict requests/s', 'predict-rate')}${tile('/predict p50', 'predict-p50')}${tile('/predict p99', 'predict-p99')}` +
     `${tile('/learn requests/s', 'learn-rate')}${tile('/learn p50', 'learn-p50')}${tile('/learn p99', 'learn-p99')}</div>\n` +
-    `<h2>Online accuracy</h2><div id="chart" data-rows="${update.rows}">${update.chart ?? ''}</div>\n` +
+    `<h2>${escapeXml(view.heading)}</h2><div id="chart" data-rows="${update.rows}">${update.chart ?? ''}</div>\n` +
     `<h2>Models</h2><div id="models">${update.table}</div>\n` +
     `<p class="sub">Each labelled row sent to POST /learn is predicted by every model, then learned (test-then-train); only the champion answers POST /predict. ` +
     `Requests per second and latencies are over the last update interval. The same figures: GET /stats (JSON), GET /metrics (Prometheus).</p>\n` +
@@ -249,6 +344,11 @@ export class EventHub {
     return this.clients.size;
   }
 
+  /** What the page shows for the task served. */
+  get view(): DashboardView {
+    return viewOf(this.fleet);
+  }
+
   start(): void {
     this.timer = setInterval(() => {
       this.tick();
@@ -262,14 +362,15 @@ export class EventHub {
     const hosts = this.fleet.all;
     const key = hosts.map((h) => `${h.name}:${h.identity}:${h.monitor?.scored ?? 0}:${h.monitor?.driftAlarms ?? 0}`).join('|');
     const changed = key !== this.chartKey;
+    const view = this.view;
     if (changed) {
-      this.chart = accuracyChart(hosts);
+      this.chart = view.chart(hosts);
       this.chartKey = key;
     }
     return {
       at: new Date().toISOString(),
       texts: texts(this.fleet, this.readPulses(), this.learning),
-      table: modelsTable(hosts, this.fleet),
+      table: view.table(hosts, this.fleet),
       rows: hosts[0].monitor?.scored ?? 0,
       ...(full || changed ? { chart: this.chart } : {}),
     };

@@ -1,23 +1,26 @@
 import { basename, resolve } from 'node:path';
 import { fail, StreamlearnError } from '../../core/errors.js';
 import { createDetector } from '../../drift/registry.js';
-import type { Prediction } from '../../learners/model.js';
-import { ModelHost, type LearnResult } from './host.js';
+import { ModelHost, taskMismatch, type LearnResult } from './host.js';
 import { RequestError } from './http-errors.js';
 import type { RecordRow } from './learn-log.js';
 import { ReadWriteLock } from './lock.js';
-import { OnlineMonitor } from './monitor.js';
+import type { ScoreDelta } from './monitor.js';
 import type { ResolvedServeOptions } from './options.js';
 import { finishPromotion } from './promotion.js';
+import type { MonitorSettings, ServedPrediction } from './served-model.js';
 
 /** The name the served model goes by in /stats, /metrics and the dashboard. */
 export const CHAMPION = 'champion';
 
 /** Counts per model that only grow (Prometheus counters), by the model's name. */
 export interface FleetCounts {
-  /** Rows scored before they were learned, and of those the right ones. */
+  /** Rows scored before they were learned, and of those the right ones (a classifier's). */
   readonly scored: number;
   readonly correct: number;
+  /** A regressor's sums of |target − prediction| and of its square over the rows scored: MAE and RMSE over any range. */
+  readonly absoluteError: number;
+  readonly squaredError: number;
   readonly driftAlarms: number;
   /** Learn requests a challenger refused that the champion learned (the challenger skipped them). */
   readonly skippedRequests: number;
@@ -31,7 +34,8 @@ export interface PromotionResult {
   readonly challenger: { readonly name: string; readonly learner: string; readonly identity: string };
 }
 
-const zero = (): { scored: number; correct: number; driftAlarms: number; skippedRequests: number } => ({ scored: 0, correct: 0, driftAlarms: 0, skippedRequests: 0 });
+type Counts = { -readonly [K in keyof FleetCounts]: FleetCounts[K] };
+const zero = (): Counts => ({ scored: 0, correct: 0, absoluteError: 0, squaredError: 0, driftAlarms: 0, skippedRequests: 0 });
 
 /** A challenger's name: its directory's last component, checked to be a name the routes and labels can carry. */
 function challengerName(dir: string): string {
@@ -69,10 +73,11 @@ export class ModelFleet {
   /**
    * Loads the champion and the challengers (a promotion cut off by a crash
    * finished first). Fails with one line when a challenger is named twice,
-   * is the champion's directory, or takes other features or another label.
+   * is the champion's directory, is of the other task (a regressor beside a
+   * classifier), or takes other features or another label.
    */
   static async open(options: ResolvedServeOptions): Promise<ModelFleet> {
-    const newMonitor = options.metrics ? monitorFactory(options) : null;
+    const monitors = options.metrics ? monitorSettings(options) : null;
     if (await finishPromotion(options.model)) options.log(`${options.model}: finished a promotion cut off by a crash`);
     const names = new Map<string, string>();
     for (const dir of options.challengers) {
@@ -82,11 +87,11 @@ export class ModelFleet {
       if (before !== undefined) fail(`--challenger ${dir}: a second challenger named "${name}" (also ${before}); challengers are named by their directory, so give them different names`);
       names.set(name, dir);
     }
-    const champion = await ModelHost.open(options, CHAMPION, newMonitor);
+    const champion = await ModelHost.open(options, CHAMPION, monitors);
     const challengers: ModelHost[] = [];
     try {
       for (const [name, dir] of names) {
-        const host = await ModelHost.open({ ...options, model: dir }, name, newMonitor);
+        const host = await ModelHost.open({ ...options, model: dir }, name, monitors);
         challengers.push(host);
         const mismatch = schemaMismatch(champion, host);
         if (mismatch) fail(`--challenger ${dir}: ${mismatch}; a challenger must learn the rows the champion learns`);
@@ -116,7 +121,7 @@ export class ModelFleet {
     return this.promotionCount;
   }
 
-  async predict(records: readonly RecordRow[]): Promise<Prediction[]> {
+  async predict(records: readonly RecordRow[]): Promise<ServedPrediction[]> {
     const out = await this.champion.predict(records);
     this.predictedRows += records.length;
     return out;
@@ -150,10 +155,12 @@ export class ModelFleet {
     return result;
   }
 
-  private count(name: string, delta: { scored: number; correct: number; alarms: number }): void {
+  private count(name: string, delta: ScoreDelta): void {
     const c = this.counts.get(name)!;
     c.scored += delta.scored;
     c.correct += delta.correct;
+    c.absoluteError += delta.absoluteError;
+    c.squaredError += delta.squaredError;
     c.driftAlarms += delta.alarms;
     if (delta.alarms > 0) {
       const host = this.all.find((h) => h.name === name);
@@ -197,8 +204,10 @@ export class ModelFleet {
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-/** Why `challenger` cannot learn the rows `champion` learns, or null: the same label and the same features (in any order). */
+/** Why `challenger` cannot learn the rows `champion` learns, or null: the same task, the same label and the same features (in any order). */
 function schemaMismatch(champion: ModelHost, challenger: ModelHost): string | null {
+  const task = taskMismatch(champion.model, challenger.model, 'the champion');
+  if (task) return task;
   const a = champion.model.schema;
   const b = challenger.model.schema;
   if (a.label !== b.label) return `its label is "${b.label}", the champion's "${a.label}"`;
@@ -207,9 +216,9 @@ function schemaMismatch(champion: ModelHost, challenger: ModelHost): string | nu
   return null;
 }
 
-/** A new OnlineMonitor per model loaded, with its own drift detector; the detector's name and parameters checked once, here. */
-function monitorFactory(options: ResolvedServeOptions): () => OnlineMonitor {
-  const detector = options.drift === null ? null : () => createDetector(options.drift as string, options.driftParams);
-  detector?.();
-  return () => new OnlineMonitor(options.window, detector?.() ?? null);
+/** How each model loaded is monitored: its own drift detector, whose name and parameters are checked once, here. */
+function monitorSettings(options: ResolvedServeOptions): MonitorSettings {
+  const { drift, driftParams } = options;
+  if (drift !== null) createDetector(drift, driftParams);
+  return { window: options.window, drift, detector: () => (drift === null ? null : createDetector(drift, driftParams)) };
 }

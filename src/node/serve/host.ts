@@ -1,7 +1,9 @@
+import { fail } from '../../core/errors.js';
 import type { Schema } from '../../core/types.js';
 import type { Params } from '../../learners/contract.js';
-import type { Model, Prediction, TrainingSummary } from '../../learners/model.js';
-import { readManifest, type Manifest } from '../persist/model-dir.js';
+import type { TrainingSummary } from '../../learners/model.js';
+import type { RegressionTrainingSummary } from '../../learners/regression-model.js';
+import { readManifest, type AnyModel, type Manifest } from '../persist/model-dir.js';
 import { RequestError } from './http-errors.js';
 import { LearnLog, type RecordRow } from './learn-log.js';
 import { ReadWriteLock } from './lock.js';
@@ -9,7 +11,8 @@ import { modelIdentity, saveCheckpoint } from './model-files.js';
 import type { OnlineMonitor, ScoreDelta } from './monitor.js';
 import type { ResolvedServeOptions } from './options.js';
 import { exchangeModelDirs } from './promotion.js';
-import { recoverModel, type RecoveredModel } from './recover.js';
+import { recoverAnyModel, type RecoveredModel } from './recover.js';
+import { serveModel, type MonitorSettings, type ServedModel, type ServedPrediction } from './served-model.js';
 
 /** Rows learned, as GET /model reports them. */
 export interface UpdateCounts {
@@ -24,7 +27,7 @@ export interface UpdateCounts {
 /** What POST /learn answers. */
 export interface LearnResult {
   readonly learned: number;
-  /** Labels first seen in this request, now classes of the model. */
+  /** Labels first seen in this request, now classes of the model (always empty for a regressor). */
   readonly newClasses: string[];
   readonly updatesSinceLoad: number;
 }
@@ -34,11 +37,11 @@ const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' :
 /** What GET /model answers: the manifest's facts, the live schema, and the online learning since the load. */
 export interface ModelInfo {
   readonly learner: { readonly name: string; readonly params: Params; readonly seed: number };
-  /** Live: classes and category lists grow as new ones are learned. */
+  /** Live: classes and category lists grow as new ones are learned. A regressor's says `task: "regression"`. */
   readonly schema: Schema;
   readonly preprocessing: { readonly name: string; readonly params: Readonly<Record<string, number | string>> }[];
   /** The training run's summary, as saved; online learning does not change it. */
-  readonly summary: TrainingSummary | null;
+  readonly summary: TrainingSummary | RegressionTrainingSummary | null;
   readonly backend: string | null;
   /** When the save served (or last checkpointed) was written, and by what. */
   readonly savedAt: string;
@@ -53,12 +56,11 @@ export interface ModelInfo {
 
 /** The served model and the save it came from. */
 interface Loaded {
-  readonly model: Model;
+  /** The model with its online monitor (how it has done on the live stream since it was loaded), which moves with it when one is promoted. */
+  readonly served: ServedModel;
   readonly identity: string;
   readonly manifest: Manifest;
   readonly loadedAt: string;
-  /** How it has done on the live stream since it was loaded; it moves with the model when one is promoted. */
-  readonly monitor: OnlineMonitor | null;
 }
 
 /** A learn request applied to one model, not yet durable. */
@@ -70,17 +72,12 @@ export interface AppliedLearn {
   durable(): Promise<void>;
 }
 
-const NOTHING_SCORED: ScoreDelta = { scored: 0, correct: 0, alarms: 0 };
-
 /** Counts that only grow while the server runs, for Prometheus' counters: they stay with the directory, not the model. */
 export interface HostTotals {
   readonly learned: number;
   readonly checkpoints: number;
   readonly reloads: number;
 }
-
-/** The labels of labelled rows as learnRecords reads them (it has accepted them). */
-const labelsOf = (records: readonly RecordRow[], label: string): string[] => records.map((r) => String(r[label]).trim());
 
 /**
  * Holds the served model and is the only way to it: predictions read under
@@ -110,29 +107,37 @@ export class ModelHost {
     private readonly options: ResolvedServeOptions,
     /** "champion", or the challenger's name. */
     readonly name: string,
-    private readonly newMonitor: (() => OnlineMonitor) | null,
+    private readonly monitors: MonitorSettings | null,
   ) {}
 
   /**
    * Loads the directory `options.model` (finishing a cut-off save, replaying
-   * the learn log) and, with learning on, opens the log. `newMonitor` makes
-   * the online monitor of each model loaded; null: no scoring.
+   * the learn log) and, with learning on, opens the log. A classifier's or a
+   * regressor's, served alike (see ServedModel); settings that cannot apply
+   * to the model's task are refused with one line. `monitors` says how each
+   * model loaded is scored online; null: no scoring.
    */
-  static async open(options: ResolvedServeOptions, name = 'champion', newMonitor: (() => OnlineMonitor) | null = null): Promise<ModelHost> {
-    const recovered = await recoverModel(options.model, { learnLogRecovery: options.learnLogRecovery });
+  static async open(options: ResolvedServeOptions, name = 'champion', monitors: MonitorSettings | null = null): Promise<ModelHost> {
+    const recovered = await recoverAnyModel(options.model, { learnLogRecovery: options.learnLogRecovery });
     if (recovered.finishedSave) options.log(`${options.model}: finished a save cut off by a crash`);
-    const host = new ModelHost(options, name, newMonitor);
-    host.current = host.loaded(recovered);
+    const host = new ModelHost(options, name, monitors);
+    try {
+      host.current = host.loaded(recovered);
+    } catch (err) {
+      recovered.model.dispose();
+      throw err;
+    }
     await host.adopt(recovered);
     return host;
   }
 
-  private loaded(r: RecoveredModel): Loaded {
-    return { model: r.model, identity: r.identity, manifest: r.manifest, loadedAt: new Date().toISOString(), monitor: this.newMonitor?.() ?? null };
+  private loaded(r: RecoveredModel<AnyModel>): Loaded {
+    const served = serveModel(r.model, this.options.model, this.options.newClasses, this.monitors);
+    return { served, identity: r.identity, manifest: r.manifest, loadedAt: new Date().toISOString() };
   }
 
   /** The counts and log for a freshly loaded model; call with the write lock held (or before serving). */
-  private async adopt(r: RecoveredModel): Promise<void> {
+  private async adopt(r: RecoveredModel<AnyModel>): Promise<void> {
     const { rows } = r.replayed;
     this.counts = { sinceLoad: rows, sinceCheckpoint: rows, replayed: rows };
     if (r.replayed.stale) this.options.log(`${this.options.model}: ignored a learn log written for another save (of a model this save replaced)`);
@@ -149,8 +154,9 @@ export class ModelHost {
     else this.log = await this.startLog(r.identity);
   }
 
-  get model(): Model {
-    return this.current.model;
+  /** The served model: a classifier's Model or a regressor's RegressionModel (its `task` says which). */
+  get model(): AnyModel {
+    return this.current.served.model;
   }
 
   /** The save the served model was loaded from, or last checkpointed to. */
@@ -178,7 +184,7 @@ export class ModelHost {
 
   /** The served model's online monitor; null with monitoring off. */
   get monitor(): OnlineMonitor | null {
-    return this.current.monitor;
+    return this.current.served.monitor;
   }
 
   /** The directory served. */
@@ -198,7 +204,8 @@ export class ModelHost {
 
   /** What GET /model answers. */
   describe(): ModelInfo {
-    const { model, manifest, loadedAt, identity } = this.current;
+    const { manifest, loadedAt, identity } = this.current;
+    const model = this.current.served.model;
     return {
       learner: { name: model.learnerName, params: model.params, seed: model.seed },
       schema: model.schema,
@@ -215,8 +222,9 @@ export class ModelHost {
     };
   }
 
-  predict(records: readonly RecordRow[]): Promise<Prediction[]> {
-    return this.lock.read(() => this.current.model.predictRecords(records));
+  /** One answer per row: a classifier's label and probabilities, or a regressor's `{prediction}`. */
+  predict(records: readonly RecordRow[]): Promise<ServedPrediction[]> {
+    return this.lock.read(() => this.current.served.predict(records));
   }
 
   /**
@@ -242,14 +250,10 @@ export class ModelHost {
     if (!this.options.learn) return Promise.reject(new RequestError(403, 'learning is off: start the server with --learn to accept POST /learn'));
     return this.lock.write(async () => {
       const log = await this.ensureLog();
-      const { model, monitor } = this.current;
-      // A row the model cannot predict is left to learnRecords, whose message names what is wrong with it.
-      const predictions = monitor ? await model.predictRecords(records).catch(() => null) : null;
-      const newClasses = await model.learnRecords(records, { newClasses: this.options.newClasses });
+      const { newClasses, delta } = await this.current.served.learn(records);
       this.counts.sinceLoad += records.length;
       this.counts.sinceCheckpoint += records.length;
       this.totalCounts.learned += records.length;
-      const delta = monitor ? monitor.score(labelsOf(records, model.schema.label), predictions) : NOTHING_SCORED;
       const seq = log.append(records);
       return { result: { learned: records.length, newClasses, updatesSinceLoad: this.counts.sinceLoad }, delta, durable: () => log.durable(seq) };
     });
@@ -308,7 +312,7 @@ export class ModelHost {
     try {
       // Everything appended is on disk first, so the log is whole if the save fails.
       if (this.log) await this.log.durable(this.log.length);
-      const saved = await saveCheckpoint(this.current.model, dir, this.current.identity);
+      const saved = await saveCheckpoint(this.current.served.model, dir, this.current.identity);
       if (!saved) return this.replaced();
       // The save replaced the directory and the log in it (the file lives on, unlinked, until closed): its rows are in the save now.
       const rows = this.counts.sinceCheckpoint;
@@ -342,25 +346,39 @@ export class ModelHost {
    * own checkpoint, not a new model: look again). Predictions in flight
    * finish on the old model first; it is then disposed. With learning on,
    * the rows learned online on the old model are dropped: the directory now
-   * holds the new one.
+   * holds the new one. A model of the other task (a regressor in place of a
+   * classifier, or the reverse) is refused with one line, the old one kept:
+   * clients, challengers and monitoring all expect the task served so far.
    */
-  swap(next: RecoveredModel, generation: number): Promise<boolean> {
+  swap(next: RecoveredModel<AnyModel>, generation: number): Promise<boolean> {
     return this.lock.write(async () => {
       if (this.saves !== generation) {
         next.model.dispose();
         return false;
+      }
+      const refused = reloadRefusal(this.options.model, this.model, next.model);
+      if (refused) {
+        next.model.dispose();
+        fail(refused);
+      }
+      let served: Loaded;
+      try {
+        served = this.loaded(next);
+      } catch (err) {
+        next.model.dispose();
+        throw err;
       }
       const old = this.current;
       const dropped = this.options.learn ? this.counts.sinceLoad : 0;
       const oldLog = this.log;
       this.log = null;
       await oldLog?.close();
-      this.current = this.loaded(next);
+      this.current = served;
       this.totalCounts.reloads++;
       try {
         await this.adopt(next);
       } finally {
-        old.model.dispose();
+        old.served.model.dispose();
       }
       const dropNote = dropped > 0 ? `; ${count(dropped, 'row')} learned online by the previous model dropped` : '';
       this.options.log(`${this.options.model}: reloaded: ${next.model.learnerName} saved at ${next.manifest.savedAt}${dropNote}`);
@@ -382,7 +400,7 @@ export class ModelHost {
         b.saves++;
         try {
           const [was, other] = [a.current, b.current];
-          const saved = await exchangeModelDirs({ dir: a.dir, ours: was.identity, incoming: other.model }, { dir: b.dir, ours: other.identity, incoming: was.model });
+          const saved = await exchangeModelDirs({ dir: a.dir, ours: was.identity, incoming: other.served.model }, { dir: b.dir, ours: other.identity, incoming: was.served.model });
           const now = new Date().toISOString();
           a.current = { ...other, identity: saved.a.identity, manifest: saved.a.manifest };
           b.current = { ...was, identity: saved.b.identity, manifest: saved.b.manifest };
@@ -420,4 +438,21 @@ export class ModelHost {
       }
     });
   }
+}
+
+const taskName = (model: AnyModel): string => `a ${model.task === 'regression' ? 'regressor' : 'classifier'} (${model.learnerName})`;
+
+/**
+ * Why `other` cannot stand in for `served`, or null: it must be of the same
+ * task, since a client's /predict answers and /learn labels, the monitor's
+ * figures and every challenger are those of the task served.
+ */
+export function taskMismatch(served: AnyModel, other: AnyModel, servedAs = 'the model served'): string | null {
+  return served.task === other.task ? null : `it is ${taskName(other)} and ${servedAs} is ${taskName(served)}`;
+}
+
+/** Why a new save in `dir` is not served in place of `served` (one line), or null: see ModelHost.swap. */
+export function reloadRefusal(dir: string, served: AnyModel, next: AnyModel): string | null {
+  const mismatch = taskMismatch(served, next);
+  return mismatch && `${dir}: a new model was saved, but ${mismatch}; still serving the previous one: restart the server to serve a model of another task`;
 }

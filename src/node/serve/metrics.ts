@@ -1,6 +1,8 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
 import { VERSION } from '../../core/version.js';
 import type { ModelFleet } from './fleet.js';
+import type { ModelHost } from './host.js';
+import type { RegressionOnlineStats } from './monitor.js';
 
 /** Request latency buckets, in seconds: a one-row prediction takes well under a millisecond, a checkpoint-delayed learn request seconds. */
 export const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -95,7 +97,7 @@ export function serverMetrics(fleet: ModelFleet, extra: { readonly dashboardClie
   const registry = new Registry();
   const registers = [registry];
   const hosts = () => fleet.all;
-  const each = (set: (name: string, host: (typeof fleet.all)[number]) => void): void => {
+  const each: EachModel = (set) => {
     for (const h of hosts()) set(h.name, h);
   };
 
@@ -132,59 +134,9 @@ export function serverMetrics(fleet: ModelFleet, extra: { readonly dashboardClie
       each((model) => this.inc({ model }, fleet.countsOf(model).scored));
     },
   });
-  new Counter({
-    name: 'streamlearn_rows_scored_correct_total',
-    help: 'Rows of POST /learn whose prediction before learning was the label, by model; divided by streamlearn_rows_scored_total, the online accuracy over any range',
-    labelNames: ['model'] as const,
-    registers,
-    collect() {
-      this.reset();
-      each((model) => this.inc({ model }, fleet.countsOf(model).correct));
-    },
-  });
-  new Gauge({
-    name: 'streamlearn_online_accuracy_ratio',
-    help: 'Online (test-then-train) accuracy of the model now under each name since it was loaded: window="all", or over its last N rows scored (window="N")',
-    labelNames: ['model', 'window'] as const,
-    registers,
-    collect() {
-      this.reset();
-      each((model, h) => {
-        const m = h.monitor;
-        if (!m) return;
-        const { all, windowed } = m.accuracy;
-        if (all !== null) this.set({ model, window: 'all' }, all);
-        if (windowed !== null) this.set({ model, window: String(m.window) }, windowed);
-      });
-    },
-  });
-  new Gauge({
-    name: 'streamlearn_online_kappa',
-    help: "Cohen's kappa of the online predictions since the model was loaded, by model",
-    labelNames: ['model'] as const,
-    registers,
-    collect() {
-      this.reset();
-      each((model, h) => {
-        const kappa = h.monitor && h.monitor.scored > 0 ? h.monitor.stats().kappa : null;
-        if (kappa !== null) this.set({ model }, kappa);
-      });
-    },
-  });
-  new Gauge({
-    name: 'streamlearn_online_recall_ratio',
-    help: `Online recall of each true class since the model was loaded, by model and class (the first ${MAX_RECALL_CLASSES} classes seen)`,
-    labelNames: ['model', 'class'] as const,
-    registers,
-    collect() {
-      this.reset();
-      each((model, h) => {
-        if (!h.monitor || h.monitor.scored === 0) return;
-        const { recall } = h.monitor.stats();
-        for (const label of Object.keys(recall).slice(0, MAX_RECALL_CLASSES)) this.set({ model, class: label }, recall[label]);
-      });
-    },
-  });
+  // Every model of a server is of the champion's task (a reload or challenger of the other is refused): its figures only.
+  if (fleet.champion.model.task === 'regression') regressorMetrics(fleet, registers, each);
+  else classifierMetrics(fleet, registers, each);
   new Counter({
     name: 'streamlearn_drift_alarms_total',
     help: 'Drifts (rises of the online error) signalled by the --drift detector, by model',
@@ -307,4 +259,118 @@ export function serverMetrics(fleet: ModelFleet, extra: { readonly dashboardClie
     registry,
     observe: (route, method, status, seconds) => requests.observe(route, method, status, seconds),
   };
+}
+
+/** Calls `set` with each model's name and host. */
+type EachModel = (set: (name: string, host: ModelHost) => void) => void;
+
+/** A classifier's online figures: rows scored right, accuracy (all and windowed), kappa, per-class recall. */
+function classifierMetrics(fleet: ModelFleet, registers: Registry[], each: EachModel): void {
+  new Counter({
+    name: 'streamlearn_rows_scored_correct_total',
+    help: 'Rows of POST /learn whose prediction before learning was the label, by model; divided by streamlearn_rows_scored_total, the online accuracy over any range',
+    labelNames: ['model'] as const,
+    registers,
+    collect() {
+      this.reset();
+      each((model) => this.inc({ model }, fleet.countsOf(model).correct));
+    },
+  });
+  new Gauge({
+    name: 'streamlearn_online_accuracy_ratio',
+    help: 'Online (test-then-train) accuracy of the model now under each name since it was loaded: window="all", or over its last N rows scored (window="N")',
+    labelNames: ['model', 'window'] as const,
+    registers,
+    collect() {
+      this.reset();
+      each((model, h) => {
+        const m = h.monitor;
+        if (m?.task !== 'classification') return;
+        const { all, windowed } = m.accuracy;
+        if (all !== null) this.set({ model, window: 'all' }, all);
+        if (windowed !== null) this.set({ model, window: String(m.window) }, windowed);
+      });
+    },
+  });
+  new Gauge({
+    name: 'streamlearn_online_kappa',
+    help: "Cohen's kappa of the online predictions since the model was loaded, by model",
+    labelNames: ['model'] as const,
+    registers,
+    collect() {
+      this.reset();
+      each((model, h) => {
+        const m = h.monitor;
+        const kappa = m?.task === 'classification' && m.scored > 0 ? m.stats().kappa : null;
+        if (kappa !== null) this.set({ model }, kappa);
+      });
+    },
+  });
+  new Gauge({
+    name: 'streamlearn_online_recall_ratio',
+    help: `Online recall of each true class since the model was loaded, by model and class (the first ${MAX_RECALL_CLASSES} classes seen)`,
+    labelNames: ['model', 'class'] as const,
+    registers,
+    collect() {
+      this.reset();
+      each((model, h) => {
+        const m = h.monitor;
+        if (m?.task !== 'classification' || m.scored === 0) return;
+        const { recall } = m.stats();
+        for (const label of Object.keys(recall).slice(0, MAX_RECALL_CLASSES)) this.set({ model, class: label }, recall[label]);
+      });
+    },
+  });
+}
+
+/**
+ * A regressor's online figures: the sums of absolute and squared errors as
+ * counters (so that Prometheus has MAE and RMSE over any range, as the
+ * correct-rows counter gives a classifier's accuracy), and MAE, RMSE and R²
+ * since the model was loaded and over its last N rows as gauges.
+ */
+function regressorMetrics(fleet: ModelFleet, registers: Registry[], each: EachModel): void {
+  new Counter({
+    name: 'streamlearn_rows_scored_absolute_error_total',
+    help: 'Sum of |target - prediction| over the rows of POST /learn predicted before they were learned, by model; divided by streamlearn_rows_scored_total, the online MAE over any range',
+    labelNames: ['model'] as const,
+    registers,
+    collect() {
+      this.reset();
+      each((model) => this.inc({ model }, fleet.countsOf(model).absoluteError));
+    },
+  });
+  new Counter({
+    name: 'streamlearn_rows_scored_squared_error_total',
+    help: 'Sum of (target - prediction)^2 over the rows of POST /learn predicted before they were learned, by model; the root of it divided by streamlearn_rows_scored_total, the online RMSE over any range',
+    labelNames: ['model'] as const,
+    registers,
+    collect() {
+      this.reset();
+      each((model) => this.inc({ model }, fleet.countsOf(model).squaredError));
+    },
+  });
+  const figures: [string, string, (s: RegressionOnlineStats) => [number | null, number | null]][] = [
+    ['streamlearn_online_mae', 'Online (test-then-train) mean absolute error', (s) => [s.mae, s.windowMae]],
+    ['streamlearn_online_rmse', 'Online (test-then-train) root mean squared error', (s) => [s.rmse, s.windowRmse]],
+    ['streamlearn_online_r2', 'Online (test-then-train) R² (1 - SSE/SST, SST about the running mean of the targets; over a window, about its own mean)', (s) => [s.r2, s.windowR2]],
+  ];
+  for (const [name, what, read] of figures) {
+    new Gauge({
+      name,
+      help: `${what} of the model now under each name since it was loaded: window="all", or over its last N rows scored (window="N")`,
+      labelNames: ['model', 'window'] as const,
+      registers,
+      collect() {
+        this.reset();
+        each((model, h) => {
+          const m = h.monitor;
+          if (m?.task !== 'regression' || m.scored === 0) return;
+          const [all, windowed] = read(m.stats());
+          if (all !== null) this.set({ model, window: 'all' }, all);
+          if (windowed !== null) this.set({ model, window: String(m.window) }, windowed);
+        });
+      },
+    });
+  }
 }

@@ -2,8 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isErrno } from '../files/input.js';
-import type { Model } from '../../learners/model.js';
-import { MANIFEST_FILE, readManifest, saveModel, type Manifest } from '../persist/model-dir.js';
+import { MANIFEST_FILE, readManifest, saveModel, type AnyModel, type Manifest } from '../persist/model-dir.js';
 import { MAX_MANIFEST_BYTES, readModelFile } from '../persist/model-file.js';
 import { removeDeadLeftovers } from '../persist/atomic.js';
 
@@ -92,7 +91,7 @@ export interface SavedCheckpoint {
  * another save was found; then nothing of this server's is left in its
  * place. When it throws, `dir` is as it was.
  */
-export async function saveCheckpoint(model: Model, dir: string, ours: string): Promise<SavedCheckpoint | null> {
+export async function saveCheckpoint(model: AnyModel, dir: string, ours: string): Promise<SavedCheckpoint | null> {
   const target = resolve(dir);
   const parent = dirname(target);
   const tmp = join(parent, `.${basename(target)}.tmp-checkpoint-${process.pid}-${randomBytes(4).toString('hex')}`);

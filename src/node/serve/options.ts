@@ -15,7 +15,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 /** How important a server event is: the level it is logged at. */
 export type EventLevel = 'info' | 'warn' | 'error';
 
-/** The largest --window: the window is a byte per row per model. */
+/** The largest --window: the window is a byte per row per classifier, 16 bytes per row per regressor (its targets and errors). */
 export const MAX_WINDOW = 10_000_000;
 
 /** How createServer serves a model directory. Each option has a `streamlearn serve` flag, named in errors. */
@@ -34,7 +34,7 @@ export interface ServeOptions {
   readonly checkpointIntervalSeconds?: number;
   /** Look for a new model saved into the directory this often (--reload-interval); 0: never. */
   readonly reloadIntervalSeconds?: number;
-  /** Learn labels not among the model's classes as new classes (default); false answers 400 (--no-new-classes). */
+  /** Learn labels not among the model's classes as new classes (default); false answers 400 (--no-new-classes). A classifier's: a regressor refuses false at the start. */
   readonly newClasses?: boolean;
   /** A request's headers must arrive within this many seconds of its start, or 408 and the connection closed (--headers-timeout). */
   readonly headersTimeoutSeconds?: number;
@@ -70,9 +70,9 @@ export interface ServeOptions {
    * prediction, and GET /metrics, /stats, /dashboard and /events answer.
    */
   readonly metrics?: boolean;
-  /** Rows of the windowed online accuracy (--window; MOA's windowed evaluator's default, 1,000). */
+  /** Rows of the windowed online accuracy, or a regressor's MAE, RMSE and R² (--window; MOA's windowed evaluator's default, 1,000). */
   readonly window?: number;
-  /** A drift detector on each model's online errors (--drift): adwin, ddm, eddm, page-hinkley or hddm-a; null: none. */
+  /** A drift detector on each model's online errors (--drift): adwin, ddm, eddm, page-hinkley or hddm-a; for a regressor's absolute errors adwin or page-hinkley; null: none. */
   readonly drift?: string | null;
   /** Its parameters (--drift-param key=value). */
   readonly driftParams?: Readonly<Record<string, ParamValue>>;

@@ -2,9 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { lstat, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fail } from '../../core/errors.js';
-import type { Model } from '../../learners/model.js';
 import { isErrno } from '../files/input.js';
-import { readManifest, saveModel } from '../persist/model-dir.js';
+import { readManifest, saveModel, type AnyModel } from '../persist/model-dir.js';
 import { RequestError } from './http-errors.js';
 import { modelIdentity, syncDir, type SavedCheckpoint } from './model-files.js';
 
@@ -57,7 +56,7 @@ async function finishMove(move: Move): Promise<void> {
 const sibling = (dir: string): string => join(dirname(dir), `.${basename(dir)}.tmp-checkpoint-${process.pid}-${randomBytes(4).toString('hex')}`);
 
 /** Saves `model` into a new sibling of `dir`; its path and what the save is. */
-async function saveBeside(dir: string, model: Model): Promise<{ path: string; saved: SavedCheckpoint }> {
+async function saveBeside(dir: string, model: AnyModel): Promise<{ path: string; saved: SavedCheckpoint }> {
   const path = sibling(dir);
   await saveModel(model, path);
   const identity = await modelIdentity(path);
@@ -79,7 +78,7 @@ async function writeSynced(path: string, text: string): Promise<void> {
 export interface PromotionSide {
   readonly dir: string;
   readonly ours: string;
-  readonly incoming: Model;
+  readonly incoming: AnyModel;
 }
 
 /**

@@ -2,9 +2,9 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno } from '../files/input.js';
 import { MANIFEST_FILE } from '../persist/model-dir.js';
-import type { ModelHost } from './host.js';
+import { reloadRefusal, type ModelHost } from './host.js';
 import { modelIdentity } from './model-files.js';
-import { recoverModel } from './recover.js';
+import { recoverAnyModel } from './recover.js';
 
 /**
  * Picks up a model saved into the served directory by someone else (a
@@ -14,8 +14,9 @@ import { recoverModel } from './recover.js';
  * served one (nor this server's own checkpoint) is loaded in full first;
  * only then is it swapped in (ModelHost.swap), so requests never wait for a
  * load, and those in flight finish on the old model. A save that fails to
- * load (a partial copy, a bad checksum) is reported once and the old model
- * kept until the next save.
+ * load (a partial copy, a bad checksum), or holds a model of the other task
+ * (a regressor saved where a classifier is served, or the reverse), is
+ * reported once and the old model kept until the next save.
  */
 export class ModelReloader {
   private timer: NodeJS.Timeout | null = null;
@@ -68,10 +69,18 @@ export class ModelReloader {
     }
     let next;
     try {
-      next = await recoverModel(this.dir, { finishInterruptedSave: false });
+      next = await recoverAnyModel(this.dir, { finishInterruptedSave: false });
     } catch (err) {
       // Loads retry a save that changes under them, so this save is bad: not tried again until the next one.
       this.report(`${this.dir}: a new model was saved but cannot be loaded; still serving the previous one: ${err instanceof Error ? err.message : String(err)}`);
+      this.seen = key;
+      return;
+    }
+    const refused = reloadRefusal(this.dir, this.host.model, next.model);
+    if (refused) {
+      // Reported once, as a save that cannot be loaded is: not tried again until the next save.
+      next.model.dispose();
+      this.report(refused);
       this.seen = key;
       return;
     }
