@@ -18,7 +18,10 @@ export const WORKER_DEFAULTS = {
   checkpointMessages: 5000,
   checkpointSeconds: 5,
   ackWait: 30,
-  maxAckPending: 20_000,
+  // Shared by every worker of the consumer: each holds the messages it learned since its last checkpoint (5,000 by
+  // default, more when its checkpoints are slow) and two pulls, so 20,000 stalled a fourth worker; the server keeps a
+  // few dozen bytes per message held.
+  maxAckPending: 100_000,
   idleTimeout: 10,
   mergeEvery: 60,
   // A long-running worker shares its stream with producers it does not control: one foreign message with a bad

@@ -2,6 +2,7 @@ import { AckPolicy, DeliverPolicy, type Consumer, type ConsumerConfig, type Cons
 import { fail, StreamlearnError } from '../../core/errors.js';
 import { formatCount } from '../cli/format.js';
 import type { Row, Schema } from '../../core/types.js';
+import type { ReadyRows } from '../../stream/batch.js';
 import { tableSource, type BadRowPolicy, type RecordBatch, type SkippedRow, type Source } from '../../data/source.js';
 import { retrying, type Broker, type Reporter } from './connection.js';
 import type { NewClassPolicy } from './defaults.js';
@@ -149,7 +150,13 @@ export interface DecodedMessages {
   readonly counts: number[];
 }
 
-export function decodeMessages(msgs: readonly JsMsg[], format: ReadFormat): DecodedMessages {
+/** A message's bytes and stream sequence (a JsMsg has both). */
+export interface MessageBytes {
+  readonly seq: number;
+  readonly data: Uint8Array;
+}
+
+export function decodeMessages(msgs: readonly MessageBytes[], format: ReadFormat): DecodedMessages {
   const records: (readonly unknown[] | string)[] = [];
   const lines: number[] = [];
   const counts: number[] = [];
@@ -204,6 +211,61 @@ export interface StreamRowSource extends Source {
   adoptClasses(target: string[]): boolean;
   /** Rows left out so far because their label is not one of the classes (also counted in `skipped`). */
   readonly newClassRows: number;
+  /**
+   * The rows in runs, each the rows of one batch of messages, in order:
+   * what rows() gives, for a reader that learns batches. Single use, and
+   * not with rows().
+   */
+  chunks(): AsyncGenerator<Row[]>;
+}
+
+/** At most this many rows are taken from the inner source in one run (a batch of records is never near it). */
+const CHUNK_ROWS = 1 << 30;
+
+/**
+ * Rows one by one over runs of rows, with the runs' rows ready to take
+ * without a promise each (ReadyRows: batches() takes them so).
+ */
+class ChunkRows implements AsyncIterableIterator<Row>, ReadyRows {
+  private run: Row[] = [];
+  private at = 0;
+  private pending: Promise<IteratorResult<Row>> | null = null;
+
+  constructor(private readonly runs: AsyncGenerator<Row[]>) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<Row>> {
+    if (this.at < this.run.length) return Promise.resolve({ value: this.run[this.at++], done: false });
+    if (this.pending) return this.pending.then(() => this.next());
+    this.pending = this.refill().finally(() => (this.pending = null));
+    return this.pending;
+  }
+
+  takeReady(out: Row[], max: number): number {
+    if (this.pending) return 0;
+    const end = Math.min(this.run.length, this.at + max);
+    const n = end - this.at;
+    while (this.at < end) out.push(this.run[this.at++]);
+    return n;
+  }
+
+  private async refill(): Promise<IteratorResult<Row>> {
+    const item = await this.runs.next();
+    if (item.done) return { value: undefined, done: true };
+    this.run = item.value;
+    this.at = 0;
+    return { value: this.run[this.at++], done: false };
+  }
+
+  async return(): Promise<IteratorResult<Row>> {
+    this.run = [];
+    this.at = 0;
+    await this.runs.return(undefined);
+    return { value: undefined, done: true };
+  }
 }
 
 /** A label outside the classes is looked up in the format record again at most this often (ms), while rows of it keep coming. */
@@ -293,47 +355,79 @@ export async function rowSource(url: StreamUrl, format: ReadFormat, batches: () 
     return y;
   };
   const anyRemap = remap.some(Boolean);
-  async function* rows(): AsyncGenerator<Row> {
+  /** A row of the inner source with class y (-1: left out) and its categories as this source indexes them; null: left out. */
+  const place = (row: Row, y: number): Row | null => {
+    if (y < 0) {
+      newClassRows++;
+      const label = local[row.y];
+      const message = `${url.display}: message ${row.line}: label "${label}" is not one of the classes (${classList(classes)}); left out (--new-classes skip)`;
+      if (options.onNewClassSkip) options.onNewClassSkip({ line: row.line, label, message });
+      else options.onSkip?.({ line: row.line, message });
+      return null;
+    }
+    // The inner index and the class agree unless a class came from the record out of the order met.
+    const out = y === row.y ? row : { x: row.x, y, line: row.line };
+    if (anyRemap) {
+      for (let j = 0; j < remap.length; j++) {
+        const r = remap[j];
+        const code = row.x[j];
+        if (!r || Number.isNaN(code)) continue;
+        const name = r.local[code];
+        let canonicalCode = r.index.get(name);
+        if (canonicalCode === undefined) {
+          canonicalCode = r.names.length;
+          r.names.push(name);
+          r.index.set(name, canonicalCode);
+        }
+        row.x[j] = canonicalCode;
+      }
+    }
+    return out;
+  };
+  let used = false;
+  /**
+   * The rows in runs: all those the inner source converted from one batch of
+   * records (one pull of messages) at once, with one await per run rather
+   * than one per row, which costs more than reading the row.
+   */
+  async function* chunks(): AsyncGenerator<Row[]> {
+    if (used) throw new Error(`${url.display}: rows may be read only once`);
+    used = true;
+    const it = inner.rows()[Symbol.asyncIterator]() as AsyncIterator<Row> & Partial<ReadyRows>;
+    let ended = false;
     try {
-      for await (const row of inner.rows()) {
-        let y = toClass[row.y];
-        if (y === undefined || (y < 0 && Date.now() >= recheckAt[row.y])) y = await resolve(row.y, row.line);
-        if (y < 0) {
-          newClassRows++;
-          const label = local[row.y];
-          const message = `${url.display}: message ${row.line}: label "${label}" is not one of the classes (${classList(classes)}); left out (--new-classes skip)`;
-          if (options.onNewClassSkip) options.onNewClassSkip({ line: row.line, label, message });
-          else options.onSkip?.({ line: row.line, message });
-          continue;
+      for (;;) {
+        const first = await it.next();
+        if (first.done) {
+          ended = true;
+          return;
         }
-        // The inner index and the class agree unless a class came from the record out of the order met.
-        const out = y === row.y ? row : { x: row.x, y, line: row.line };
-        if (anyRemap) {
-          for (let j = 0; j < remap.length; j++) {
-            const r = remap[j];
-            const code = row.x[j];
-            if (!r || Number.isNaN(code)) continue;
-            const name = r.local[code];
-            let canonicalCode = r.index.get(name);
-            if (canonicalCode === undefined) {
-              canonicalCode = r.names.length;
-              r.names.push(name);
-              r.index.set(name, canonicalCode);
-            }
-            row.x[j] = canonicalCode;
-          }
+        const run: Row[] = [first.value];
+        if (it.takeReady) while (it.takeReady(run, CHUNK_ROWS) > 0);
+        const out: Row[] = [];
+        for (const row of run) {
+          let y = toClass[row.y];
+          // Only a label met for the first time (or due to be looked up again) waits; the others are placed at once.
+          if (y === undefined || (y < 0 && Date.now() >= recheckAt[row.y])) y = await resolve(row.y, row.line);
+          const placed = place(row, y);
+          if (placed) out.push(placed);
         }
-        yield out;
+        if (out.length > 0) yield out;
       }
     } catch (err) {
+      ended = true;
       if (err instanceof StreamlearnError) throw new StreamlearnError(messageTerms(err.message));
       throw err;
+    } finally {
+      // As `for await` does: the inner source is closed when its reader stops early.
+      if (!ended) await it.return?.(undefined);
     }
   }
   return {
     name: inner.name,
     schema,
-    rows,
+    chunks,
+    rows: () => ({ [Symbol.asyncIterator]: () => new ChunkRows(chunks()) }),
     get skipped() {
       return (inner.skipped ?? 0) + newClassRows;
     },
@@ -465,31 +559,33 @@ export async function fetchMessages(consumer: Consumer, max: number, expiresMs: 
   return out;
 }
 
-const ACK = new TextEncoder().encode('+ACK');
+/** What acknowledging a message takes: the reply subject its delivery came with. */
+export interface Acknowledgeable {
+  readonly reply: string;
+}
+
+/** The acknowledgement a message's reply subject takes (what JsMsg.ack() sends). */
+export const ACK = new TextEncoder().encode('+ACK');
+/** Work in progress: the server restarts the message's ack wait (JsMsg.working()). */
+export const WORKING = new TextEncoder().encode('+WPI');
+/** Handed back: the server redelivers the message at once (JsMsg.nak()). */
+export const NAK = new TextEncoder().encode('-NAK');
 
 /**
  * Acknowledges messages and confirms that the server has the
  * acknowledgements: a round trip (PING/PONG) after them on the same
  * connection, which the client fails when the connection is lost meanwhile
  * (nats.js drops what it had buffered, so an acknowledgement sent while the
- * connection is down never arrives). `again` acknowledges handles that were
- * acknowledged before (JsMsg.ack() sends once per handle) by publishing to
- * their reply subject. Resolves true when confirmed within `timeoutMs`; a
- * failed confirmation may still have delivered some: acknowledging twice
- * is harmless.
+ * connection is down never arrives). An acknowledgement is a publication to
+ * the delivery's reply subject, so sending one again is the same call.
+ * Resolves true when confirmed within `timeoutMs`; a failed confirmation
+ * may still have delivered some: acknowledging twice is harmless.
  */
-export async function acknowledgeConfirmed(broker: Broker, msgs: readonly JsMsg[], timeoutMs: number, again = false): Promise<boolean> {
-  if (msgs.length === 0) return true;
+export async function acknowledgeConfirmed(broker: Broker, deliveries: readonly Acknowledgeable[], timeoutMs: number): Promise<boolean> {
+  if (deliveries.length === 0) return true;
   if (!broker.connected()) return false;
   const disconnects = broker.stats.disconnects;
-  for (const m of msgs) {
-    if (!again) m.ack();
-    else {
-      // JsMsgImpl's reply subject ($JS.ACK...), which the JsMsg interface does not name.
-      const reply = (m as unknown as { reply?: unknown }).reply;
-      if (typeof reply === 'string' && reply !== '') broker.nc.publish(reply, ACK);
-    }
-  }
+  for (const d of deliveries) broker.nc.publish(d.reply, ACK);
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([

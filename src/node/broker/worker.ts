@@ -5,7 +5,7 @@ import { fail } from '../../core/errors.js';
 import { deriveSeed } from '../../core/random.js';
 import { rowsToBatch, type Row } from '../../core/types.js';
 import type { RecordBatch } from '../../data/source.js';
-import type { ParamValue } from '../../learners/contract.js';
+import { argmaxRows, type ParamValue } from '../../learners/contract.js';
 import { mergeKinds, mergeModels } from '../../learners/merge.js';
 import { Model } from '../../learners/model.js';
 import { learnerDefinition } from '../../learners/registry.js';
@@ -18,6 +18,8 @@ import { formatCount } from '../cli/format.js';
 import {
   acknowledgeConfirmed,
   classList,
+  NAK,
+  WORKING,
   decodeMessages,
   ensureDurable,
   failNothingPending,
@@ -32,6 +34,7 @@ import {
 import { readStreamFormat } from './stream-format.js';
 import { badRowPolicies, type BadRowPolicy } from '../../data/source.js';
 import { assertModelOutWritable, loadModelFrom, loadReplicas, putReplica, saveModelTo } from './registry.js';
+import { replySubject } from './source.js';
 import { isNatsUrl, parseModelRef, parseStreamUrl, type ModelRef } from './url.js';
 
 import { WORKER_DEFAULTS } from './defaults.js';
@@ -58,15 +61,29 @@ export interface WorkerOptions {
   readonly seed?: number;
   /** This worker's name, in reports, summaries and replica names; default HOST-PID. */
   readonly name?: string;
-  /** Rows learned at a time, and messages pulled at a time (default 500). */
+  /**
+   * Rows learned at a time (default 500); a pull asks for about four
+   * batches' worth of messages, by the rows per message seen, and at most
+   * this many messages.
+   */
   readonly batchSize?: number;
-  /** A checkpoint at least every this many completed messages (default 5,000) ... */
+  /**
+   * A checkpoint at least every this many completed messages (default 5,000;
+   * left at its default, it waits until ten times the last checkpoint's
+   * duration has passed, or until the consumer's max ack pending, less two
+   * batches, is reached) ...
+   */
   readonly checkpointMessages?: number;
-  /** ... and every this many seconds while there is something to acknowledge (default 5, or a third of the ack wait when that is shorter). */
+  /**
+   * ... and every this many seconds while there is something to acknowledge
+   * (default 5, or a third of the ack wait when that is shorter; left at its
+   * default, at least ten times the last checkpoint's duration, at most 60
+   * s). Also whenever a pull comes back short (nothing more for now).
+   */
   readonly checkpointSeconds?: number;
   /** Ack wait (s) of a consumer this worker makes (default 30); must exceed checkpointSeconds. */
   readonly ackWait?: number;
-  /** Max ack pending of a consumer this worker makes (default 20,000). */
+  /** Max ack pending of a consumer this worker makes (default 100,000): shared by all its workers. */
   readonly maxAckPending?: number;
   /** Stop after the consumer has had nothing pending or in flight for this many seconds (default 10); 0: run until stopped. */
   readonly idleTimeout?: number;
@@ -74,7 +91,13 @@ export interface WorkerOptions {
   readonly summaryFile?: string;
   /** Periodic merge: this worker's model becomes its replica of this registry reference, and all replicas merged become its next version. */
   readonly mergeInto?: string;
-  /** Seconds between periodic merges (default 60); one more at the end. */
+  /**
+   * Seconds between periodic merges (default 60); one more at the end. 0:
+   * this worker stores its replica at each checkpoint and never merges
+   * (another worker, or `streamlearn merge --replicas`, does): each merge
+   * reads every replica, so with many workers all merging, merging grows as
+   * the square of their number.
+   */
   readonly mergeEvery?: number;
   /** For a stream without a format record (JSON lines from other producers): the label field and classes. */
   readonly label?: string;
@@ -146,7 +169,7 @@ export interface WorkerSummary {
   /** Those labels, the first 20 distinct ones. */
   readonly newClassLabels: string[];
   readonly checkpoints: number;
-  /** Accuracy of each batch predicted before it was learned, over all batches. */
+  /** Accuracy over the rows learned in this run, each predicted before it was learned (its batch predicted before the batch was learned, for a learner without a one-pass test-then-train). */
   readonly accuracy: number | null;
   readonly merges: number;
   /** The registry version the last merge wrote (null: none). */
@@ -162,6 +185,12 @@ export interface WorkerSummary {
   /** The consumer's ack wait and max ack pending, as the server has them. */
   readonly ackWait: number;
   readonly maxAckPending: number;
+  /**
+   * Times a pull came back short while the consumer was at its max ack
+   * pending with messages waiting: the workers together held all it allows
+   * (read at most every 5 s, so a count of waits, not of seconds).
+   */
+  readonly maxAckPendingWaits: number;
 }
 
 function positive(value: number, flag: string, integer: boolean, min = 1): void {
@@ -172,7 +201,16 @@ function positive(value: number, flag: string, integer: boolean, min = 1): void 
 
 /** Sorted, merged inclusive ranges of sequence numbers, and of ranges given too. */
 export function toRanges(seqs: Iterable<number>, ranges: readonly [number, number][] = []): [number, number][] {
-  const all: [number, number][] = [...ranges.map(([a, b]): [number, number] => [a, b]), ...[...seqs].map((s): [number, number] => [s, s])];
+  // The sequences (thousands at a checkpoint, mostly consecutive) sorted as numbers and run together first, so that
+  // only a few ranges are sorted as pairs.
+  const sorted = Float64Array.from(seqs).sort();
+  const runs: [number, number][] = [];
+  for (const s of sorted) {
+    const last = runs[runs.length - 1];
+    if (last && s <= last[1] + 1) last[1] = Math.max(last[1], s);
+    else runs.push([s, s]);
+  }
+  const all: [number, number][] = [...ranges.map(([a, b]): [number, number] => [a, b]), ...runs];
   all.sort((a, b) => a[0] - b[0]);
   const out: [number, number][] = [];
   for (const [a, b] of all) {
@@ -246,6 +284,48 @@ function inRanges(ranges: readonly [number, number][], seq: number): boolean {
 }
 
 const TICK = Symbol('tick');
+/** Rows of an unfinished batch are learned when nothing more has come, or the first of them came, this long ago (ms). */
+const WAIT_MS = 250;
+
+/**
+ * A message delivered to this worker: what acknowledging it takes. Its bytes
+ * are let go as soon as its rows are read, so a message awaiting its
+ * checkpoint holds a few dozen bytes, not the client's read buffer that its
+ * payload is a view of.
+ */
+interface Delivery {
+  readonly seq: number;
+  readonly reply: string;
+}
+
+/**
+ * A pull asks for about this many batches' worth of messages (by the rows
+ * per message seen so far): enough that the next batch is there when this
+ * one is learned, few enough that the rows held between pull and learning
+ * stay young (the garbage collector's cheap generation) and small.
+ */
+const PULL_BATCHES = 4;
+/** What a pull brought, and how many messages it asked for. */
+interface Pulled {
+  readonly msgs: JsMsg[];
+  readonly asked: number;
+}
+/** A pull waits this long (ms) for the messages it asks for: the client's minimum. */
+const PULL_EXPIRES_MS = 1000;
+/** The consumer's state is read at most this often (ms) to tell whether its max ack pending holds the workers back. */
+const LIMIT_CHECK_MS = 5000;
+/** Messages in a pull while the rows per message are not known yet (a message may hold thousands). */
+const PROBE_MESSAGES = 10;
+
+/**
+ * Unless --checkpoint-seconds is given, checkpoints come at least this many
+ * times their own duration apart, so that writing them takes at most about
+ * a tenth of the worker's time whatever the model's size (a forest of 100
+ * MB takes seconds to save) ...
+ */
+const CHECKPOINT_COST_FACTOR = 10;
+/** ... and never more than this far apart (ms): what a worker that dies leaves the others to learn again. */
+const CHECKPOINT_STRETCH_MAX_MS = 60_000;
 
 /**
  * A checkpoint lists the stream sequences it learned (for `merge` to report
@@ -290,7 +370,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   const idleTimeout = options.idleTimeout ?? WORKER_DEFAULTS.idleTimeout;
   if (!(idleTimeout >= 0)) fail(`--idle-timeout must be a number of seconds of at least 0, got ${idleTimeout}`);
   const mergeEvery = options.mergeEvery ?? WORKER_DEFAULTS.mergeEvery;
-  positive(mergeEvery, '--merge-every', false);
+  positive(mergeEvery, '--merge-every', false, 0);
   const onBadRow: BadRowPolicy = options.onBadRow ?? WORKER_DEFAULTS.onBadRow;
   if (!badRowPolicies.includes(onBadRow)) fail(`--on-bad-row must be fail or skip, got ${JSON.stringify(onBadRow)}`);
   const newClasses: NewClassPolicy = options.newClasses ?? WORKER_DEFAULTS.newClasses;
@@ -354,16 +434,18 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     }
 
     // Messages delivered to this worker and not all learned yet, by stream sequence; and those learned, awaiting a checkpoint.
-    const held = new Map<number, { msg: JsMsg; left: number }>();
-    let complete: JsMsg[] = [];
+    const held = new Map<number, { delivery: Delivery; left: number }>();
+    let complete: Delivery[] = [];
     const completeSeqs = new Set<number>();
+    // Those of a checkpoint being written, until their acknowledgements are sent.
+    let saving: Delivery[] = [];
     // Stream sequences acknowledged: merged into ranges at each checkpoint (a worker acknowledges runs of sequences).
     let ackedRanges: [number, number][] = [];
     let ackedCount = 0;
     let redelivered = 0;
     let reacknowledged = 0;
     // Acknowledgements sent and not confirmed by the server, by sequence: sent again once the connection is back.
-    const unconfirmed = new Map<number, JsMsg>();
+    const unconfirmed = new Map<number, Delivery>();
     let acksResent = 0;
     let skippedRows = 0;
     let firstSkipped: string | null = null;
@@ -371,6 +453,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     const newClassLabels: string[] = [];
     let stopped: 'idle' | 'signal' | null = null;
     let fetcherIdle = false;
+    let ackPendingWaits = 0;
     const stopRequested = (): boolean => options.signal?.aborted === true;
 
     const finishRow = (seq: number): void => {
@@ -378,47 +461,87 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       if (!h) return;
       if (--h.left <= 0) {
         held.delete(seq);
-        complete.push(h.msg);
+        complete.push(h.delivery);
         completeSeqs.add(seq);
       }
     };
+    // Rows per message so far, which sizes the pulls.
+    let rowsDecoded = 0;
+    let messagesDecoded = 0;
+    /** Takes delivered messages in: their rows to learn (the message bytes are not kept), or null when none is new. */
     const admit = (msgs: JsMsg[]): RecordBatch | null => {
       const fresh: JsMsg[] = [];
+      const deliveries: Delivery[] = [];
       for (const m of msgs) {
-        const mine = held.get(m.seq);
+        const info = m.info;
+        const seq = info.streamSequence;
+        const delivery: Delivery = { seq, reply: replySubject(m) };
+        const mine = held.get(seq);
         if (mine) {
           // Redelivered to this very worker while it still holds it: keep the newer delivery's handle, learn it once.
-          mine.msg = m;
+          mine.delivery = delivery;
           continue;
         }
-        if (completeSeqs.has(m.seq)) {
+        if (completeSeqs.has(seq)) {
           // Learned already, awaiting its checkpoint: acknowledge this delivery too when it comes.
-          complete.push(m);
+          complete.push(delivery);
           continue;
         }
-        if (m.info.deliveryCount > 1) redelivered++;
+        if (info.deliveryCount > 1) redelivered++;
         // Already in this worker's checkpoint, but its acknowledgement was lost (a broker restart; a server
         // killed outright may even forget it delivered the message): acknowledge it again, do not learn it twice.
-        if (inRanges(ackedRanges, m.seq)) {
+        if (inRanges(ackedRanges, seq)) {
           reacknowledged++;
           // This delivery's acknowledgement, with the next checkpoint, replaces one still unconfirmed.
-          unconfirmed.delete(m.seq);
-          complete.push(m);
+          unconfirmed.delete(seq);
+          complete.push(delivery);
           continue;
         }
         fresh.push(m);
+        deliveries.push(delivery);
       }
       if (fresh.length === 0) return null;
       const { batch, counts } = decodeMessages(fresh, format);
-      fresh.forEach((m, i) => {
-        if (counts[i] > 0) held.set(m.seq, { msg: m, left: counts[i] });
+      for (let i = 0; i < deliveries.length; i++) {
+        const delivery = deliveries[i];
+        if (counts[i] > 0) held.set(delivery.seq, { delivery, left: counts[i] });
         else {
           // A message with no row (blank lines): nothing to learn, acknowledged with the next checkpoint.
-          complete.push(m);
-          completeSeqs.add(m.seq);
+          complete.push(delivery);
+          completeSeqs.add(delivery.seq);
         }
-      });
+      }
+      rowsDecoded += batch.records.length;
+      messagesDecoded += fresh.length;
       return batch.records.length > 0 ? batch : null;
+    };
+    /** Messages to ask for in one pull: about PULL_BATCHES batches of rows, at most batchSize messages; a few until rows have been seen. */
+    const messagesPerPull = (): number => {
+      if (messagesDecoded === 0) return Math.min(batchSize, PROBE_MESSAGES);
+      const rowsPerMessage = Math.max(1, rowsDecoded / messagesDecoded);
+      return Math.max(1, Math.min(batchSize, Math.ceil((PULL_BATCHES * batchSize) / rowsPerMessage)));
+    };
+
+    let lastLimitCheck = 0;
+    /**
+     * After a short pull: whether the consumer
+     * is at its max ack pending with messages still waiting (the workers
+     * together hold as many unacknowledged messages as it allows, so the server
+     * delivers none until some are acknowledged). Counted, and said once: it
+     * is where adding workers stops paying.
+     */
+    const noteAckPendingLimit = async (): Promise<void> => {
+      if (maxAckPending <= 0 || Date.now() - lastLimitCheck < LIMIT_CHECK_MS) return;
+      lastLimitCheck = Date.now();
+      const info = await theConsumer.info().catch(() => null);
+      if (!info || info.num_pending === 0 || info.num_ack_pending < maxAckPending) return;
+      if (ackPendingWaits++ === 0) {
+        say(
+          `consumer ${options.durable} is at its max ack pending (${formatCount(maxAckPending)} messages delivered and not acknowledged, across all workers) ` +
+            `with ${formatCount(info.num_pending)} waiting: the server delivers more only as workers acknowledge. Give a new consumer a --max-ack-pending above ` +
+            'the number of workers times the messages each holds between checkpoints, or checkpoint more often (--checkpoint-every, --checkpoint-seconds)',
+        );
+      }
     };
 
     async function* batches(): AsyncGenerator<RecordBatch> {
@@ -427,10 +550,15 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       let idleSince: number | null = null;
       let failures = 0;
       let failingSince: number | null = null;
-      const pull = (): Promise<JsMsg[] | Error> =>
-        fetchMessages(theConsumer, pendingHint > 0 ? Math.min(batchSize, pendingHint) : batchSize, 1000).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+      const pull = (): Promise<Pulled | Error> => {
+        const asked = pendingHint > 0 ? Math.min(messagesPerPull(), pendingHint) : messagesPerPull();
+        return fetchMessages(theConsumer, asked, PULL_EXPIRES_MS).then(
+          (msgs) => ({ msgs, asked }),
+          (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+        );
+      };
       // One pull ahead: the next batch travels while this one is learned.
-      let ahead: Promise<JsMsg[] | Error> | null = null;
+      let ahead: Promise<Pulled | Error> | null = null;
       while (!stopRequested()) {
         const got = await (ahead ?? pull());
         ahead = null;
@@ -450,9 +578,12 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
         }
         failures = 0;
         failingSince = null;
-        const msgs = got;
+        const { msgs, asked } = got;
+        // A pull that comes back short waited out its expiry: the stream is drained for now, or the consumer is at
+        // its max ack pending. Either way what is learned is checkpointed and acknowledged now, not later.
+        fetcherIdle = msgs.length < asked;
+        if (fetcherIdle) await noteAckPendingLimit();
         if (msgs.length === 0) {
-          fetcherIdle = true;
           pendingHint = 0;
           if (idleTimeout === 0 || held.size > 0 || complete.length > 0) {
             idleSince = null;
@@ -473,17 +604,17 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
           }
           continue;
         }
-        fetcherIdle = false;
         idleSince = null;
         pendingHint = msgs[msgs.length - 1].info.pending;
-        if (!stopRequested()) ahead = pull();
+        // Read first: the pull ahead is sized by the rows per message seen, these included.
         const batch = admit(msgs);
+        if (!stopRequested()) ahead = pull();
         if (batch) yield batch;
       }
       // Stopping: what the pull ahead brings is learned too, rather than left to the ack wait.
       if (ahead) {
         const got = await ahead;
-        const batch = Array.isArray(got) ? admit(got) : null;
+        const batch = got instanceof Error ? null : admit(got.msgs);
         if (batch) yield batch;
       }
       stopped = 'signal';
@@ -565,6 +696,8 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     let merges = 0;
     let mergedVersion: string | null = null;
     let lastCheckpoint = Date.now();
+    // How long the last checkpoint took to write (ms): time-driven checkpoints are spaced by it.
+    let checkpointCostMs = 0;
     let lastMerge = Date.now();
     let dirty = false;
     let tooManyRanges = false;
@@ -580,7 +713,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
         if (unconfirmed.size === 0 || !broker.connected() || Date.now() < nextAckRetry) return;
         const sent = [...unconfirmed.values()];
         acksResent += sent.length;
-        if (await acknowledgeConfirmed(broker, sent, confirmMs, true)) {
+        if (await acknowledgeConfirmed(broker, sent, confirmMs)) {
           // Only those sent: a checkpoint may have added others meanwhile.
           for (const m of sent) if (unconfirmed.get(m.seq) === m) unconfirmed.delete(m.seq);
           ackRetryFailures = 0;
@@ -596,8 +729,9 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     // down is lost: once it is back, restart them at once and send the acknowledgements again.
     const extendHeld = (): void => {
       if (!broker.connected()) return;
-      for (const h of held.values()) h.msg.working();
-      for (const m of complete) m.working();
+      for (const h of held.values()) broker.nc.publish(h.delivery.reply, WORKING);
+      for (const d of complete) broker.nc.publish(d.reply, WORKING);
+      for (const d of saving) broker.nc.publish(d.reply, WORKING);
     };
     const keepAlive = setInterval(extendHeld, Math.max(250, (ackWait * 1000) / 3));
     keepAlive.unref();
@@ -641,6 +775,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
         finished,
         ackWait,
         maxAckPending,
+        maxAckPendingWaits: ackPendingWaits,
       };
     };
     const writeSummary = async (finished: boolean): Promise<void> => {
@@ -650,16 +785,26 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       await rename(tmp, options.summaryFile);
     };
 
+    // Test-then-train in one pass (Model.learnScored) where the learner has it and no step stands in front of it; with
+    // steps, Model.learnScored would go row by row, slower than predicting and then learning the batch.
+    const scoredInOnePass = model.steps.length === 0 && typeof model.learner.learnScored === 'function';
     const learn = async (rows: Row[]): Promise<void> => {
       if (rows.length === 0) return;
       const batch = rowsToBatch(rows, cols);
-      // Each batch is scored before it is learned: an estimate of the replica's accuracy that costs one prediction.
-      if (model.learner.nClasses > 0) {
+      // Each row is scored before it is learned: an estimate of the replica's accuracy. A learner with a one-pass
+      // test-then-train gets it almost free (a tree's descent serves both); the others predict the batch, then learn it.
+      if (model.learner.nClasses === 0) await model.learn(batch);
+      else if (scoredInOnePass) {
+        const proba = await model.learnScored(batch);
+        const predicted = argmaxRows(proba, proba.length / rows.length);
+        for (let i = 0; i < rows.length; i++) if (predicted[i] === batch.y[i]) correct++;
+        scored += rows.length;
+      } else {
         const predicted = await model.predict(batch.x);
         for (let i = 0; i < rows.length; i++) if (predicted[i] === batch.y[i]) correct++;
         scored += rows.length;
+        await model.learn(batch);
       }
-      await model.learn(batch);
       learnedRows += rows.length;
       batchesLearned++;
       lastLearned = performance.now();
@@ -673,6 +818,8 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     const checkpoint = async (): Promise<void> => {
       const toAck = complete;
       complete = [];
+      // Kept alive (extendHeld) while the checkpoint is written, which takes seconds for a large model.
+      saving = toAck;
       completeSeqs.clear();
       // The ranges this checkpoint holds: its own sequences, listed in it, and the summary's once it is written.
       const ranges = toRanges(
@@ -697,12 +844,14 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
         testSize: 0,
         trainedAt: new Date().toISOString(),
       };
+      const writing = performance.now();
       try {
         await retrying(`writing the checkpoint to ${options.out}`, () => saveModelTo(model, options.out, { flag: '--out', keep: 3, report }), { report, giveUpAfter: ackWait / 2 });
       } catch (err) {
         // Not acknowledged, so the messages come back to someone; learning goes on.
         complete = toAck.concat(complete);
         for (const m of toAck) completeSeqs.add(m.seq);
+        saving = [];
         throw err;
       }
       // With a periodic merge, the replica the merge reads is a checkpoint too: written before the acknowledgement,
@@ -712,10 +861,12 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
           await putReplica(options.mergeInto, name, model, { broker: registryBroker, report, flag: '--merge-into' });
         } catch (err) {
           complete = toAck.concat(complete);
-        for (const m of toAck) completeSeqs.add(m.seq);
+          for (const m of toAck) completeSeqs.add(m.seq);
+          saving = [];
           throw err;
         }
       }
+      checkpointCostMs = performance.now() - writing;
       checkpoints++;
       dirty = false;
       ackedRanges = ranges;
@@ -727,6 +878,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
         for (const m of toAck) unconfirmed.set(m.seq, m);
         nextAckRetry = 0;
       }
+      saving = [];
       lastCheckpoint = Date.now();
       options.onCheckpoint?.(summary(false));
     };
@@ -754,33 +906,73 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       lastMerge = Date.now();
     };
 
-    const due = (): boolean =>
-      complete.length > 0 && (complete.length >= checkpointMessages || Date.now() - lastCheckpoint >= checkpointSeconds * 1000 || fetcherIdle || stopRequested());
+    /** Milliseconds between time-driven checkpoints: --checkpoint-seconds as given, else stretched to what checkpoints cost. */
+    const checkpointEveryMs = (): number =>
+      options.checkpointSeconds !== undefined
+        ? checkpointSeconds * 1000
+        : Math.max(checkpointSeconds * 1000, Math.min(CHECKPOINT_STRETCH_MAX_MS, CHECKPOINT_COST_FACTOR * checkpointCostMs));
+    // Messages this worker may hold unacknowledged before the consumer (were it alone) stops delivering: a pull ahead and
+    // a batch in the learning besides them.
+    const ackBudget = maxAckPending > 0 ? maxAckPending - 2 * batchSize : Number.POSITIVE_INFINITY;
+    const due = (): boolean => {
+      if (complete.length === 0) return false;
+      if (fetcherIdle || stopRequested() || complete.length >= ackBudget) return true;
+      const elapsed = Date.now() - lastCheckpoint;
+      if (elapsed >= checkpointEveryMs()) return true;
+      // The default --checkpoint-every gives way to a checkpoint's cost (up to the ack budget): a model that takes a
+      // second to save is not saved every few thousand one-row messages.
+      return complete.length >= checkpointMessages && (options.checkpointMessages !== undefined || elapsed >= CHECKPOINT_COST_FACTOR * checkpointCostMs);
+    };
 
-    const it = source.rows()[Symbol.asyncIterator]();
-    let next = it.next();
-    let tick: Promise<typeof TICK> = new Promise((resolve) => setTimeout(() => resolve(TICK), 250));
+    // Rows come in runs (a pull's worth): one wait per run, not per row.
+    const runs = source.chunks();
+    let next = runs.next();
+    /**
+     * The next run, or TICK when none has come for WAIT_MS. The timer is this
+     * wait's own: a race against a promise that outlives it would keep each
+     * race's result (a run of rows) reachable until that promise settles.
+     */
+    const nextOrTick = async (): Promise<IteratorResult<Row[]> | typeof TICK> => {
+      let timer: NodeJS.Timeout | undefined;
+      const tick = new Promise<typeof TICK>((resolve) => {
+        timer = setTimeout(() => resolve(TICK), WAIT_MS);
+      });
+      try {
+        return await Promise.race([next, tick]);
+      } finally {
+        clearTimeout(timer);
+      }
+    };
     let rows: Row[] = [];
+    // When the oldest row of an unfinished batch came: a row waits at most about WAIT_MS to be learned.
+    let waitingSince = 0;
     try {
       for (;;) {
-        const r = await Promise.race([next, tick]);
+        const r = await nextOrTick();
         if (r === TICK) {
-          tick = new Promise((resolve) => setTimeout(() => resolve(TICK), 250));
           // Nothing new for a moment: learn what is waiting, so its messages can be checkpointed and acknowledged.
           await learn(rows);
           rows = [];
         } else if (r.done) {
           break;
         } else {
-          rows.push(r.value);
-          next = it.next();
-          if (rows.length < batchSize) continue;
-          await learn(rows);
-          rows = [];
+          next = runs.next();
+          for (const row of r.value) {
+            if (rows.length === 0) waitingSince = performance.now();
+            rows.push(row);
+            if (rows.length < batchSize) continue;
+            await learn(rows);
+            rows = [];
+          }
+          // Rows that trickle in fill a batch slowly: learn them anyway once the first has waited a while.
+          if (rows.length > 0 && performance.now() - waitingSince >= WAIT_MS) {
+            await learn(rows);
+            rows = [];
+          }
         }
         if (due()) await checkpoint();
         if (unconfirmed.size > 0) await confirmAcks();
-        if (options.mergeInto && Date.now() - lastMerge >= mergeEvery * 1000 && checkpoints > 0) await mergeNow();
+        if (options.mergeInto && mergeEvery > 0 && Date.now() - lastMerge >= mergeEvery * 1000 && checkpoints > 0) await mergeNow();
       }
       await learn(rows);
       rows = [];
@@ -797,7 +989,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
             `it redelivers those messages after the ack wait, and the worker that takes them learns them again (they are in ${options.out})`,
         );
       }
-      if (options.mergeInto) await mergeNow();
+      if (options.mergeInto && mergeEvery > 0) await mergeNow();
     } catch (err) {
       // What was learned and is complete can still be kept: checkpoint it before failing (best effort).
       if (complete.length > 0) await checkpoint().catch(() => undefined);
@@ -806,10 +998,10 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       clearInterval(keepAlive);
       offReconnect();
       // The iterator waits on a fetch at most a second; the tick timer is short too.
-      await it.return?.().catch(() => undefined);
+      await runs.return(undefined).catch(() => undefined);
     }
     // Messages still held (rows of a message cut by a stop): hand them back at once rather than after the ack wait.
-    for (const h of held.values()) h.msg.nak();
+    for (const h of held.values()) broker.nc.publish(h.delivery.reply, NAK);
     const final = summary(true);
     await writeSummary(true);
     model.dispose();

@@ -61,7 +61,7 @@ export async function runWorkerCommand(flags: WorkerFlags): Promise<void> {
     `stream       ${s.stream}, consumer ${s.consumer} (ack wait ${s.ackWait} s, max ack pending ${s.maxAckPending})`,
     `redelivered  ${formatCount(s.redelivered)} message${s.redelivered === 1 ? '' : 's'} came to this worker a second time or more` +
       (s.reacknowledged > 0 ? ` (${formatCount(s.reacknowledged)} already in its checkpoint: acknowledged again, not learned again)` : ''),
-    `accuracy     ${s.accuracy === null ? '-' : s.accuracy.toFixed(4)} (each batch predicted before it was learned)`,
+    `accuracy     ${s.accuracy === null ? '-' : s.accuracy.toFixed(4)} (each row predicted before it was learned)`,
     `stopped      ${s.stopped === 'idle' ? `nothing pending for ${flags.idleTimeout ?? WORKER_DEFAULTS.idleTimeout} s` : 'on a signal'} after ${s.seconds.toFixed(1)} s; learned ${formatCount(s.rowsPerSecond)} rows/s`,
     `model        ${s.learner} in ${s.out}`,
   ];
@@ -77,6 +77,12 @@ export async function runWorkerCommand(flags: WorkerFlags): Promise<void> {
       `connection   lost ${s.disconnects} time${s.disconnects === 1 ? '' : 's'}, reconnected ${s.reconnects}` +
         (s.acksResent > 0 ? `; ${formatCount(s.acksResent)} acknowledgements sent again (the first were sent while it was down)` : '') +
         (s.unconfirmedAcks > 0 ? `; ${formatCount(s.unconfirmedAcks)} never confirmed (redelivered after the ack wait)` : ''),
+    );
+  }
+  if (s.maxAckPendingWaits > 0) {
+    lines.push(
+      `waited       ${s.maxAckPendingWaits} time${s.maxAckPendingWaits === 1 ? '' : 's'} on the consumer's max ack pending (${formatCount(s.maxAckPending)}): ` +
+        'the workers together held all the unacknowledged messages it allows',
     );
   }
   if (s.mergedVersion) lines.push(`merged       ${s.merges} time${s.merges === 1 ? '' : 's'}; last: ${s.mergedVersion}`);

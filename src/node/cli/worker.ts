@@ -51,7 +51,11 @@ export function registerWorker(program: Command): void {
     .option('--idle-timeout <s>', `stop when nothing has been pending or in flight for s seconds (default ${WORKER_DEFAULTS.idleTimeout}; 0: run until SIGTERM)`, numberArg)
     .option('--summary <file>', 'rewrite this JSON file at every checkpoint: rows, acknowledged stream sequences, redeliveries')
     .option('--merge-into <ref>', 'periodic merge: store this worker\'s model as a replica of nats://HOST:PORT/BUCKET/NAME and merge all replicas into its next version')
-    .option('--merge-every <s>', `seconds between periodic merges (default ${WORKER_DEFAULTS.mergeEvery}); one more at the end`, numberArg)
+    .option(
+      '--merge-every <s>',
+      `seconds between periodic merges (default ${WORKER_DEFAULTS.mergeEvery}); one more at the end; 0: store this worker's replica and leave merging to another worker (or streamlearn merge --replicas)`,
+      numberArg,
+    )
     .option('--label <field>', 'a stream without a format record (JSON lines): the label field')
     .option('--classes <a,b,...>', 'a stream without a format record: the classes in order (the same list to every worker)', (v: string) => v.split(',').map((c) => c.trim()))
     .option(
