@@ -78,3 +78,18 @@ export function probabilityParam(value: number, doc: string): ParamSpec {
 export function onOffParam(value: string, doc: string): ParamSpec {
   return { type: 'choice', default: value, choices: ['on', 'off'], doc };
 }
+
+/**
+ * A learner's typed parameters as its constructor gets them, checked against
+ * its specs (a direct caller skips the registry's check) and completed with
+ * its defaults; fails naming the learner and the parameter.
+ */
+export function checkedParams<P extends object>(def: Parameterised, defaults: P, given: Partial<P>): P {
+  const defined = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)) as Record<string, ParamValue>;
+  try {
+    resolveParams(def, defined);
+  } catch (e) {
+    fail(`${def.name}: ${(e as Error).message.replace(/^--param /, '')}`);
+  }
+  return { ...defaults, ...given };
+}

@@ -1,10 +1,11 @@
 import { fail } from '../core/errors.js';
-import { resolveParams, type ParamSpec, type ParamValue } from '../core/params.js';
+import { checkedParams, type ParamSpec } from '../core/params.js';
 import { numbers, object, parseState, positiveInteger } from '../core/state.js';
 import type { Matrix } from '../core/types.js';
 import { checkSavedFeatures, toNumbers, type FeatureContext, type LearnerState, type Params } from './contract.js';
 import { checkSameShape, jsonMergeRule, type MergeRule } from './merge-rule.js';
 import type { RegressionBatch, Regressor, RegressorDefinition } from './regressor.js';
+import { nearestInWindow } from './window-search.js';
 
 export type KNNAggregation = 'mean' | 'weighted' | 'median';
 export const knnAggregations: readonly KNNAggregation[] = ['mean', 'weighted', 'median'];
@@ -71,11 +72,12 @@ export class KNNRegressor implements Regressor {
   // The k best so far for one query, nearest first: squared distances and targets.
   private readonly bestDist: Float64Array;
   private readonly bestTarget: Float64Array;
+  private readonly bestSlot: Int32Array;
   // A view of bestTarget's first `medianView.length` entries, sorted in place for the median.
   private medianView: Float64Array;
 
   constructor(ctx: FeatureContext, params: Partial<KNNRegressorParams> = {}) {
-    this.params = checkedParams(params);
+    this.params = checkedParams({ name: 'knn-regressor', params: knnRegressorParamSpecs }, knnRegressorDefaults, params);
     const { k, windowSize } = this.params;
     this.d = ctx.nFeatures;
     const capacity = Math.min(windowSize, 64);
@@ -84,6 +86,7 @@ export class KNNRegressor implements Regressor {
     const neighbours = Math.min(k, windowSize);
     this.bestDist = new Float64Array(neighbours);
     this.bestTarget = new Float64Array(neighbours);
+    this.bestSlot = new Int32Array(neighbours);
     this.medianView = this.bestTarget.subarray(0, 0);
   }
 
@@ -126,35 +129,11 @@ export class KNNRegressor implements Regressor {
 
   /** The prediction for the row at data[q .. q + d). */
   private predictAt(data: Float64Array, q: number): number {
-    const { d, size, bestDist, bestTarget } = this;
+    const { d, size, bestDist, bestTarget, bestSlot } = this;
     if (size === 0) return 0;
-    const kk = Math.min(this.params.k, size);
-    const w = this.params.windowSize;
-    const stored = this.rows;
-    let found = 0;
-    // Newest to oldest, and a candidate must be strictly nearer than the
-    // current k-th, so that ties go to the more recent row.
-    for (let i = 0; i < size; i++) {
-      let slot = this.next - 1 - i;
-      if (slot < 0) slot += w;
-      const worst = found === kk ? bestDist[kk - 1] : Infinity;
-      const o = slot * d;
-      let dist = 0;
-      for (let j = 0; j < d; j++) {
-        const diff = data[q + j] - stored[o + j];
-        dist += diff * diff;
-        if (dist >= worst) break; // partial sums only grow: it cannot get in
-      }
-      if (!(dist < worst)) continue;
-      let p = found < kk ? found++ : kk - 1;
-      while (p > 0 && bestDist[p - 1] > dist) {
-        bestDist[p] = bestDist[p - 1];
-        bestTarget[p] = bestTarget[p - 1];
-        p--;
-      }
-      bestDist[p] = dist;
-      bestTarget[p] = this.targets[slot];
-    }
+    const window = { rows: this.rows, d, size, next: this.next, windowSize: this.params.windowSize };
+    const found = nearestInWindow(window, data, q, this.params.k, bestDist, bestSlot);
+    for (let i = 0; i < found; i++) bestTarget[i] = this.targets[bestSlot[i]];
     // Only when every distance was NaN or infinite.
     if (found === 0) return 0;
     const aggregation = this.params.aggregation;
@@ -238,17 +217,6 @@ const knnRegressorParamSpecs: Readonly<Record<string, ParamSpec>> = {
   windowSize: { type: 'integer', default: knnRegressorDefaults.windowSize, min: 1, max: 10_000_000, doc: 'most recent rows kept (at most 10,000,000)' },
   aggregation: { type: 'choice', default: knnRegressorDefaults.aggregation, choices: knnAggregations, doc: 'mean, weighted (by inverse distance) or median of the neighbours\' targets' },
 };
-
-/** The parameters, defaults filled in, checked against the specs (a direct caller skips the registry's check). */
-function checkedParams(given: Partial<KNNRegressorParams>): KNNRegressorParams {
-  const defined = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)) as Record<string, ParamValue>;
-  try {
-    resolveParams({ name: 'knn-regressor', params: knnRegressorParamSpecs }, defined);
-  } catch (e) {
-    fail(`knn-regressor: ${(e as Error).message.replace(/^--param /, '')}`);
-  }
-  return { ...knnRegressorDefaults, ...given };
-}
 
 /**
  * The replicas have no common clock, so their windows are interleaved:

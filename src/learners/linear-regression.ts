@@ -1,5 +1,5 @@
 import { fail } from '../core/errors.js';
-import { resolveParams, type ParamSpec, type ParamValue } from '../core/params.js';
+import { checkedParams, type ParamSpec } from '../core/params.js';
 import { count, finiteNumber, numbers, object, parseState, positiveInteger } from '../core/state.js';
 import type { Matrix } from '../core/types.js';
 import { checkSavedFeatures, toNumbers, type FeatureContext, type LearnerState, type Params } from './contract.js';
@@ -66,7 +66,7 @@ export class LinearRegression implements Regressor {
   private readonly gradient: Float64Array;
 
   constructor(ctx: FeatureContext, params: Partial<LinearRegressionParams> = {}) {
-    this.params = checkedParams(params);
+    this.params = checkedParams({ name: 'linear-regression', params: linearRegressionParamSpecs }, linearRegressionDefaults, params);
     this.d = ctx.nFeatures;
     this.weights = new Float64Array(this.d);
     this.gradient = new Float64Array(this.d);
@@ -147,17 +147,6 @@ const linearRegressionParamSpecs: Readonly<Record<string, ParamSpec>> = {
   interceptLr: { type: 'number', default: linearRegressionDefaults.interceptLr, min: 0, doc: 'SGD step of the intercept (0: no intercept)' },
   clipGradient: { type: 'number', default: linearRegressionDefaults.clipGradient, min: 0, exclusiveMin: true, doc: 'bound on |2 (prediction - target)| per row' },
 };
-
-/** The parameters, defaults filled in, checked against the specs (a direct caller skips the registry's check). */
-function checkedParams(given: Partial<LinearRegressionParams>): LinearRegressionParams {
-  const defined = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)) as Record<string, ParamValue>;
-  try {
-    resolveParams({ name: 'linear-regression', params: linearRegressionParamSpecs }, defined);
-  } catch (e) {
-    fail(`linear-regression: ${(e as Error).message.replace(/^--param /, '')}`);
-  }
-  return { ...linearRegressionDefaults, ...given };
-}
 
 /**
  * Federated averaging (McMahan et al. 2017): weights, intercept and the

@@ -12,6 +12,7 @@ import {
   type Params,
 } from './contract.js';
 import type { LearnerDefinition } from './registry.js';
+import { nearestInWindow } from './window-search.js';
 import { jsonMergeRule } from './merge-rule.js';
 
 export interface KNNParams {
@@ -116,39 +117,14 @@ export class KNNClassifier implements Classifier {
     const out = new Float64Array(x.rows * nc);
     if (size === 0) return out.fill(1 / Math.max(nc, 1));
     const kk = Math.min(this.params.k, size);
-    const w = this.params.windowSize;
     // The k best so far, nearest first; reused for every query row.
     const bestDist = new Float64Array(kk);
-    const bestLabel = new Int32Array(kk);
+    const bestSlot = new Int32Array(kk);
     const weighted = this.params.weighted === 'on';
-    const stored = this.rows;
-    const data = x.data;
+    const window = { rows: this.rows, d, size, next: this.next, windowSize: this.params.windowSize };
+    const labels = this.labels;
     for (let r = 0; r < x.rows; r++) {
-      const q = r * d;
-      let found = 0;
-      // Newest to oldest, and a candidate must be strictly nearer than the
-      // current k-th, so that ties go to the more recent row.
-      for (let i = 0; i < size; i++) {
-        let slot = this.next - 1 - i;
-        if (slot < 0) slot += w;
-        const worst = found === kk ? bestDist[kk - 1] : Infinity;
-        const o = slot * d;
-        let dist = 0;
-        for (let j = 0; j < d; j++) {
-          const diff = data[q + j] - stored[o + j];
-          dist += diff * diff;
-          if (dist >= worst) break; // partial sums only grow: it cannot get in
-        }
-        if (!(dist < worst)) continue;
-        let p = found < kk ? found++ : kk - 1;
-        while (p > 0 && bestDist[p - 1] > dist) {
-          bestDist[p] = bestDist[p - 1];
-          bestLabel[p] = bestLabel[p - 1];
-          p--;
-        }
-        bestDist[p] = dist;
-        bestLabel[p] = this.labels[slot];
-      }
+      const found = nearestInWindow(window, x.data, r * d, kk, bestDist, bestSlot);
       const o = r * nc;
       if (found === 0) {
         // Only when every distance was NaN or infinite.
@@ -156,7 +132,7 @@ export class KNNClassifier implements Classifier {
         continue;
       }
       if (!weighted) {
-        for (let i = 0; i < found; i++) out[o + bestLabel[i]] += 1;
+        for (let i = 0; i < found; i++) out[o + labels[bestSlot[i]]] += 1;
         for (let c = 0; c < nc; c++) out[o + c] /= found;
         continue;
       }
@@ -165,12 +141,12 @@ export class KNNClassifier implements Classifier {
       while (exact < found && bestDist[exact] === 0) exact++;
       let total = 0;
       if (exact > 0) {
-        for (let i = 0; i < exact; i++) out[o + bestLabel[i]] += 1;
+        for (let i = 0; i < exact; i++) out[o + labels[bestSlot[i]]] += 1;
         total = exact;
       } else {
         for (let i = 0; i < found; i++) {
           const vote = 1 / Math.sqrt(bestDist[i]);
-          out[o + bestLabel[i]] += vote;
+          out[o + labels[bestSlot[i]]] += vote;
           total += vote;
         }
       }

@@ -1,5 +1,5 @@
 import { fail } from '../core/errors.js';
-import { onOffParam, resolveParams, type ParamSpec, type ParamValue } from '../core/params.js';
+import { checkedParams, onOffParam, resolveParams, type ParamSpec } from '../core/params.js';
 import { finiteNumber, numbers, object, parseState, positiveInteger } from '../core/state.js';
 import type { Matrix } from '../core/types.js';
 import { checkSavedFeatures, toNumbers, type FeatureContext, type LearnerState, type Params } from './contract.js';
@@ -60,7 +60,7 @@ export class PassiveAggressiveRegressor implements Regressor {
   private intercept = 0;
 
   constructor(ctx: FeatureContext, params: Partial<PassiveAggressiveRegressorParams> = {}) {
-    this.params = checkedParams(params);
+    this.params = checkedParams({ name: 'passive-aggressive-regressor', params: passiveAggressiveRegressorParamSpecs }, passiveAggressiveRegressorDefaults, params);
     this.d = ctx.nFeatures;
     this.weights = new Float64Array(this.d);
   }
@@ -138,17 +138,6 @@ const passiveAggressiveRegressorParamSpecs: Readonly<Record<string, ParamSpec>> 
   epsilon: { type: 'number', default: passiveAggressiveRegressorDefaults.epsilon, min: 0, doc: 'width of the insensitive band around the target' },
   learnIntercept: onOffParam(passiveAggressiveRegressorDefaults.learnIntercept, 'learn an intercept'),
 };
-
-/** The parameters, defaults filled in, checked against the specs (a direct caller skips the registry's check). */
-function checkedParams(given: Partial<PassiveAggressiveRegressorParams>): PassiveAggressiveRegressorParams {
-  const defined = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)) as Record<string, ParamValue>;
-  try {
-    resolveParams({ name: 'passive-aggressive-regressor', params: passiveAggressiveRegressorParamSpecs }, defined);
-  } catch (e) {
-    fail(`passive-aggressive-regressor: ${(e as Error).message.replace(/^--param /, '')}`);
-  }
-  return { ...passiveAggressiveRegressorDefaults, ...given };
-}
 
 /** Weights and intercept averaged, weighted by the rows each replica learned (PA keeps no other state). */
 export const passiveAggressiveRegressorMerge: MergeRule = jsonMergeRule(

@@ -2,15 +2,16 @@ import { join } from 'node:path';
 import './forest-threads.js';
 import './mlp-loader.js';
 import { fail } from '../core/errors.js';
-import type { Batch, Task } from '../core/types.js';
-import { isRegressorName, regressorDefinitions, regressorNames } from '../learners/regressor-registry.js';
+import type { Batch, Row, Task } from '../core/types.js';
+import type { DriftDetector } from '../drift/contract.js';
+import { isRegressorName, regressorDefinition, regressorDefinitions, regressorNames } from '../learners/regressor-registry.js';
 import type { Source } from './files/csv.js';
 import { fileSource, type InputFormat } from './files/file-source.js';
 import type { BadRowPolicy, SkippedRow } from '../data/source.js';
 import { dataFrameSource, type DataFrameLike } from '../dataframe/dataframe.js';
 import { datasetSource, type DatasetName } from './files/datasets.js';
 import { synthSource } from '../data/synth/registry.js';
-import { createDetector } from '../drift/registry.js';
+import { checkRealValuedDetector, createDetector } from '../drift/registry.js';
 import { evaluateBatchSplit, type BatchResult } from '../eval/batch-split.js';
 import { prequential, type CurvePoint } from '../eval/prequential.js';
 import { periodicHoldout } from '../eval/holdout.js';
@@ -20,7 +21,7 @@ import { tee } from '../stream/tee.js';
 import type { ConfidenceInterval, MetricsSummary } from '../eval/classification-metrics.js';
 import type { ParamValue, Params } from '../learners/contract.js';
 import { defaultSteps, Model } from '../learners/model.js';
-import { learnerDefinition, learnerDefinitions, learnerTakesMissing } from '../learners/registry.js';
+import { learnerDefinition, learnerDefinitions, learnerNames, learnerTakesMissing } from '../learners/registry.js';
 export type { ModelSizePoint };
 import { resolveParams } from '../core/params.js';
 import { resolveStepParams, transformerDefinition, transformerDefinitions, transformerNames, type StepSpec } from '../preprocess/registry.js';
@@ -439,12 +440,28 @@ export function holdoutSettings(options: SourceSettings, protocol: Protocol, nam
   return { mode: from === undefined ? 'first' : 'sample', rows, fromRows: from ?? rows, every };
 }
 
-/** The shared run behind train and compare; `out` 'default' means models/<dataset>-<learner>. */
-async function runLearners(
-  options: TrainSettings,
-  learners: readonly LearnerSpec[],
-  out: string | null,
-): Promise<{ report: TrainReport; model: Model }[]> {
+/** What a run is, checked before any data is read: its settings, learners, protocol and detectors. */
+export interface RunPlan {
+  readonly task: Task;
+  readonly names: SettingNames;
+  readonly seed: number;
+  readonly batchSize: number;
+  readonly testSize: number;
+  readonly protocol: Protocol;
+  readonly resolved: readonly (LearnerSpec & { readonly params: Params })[];
+  readonly holdout: HoldoutSettings | null;
+  readonly sizeEvery: number;
+  readonly detectors: (DriftDetector | undefined)[];
+  /** Each learner's given preprocessing, checked; null for the default steps. */
+  readonly given: (StepSpec[] | null)[];
+}
+
+/**
+ * Checks a run's settings and learners before any data is read, whichever
+ * the task: numbers, protocol, learners (of the task) and their parameters,
+ * curve and holdout options, detectors, source options, given steps.
+ */
+export function planRun(options: SourceSettings, learners: readonly LearnerSpec[], task: Task): RunPlan {
   const names = options.names ?? CLI_NAMES;
   const seed = options.seed ?? DEFAULTS.seed;
   const batchSize = options.batchSize ?? DEFAULTS.batchSize;
@@ -452,13 +469,21 @@ async function runLearners(
   const protocol = options.protocol ?? 'batch-split';
   if (!protocols.includes(protocol)) fail(`unknown protocol "${protocol}" (protocols: ${protocols.join(', ')})`);
   checkSettings({ seed, batchSize, testSize, protocol }, names);
+  if (task === 'regression') {
+    const classifier = learners.find((l) => learnerNames.includes(l.name));
+    if (classifier) fail(`"${classifier.name}" is a classifier, not a regressor (regressors: ${regressorNames.join(', ')})`);
+  }
   const resolved = learners.map((l) => ({
     name: l.name,
-    params: resolveParams(learnerDefinition(l.name), l.params),
+    params: resolveParams(task === 'regression' ? regressorDefinition(l.name) : learnerDefinition(l.name), l.params),
     preprocess: l.preprocess ?? options.preprocess,
     preprocessParams: l.preprocessParams ?? options.preprocessParams,
   }));
-
+  if (task === 'regression') {
+    if (options.classes !== undefined) fail('--classes applies to classifiers: a regressor predicts a number');
+    if (options.fading !== undefined) fail(`${names.fading} applies to classifiers' accuracy; a regression curve has windowed errors (--window)`);
+    if (options.drift !== undefined) checkRealValuedDetector(options.drift, `${resolved[0].name} is a regressor`);
+  }
   checkCurveOptions(options, protocol, names);
   const holdout = holdoutSettings(options, protocol, names);
   const sizeEvery = options.sizeEvery ?? DEFAULTS.sizeEvery;
@@ -468,18 +493,32 @@ async function runLearners(
   const given = resolved.map((l) => (l.preprocess ? givenSteps(l.preprocess, names) : null));
   given.forEach((g, i) => g && withStepParams(g, resolved[i].preprocessParams, names));
   // The default steps impute whenever missing values are allowed; given ones are checked before the data is opened.
-  if (options.missing === 'allow') resolved.forEach((l, i) => given[i] && checkMissingSteps(l, given[i], names));
+  if (options.missing === 'allow') resolved.forEach((l, i) => given[i] && checkMissingSteps(l, given[i]!, names));
+  return { task, names, seed, batchSize, testSize, protocol, resolved, holdout, sizeEvery, detectors, given };
+}
 
-  const started = performance.now();
-  const source = await openSource(options, seed);
+/**
+ * Opens a planned run's source for its task, settles each learner's steps
+ * and the model's destination (checked writable before anything is
+ * learned), and gives the rows, shuffled as the settings say.
+ */
+export async function openRun(
+  plan: RunPlan,
+  options: SourceSettings,
+  out: string | null,
+): Promise<{ source: Source; steps: StepSpec[][]; outDir: string | null; shuffled: boolean; buffer: number | null; rows: AsyncIterable<Row> }> {
+  const { names, seed, protocol, resolved, given } = plan;
+  const source = await openSource(options, seed, plan.task);
   // The schema (categorical columns, missing values) is known once the source is open, before training (auto has read ahead).
   const steps = resolved.map((l, i) => withStepParams(given[i] ?? defaultSteps(l.name, source.schema, l.params), l.preprocessParams, names));
   // A stream's schema may allow missing values that no option said (a published stream's record).
   if (source.schema.missing) resolved.forEach((l, i) => checkMissingSteps(l, steps[i], names));
   const outDir = out === null ? null : out === 'default' ? join('models', `${source.name}-${resolved[0].name}`) : out;
   if (outDir !== null) {
-    if (isNatsUrl(outDir)) await (await import('./broker/registry.js')).assertModelOutWritable(outDir);
-    else await assertModelDirWritable(outDir);
+    if (isNatsUrl(outDir)) {
+      if (plan.task === 'regression') fail('--out nats://…: a regressor cannot be kept in the model registry yet; save it to a directory');
+      await (await import('./broker/registry.js')).assertModelOutWritable(outDir);
+    } else await assertModelDirWritable(outDir);
   }
   const synthetic = options.data?.startsWith(SYNTH_PREFIX) ?? false;
   const buffer = options.shuffleBuffer ?? null;
@@ -488,9 +527,21 @@ async function runLearners(
     fail(names === CLI_NAMES ? '--shuffle-buffer and --no-shuffle (shuffleBuffer and shuffle: false) contradict each other: give one' : `${names.shuffleBuffer} and ${names.noShuffle} contradict each other: give one`);
   }
   const shuffled = buffer !== null || (options.shuffle ?? (protocol === 'batch-split' && !synthetic));
-
-  const cols = source.schema.features.length;
   const rows = !shuffled ? source.rows() : buffer !== null ? shuffleBuffer(source.rows(), buffer, seed) : shuffle(source.rows(), seed);
+  return { source, steps, outDir, shuffled, buffer, rows };
+}
+
+/** The shared run behind train and compare; `out` 'default' means models/<dataset>-<learner>. */
+async function runLearners(
+  options: TrainSettings,
+  learners: readonly LearnerSpec[],
+  out: string | null,
+): Promise<{ report: TrainReport; model: Model }[]> {
+  const plan = planRun(options, learners, 'classification');
+  const { names, seed, batchSize, testSize, protocol, resolved, holdout, sizeEvery, detectors } = plan;
+  const started = performance.now();
+  const { source, steps, outDir, shuffled, buffer, rows } = await openRun(plan, options, out);
+  const cols = source.schema.features.length;
   const size = protocol === 'batch-split' ? batchSize : 1024;
   const stream = counted(batches(rows, size, cols), options.onRows);
   const branches = resolved.length === 1 ? [stream] : tee(stream, resolved.length);

@@ -1,11 +1,6 @@
-import { join } from 'node:path';
 import { fail } from '../core/errors.js';
 import type { ParamValue } from '../core/params.js';
-import type { StepSpec } from '../preprocess/registry.js';
-import { compareSettings, trainSettings, type CompareOptions, type TrainOptions } from './train-options.js';
-import { resolveParams } from '../core/params.js';
 import type { RegressionBatch } from '../core/types.js';
-import { checkRealValuedDetector, createDetector } from '../drift/registry.js';
 import { ModelSizeTracker, type ModelSizePoint } from '../eval/model-size.js';
 import {
   batchSplitRegression,
@@ -17,34 +12,13 @@ import {
   type RegressionOutcome,
 } from '../eval/regression-evaluation.js';
 import type { RegressionReport } from '../eval/report.js';
-import { defaultSteps } from '../learners/model.js';
 import { RegressionModel } from '../learners/regression-model.js';
-import { learnerNames } from '../learners/registry.js';
-import { regressorDefinition, regressorNames } from '../learners/regressor-registry.js';
+import type { StepSpec } from '../preprocess/registry.js';
 import { regressionBatches } from '../stream/batch.js';
-import { shuffle, shuffleBuffer } from '../stream/shuffle.js';
 import { tee } from '../stream/tee.js';
-import { isNatsUrl } from './broker/url.js';
-import { assertModelDirWritable, savedModelBytes, saveModel } from './persist/model-dir.js';
-import {
-  checkCount,
-  checkCurveOptions,
-  checkMissingSteps,
-  checkSettings,
-  checkedSpecs,
-  checkSourceOptions,
-  CLI_NAMES,
-  counted,
-  DEFAULTS,
-  givenSteps,
-  holdoutSettings,
-  openSource,
-  protocols,
-  SYNTH_PREFIX,
-  withStepParams,
-  type LearnerSpec,
-  type TrainSettings,
-} from './pipeline.js';
+import { savedModelBytes, saveModel } from './persist/model-dir.js';
+import { checkedSpecs, CLI_NAMES, counted, openRun, planRun, type LearnerSpec, type TrainSettings } from './pipeline.js';
+import { compareSettings, trainSettings, type CompareOptions, type TrainOptions } from './train-options.js';
 
 /** The flat settings of a regression run: train's, with callbacks that speak of errors rather than accuracy. */
 export interface RegressionSettings extends Omit<TrainSettings, 'onProgress' | 'onScore' | 'onCurve' | 'onEvaluation' | 'onBatch'> {
@@ -83,50 +57,11 @@ async function runRegressors(
   learners: readonly LearnerSpec[],
   out: string | null,
 ): Promise<{ report: RegressionReport; model: RegressionModel }[]> {
-  const names = options.names ?? CLI_NAMES;
-  const seed = options.seed ?? DEFAULTS.seed;
-  const batchSize = options.batchSize ?? DEFAULTS.batchSize;
-  const testSize = options.testSize ?? DEFAULTS.testSize;
-  const protocol = options.protocol ?? 'batch-split';
-  if (!protocols.includes(protocol)) fail(`unknown protocol "${protocol}" (protocols: ${protocols.join(', ')})`);
-  checkSettings({ seed, batchSize, testSize, protocol }, names);
-  const classifier = learners.find((l) => learnerNames.includes(l.name));
-  if (classifier) fail(`"${classifier.name}" is a classifier, not a regressor (regressors: ${regressorNames.join(', ')})`);
-  const resolved = learners.map((l) => ({
-    name: l.name,
-    params: resolveParams(regressorDefinition(l.name), l.params),
-    preprocess: l.preprocess ?? options.preprocess,
-    preprocessParams: l.preprocessParams ?? options.preprocessParams,
-  }));
-  if (options.classes !== undefined) fail('--classes applies to classifiers: a regressor predicts a number');
-  if (options.fading !== undefined) fail(`${names.fading} applies to classifiers' accuracy; a regression curve has windowed errors (--window)`);
-  checkCurveOptions(options, protocol, names);
-  const holdout = holdoutSettings(options, protocol, names);
-  const sizeEvery = options.sizeEvery ?? DEFAULTS.sizeEvery;
-  checkCount(sizeEvery, Number.MAX_SAFE_INTEGER, names.sizeEvery);
-  if (options.drift !== undefined) checkRealValuedDetector(options.drift, 'a regressor learns');
-  const detectors = resolved.map(() => (options.drift ? createDetector(options.drift, options.driftParams) : undefined));
-  checkSourceOptions(options, names);
-  const given = resolved.map((l) => (l.preprocess ? givenSteps(l.preprocess, names) : null));
-  given.forEach((g, i) => g && withStepParams(g, resolved[i].preprocessParams, names));
-  if (options.missing === 'allow') resolved.forEach((l, i) => given[i] && checkMissingSteps(l, given[i], names));
-
+  const plan = planRun(options, learners, 'regression');
+  const { names, seed, batchSize, testSize, protocol, resolved, holdout, sizeEvery, detectors } = plan;
   const started = performance.now();
-  const source = await openSource(options, seed, 'regression');
-  const steps = resolved.map((l, i) => withStepParams(given[i] ?? defaultSteps(l.name, source.schema, l.params), l.preprocessParams, names));
-  if (source.schema.missing) resolved.forEach((l, i) => checkMissingSteps(l, steps[i], names));
-  const outDir = out === null ? null : out === 'default' ? join('models', `${source.name}-${resolved[0].name}`) : out;
-  if (outDir !== null) {
-    if (isNatsUrl(outDir)) fail('--out nats://…: saving a regressor to a model registry is not supported yet; save it to a directory');
-    await assertModelDirWritable(outDir);
-  }
-  const synthetic = options.data?.startsWith(SYNTH_PREFIX) ?? false;
-  const buffer = options.shuffleBuffer ?? null;
-  if (buffer !== null) checkCount(buffer, Number.MAX_SAFE_INTEGER, names.shuffleBuffer);
-  if (buffer !== null && options.shuffle === false) fail(`${names.shuffleBuffer} and ${names.noShuffle} contradict each other: give one`);
-  const shuffled = buffer !== null || (options.shuffle ?? (protocol === 'batch-split' && !synthetic));
+  const { source, steps, outDir, shuffled, buffer, rows } = await openRun(plan, options, out);
   const cols = source.schema.features.length;
-  const rows = !shuffled ? source.rows() : buffer !== null ? shuffleBuffer(source.rows(), buffer, seed) : shuffle(source.rows(), seed);
   const stream = counted(regressionBatches(rows, protocol === 'batch-split' ? batchSize : 1024, cols), options.onRows);
   const branches = resolved.length === 1 ? [stream] : tee(stream, resolved.length);
   const single = resolved.length === 1;

@@ -106,7 +106,7 @@ describe('trainRegressor (the library)', () => {
       'iris is a classification data set (its label "species" is a class), but the learner is a regressor: choose a classifier (streamlearn learners), or a regression data set',
     );
     await expect(trainRegressor({ source: friedman(100), model: 'linear-regression', protocol: { name: 'prequential', drift: 'ddm' }, output: { out: null } })).rejects.toThrow(
-      "--drift ddm: a regressor's error is a number, not right or wrong; use adwin or page-hinkley, which watch its absolute error",
+      '--drift ddm: linear-regression is a regressor, whose error is a number, not right or wrong; use adwin or page-hinkley, which watch its absolute error',
     );
     await expect(trainRegressor({ source: friedman(100), model: 'hoeffding-tree', output: { out: null } })).rejects.toThrow(/^"hoeffding-tree" is a classifier/);
   });
