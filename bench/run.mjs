@@ -25,6 +25,9 @@
 //   package      the packed package installed into a fresh project (node_modules size; target at most
 //                30 MB) and the core bundled for a browser, minified and gzipped (bench/package-size.mjs,
 //                bench/browser-bundle.mjs)
+//   regression   every regressor, prequential on Friedman #1 (100,000 rows, 50,000 for the forest and
+//                bagging), R², MAE, RMSE, rows per CPU second (bench/regression-case.mjs);
+//                bench/regression-vs-moa.mjs runs MOA 2024.07 beside them
 //   vs-moa       the whole-process 1M-row SEA gaussian-nb run (the CLI, start-up included) beside
 //                MOA 2024.07's (../shared/moa/run.sh), one after the other (bench/nb-vs-moa.mjs)
 // --quick cuts the rows (100,000 per stream, 20,000 for the forest, 200,000 CSV rows) for a smoke
@@ -40,6 +43,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { moaAccuracy, moaSpeed, targets } from './moa-reference.mjs';
 import { writeSeaCsv } from './sea-csv.mjs';
+import { regressorNames } from '../dist/index.js';
 
 const args = process.argv.slice(2);
 const has = (name) => args.includes(`--${name}`);
@@ -55,6 +59,9 @@ const RESULTS = join(BENCH, 'results');
 const ROWS = QUICK ? 100_000 : 1_000_000;
 const FOREST_ROWS = QUICK ? 20_000 : 1_000_000;
 const CSV_ROWS = QUICK ? 200_000 : 2_000_000;
+// Regressors on Friedman #1: single models and ensembles (as bench/regression-vs-moa.mjs, which also runs MOA).
+const REG_ROWS = QUICK ? 20_000 : 100_000;
+const REG_ENSEMBLE_ROWS = QUICK ? 10_000 : 50_000;
 
 // Node flags for every case process (--node-flags "..." replaces them; "" for none).
 const NODE_FLAGS = flag('node-flags') !== undefined ? flag('node-flags').split(' ').filter(Boolean) : [];
@@ -130,6 +137,13 @@ const CASES = [
   { id: 'startup', group: 'startup', script: 'startup.mjs', args: ['--runs', QUICK ? '5' : '20'] },
   { id: 'package size', group: 'package', script: 'package-size.mjs', args: [] },
   { id: 'browser bundle', group: 'package', script: 'browser-bundle.mjs', args: [] },
+  // Every regressor, prequential on Friedman #1.
+  ...regressorNames.map((learner) => ({
+    id: `${learner} friedman`,
+    group: 'regression',
+    script: 'regression-case.mjs',
+    args: [learner, 'synth:friedman', String(/forest|bagging/.test(learner) ? REG_ENSEMBLE_ROWS : REG_ROWS), '1'],
+  })),
   { id: 'gaussian-nb sea, whole process, vs MOA', group: 'vs-moa', script: 'nb-vs-moa.mjs', args: ['--rows', String(ROWS), '--pairs', QUICK ? '1' : '3'] },
 ];
 
@@ -315,7 +329,18 @@ function markdown(doc) {
       }
     }
   }
-  const other = doc.results.filter((r) => !['prequential', 'batch', 'startup', 'vs-moa', 'package'].includes(r.group));
+  const reg = group('regression');
+  if (reg.length) {
+    lines.push('');
+    lines.push('**Regressors** (prequential on Friedman #1, seed 1; rows per CPU second of the loop; bench/regression-vs-moa.mjs runs MOA beside them).');
+    lines.push('');
+    lines.push('| learner | rows | R² | MAE | RMSE | CPU s | rows/CPU s | peak MB |');
+    lines.push('|---|--:|--:|--:|--:|--:|--:|--:|');
+    for (const r of reg) {
+      lines.push(`| ${r.learner} | ${fmt(r.rows)} | ${fmt(r.r2, 4)} | ${fmt(r.mae, 4)} | ${fmt(r.rmse, 4)} | ${fmt(r.cpuSeconds, 2)} | ${fmt(r.rowsPerCpuSecond)} | ${fmt(r.peakRssMB)} |`);
+    }
+  }
+  const other = doc.results.filter((r) => !['prequential', 'batch', 'startup', 'vs-moa', 'package', 'regression'].includes(r.group));
   if (other.length) {
     lines.push('');
     lines.push(`**Reading and serving** (CSV: ${fmt(doc.rows.csv)} rows of 4 numeric features and a label; the process's CPU seconds).`);

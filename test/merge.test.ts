@@ -1,3 +1,4 @@
+import { regressorDefinitions } from '../src/learners/regressor-registry.js';
 import { describe, expect, it } from 'vitest';
 import { argmaxRows } from '../src/learners/contract.js';
 import { allocateSlots, mergeKinds, mergeModels } from '../src/learners/merge.js';
@@ -144,8 +145,16 @@ describe('merging saved model states', () => {
       'extremely-fast-decision-tree': null,
       'no-change': null,
       'online-boosting': null,
+      'mean-regressor': 'exact',
+      'linear-regression': 'weighted average',
+      'passive-aggressive-regressor': 'weighted average',
+      'knn-regressor': 'interleaved windows',
+      'adaptive-random-forest-regressor': 'pooled members',
+      'bagging-regressor': 'pooled members',
+      'hoeffding-tree-regressor': null,
+      'hoeffding-adaptive-tree-regressor': null,
     });
-    for (const def of learnerDefinitions) {
+    for (const def of [...learnerDefinitions, ...regressorDefinitions]) {
       expect(def.merge, def.name).toBeDefined();
       if (def.merge?.kind === null) expect(def.merge.reason.length, def.name).toBeGreaterThan(20);
     }
