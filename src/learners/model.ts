@@ -276,7 +276,7 @@ export class Model {
 
   /**
    * Whether learnOne, predictOne and predictProbaOne work for this model:
-   * false for learners whose work is asynchronous (mlp, the bagging
+   * false for learners whose work is asynchronous (the bagging and boosting
    * ensembles, an adaptive random forest with worker threads), which learn
    * and predict one row through learnOneAsync and its kin. Those work for every model.
    */

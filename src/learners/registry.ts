@@ -139,7 +139,7 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
     reference: 'Rumelhart, Hinton & Williams 1986; Adam: Kingma & Ba 2015; experience replay: Lin 1992',
     params: mlpParamSpecs,
     scaleInputs: true,
-    asynchronous: true,
+    // Made asynchronously (TensorFlow.js loads on demand), but it learns and predicts synchronously.
     // Provided by streamlearn/mlp: TensorFlow.js is heavy, and other learners need none of it.
     create: async (ctx, p) => (await mlpImplementation()).create(ctx, as<MLPParams>(p)),
     restore: async (ctx, p, s) => (await mlpImplementation()).restore(ctx, as<MLPParams>(p), s),
