@@ -1,8 +1,10 @@
-/** What the NATS tests share: finding and starting nats-server, reading a worker's summary, bounded waits, CLI runs in the background, a server that goes away. */
+/** What the NATS tests share: finding and starting nats-server, reading a worker's summary, bounded waits, CLI runs in the background, a server that goes away, held-out rows. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { delimiter, join } from 'node:path';
+import { rowsToBatch, type Batch, type Row } from '../src/core/types.js';
+import { synthSource } from '../src/data/synth/registry.js';
 import type { WorkerSummary } from '../src/node/broker/worker.js';
 import { ROOT } from './helpers.js';
 
@@ -11,6 +13,14 @@ export function natsServerProgram(): string | null {
   const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin'];
   for (const d of dirs) if (d && existsSync(join(d, 'nats-server'))) return join(d, 'nats-server');
   return null;
+}
+
+/** Rows of a generated stream in one batch: a held-out set to compare models on. */
+export async function heldOutBatch(spec: string, rows: number, seed: number): Promise<Batch> {
+  const source = synthSource(spec, { seed, rows });
+  const all: Row[] = [];
+  for await (const row of source.rows()) all.push(row);
+  return rowsToBatch(all, source.schema.features.length);
 }
 
 /** A loopback port nothing listens on now. */

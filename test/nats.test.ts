@@ -7,13 +7,12 @@ import { connectBroker, silentReporter, type Broker } from '../src/node/broker/c
 import { loadModelFrom, loadModelVersion, saveModelTo, watchRegistry, type RegistryVersion } from '../src/node/broker/registry.js';
 import { deleteStreamFormat, readStreamFormat } from '../src/node/broker/stream-format.js';
 import { parseModelRef, parseStreamUrl } from '../src/node/broker/url.js';
-import { synthSource } from '../src/data/synth/registry.js';
-import { rowsToBatch, type Batch, type Row } from '../src/core/types.js';
+import { rowsToBatch, type Batch } from '../src/core/types.js';
 import type { Model } from '../src/learners/model.js';
 import { loadModel } from '../src/node/persist/model-dir.js';
 import { train } from '../src/node/pipeline.js';
 import { ROOT, runCli, tempDir } from './helpers.js';
-import { freePort, natsServerProgram, readSummary, until } from './nats-fixtures.js';
+import { freePort, heldOutBatch, natsServerProgram, readSummary, until } from './nats-fixtures.js';
 
 /**
  * The broker tests need a NATS server with JetStream, whose address comes
@@ -72,12 +71,6 @@ function startCli(args: string[]): Running {
 
 
 
-async function heldOut(spec: string, rows: number, seed: number): Promise<Batch> {
-  const source = synthSource(spec, { seed, rows });
-  const all: Row[] = [];
-  for await (const row of source.rows()) all.push(row);
-  return rowsToBatch(all, source.schema.features.length);
-}
 
 async function accuracy(model: Model, batch: Batch): Promise<number> {
   const predicted = await model.predict(batch.x);
@@ -375,7 +368,7 @@ describe.skipIf(!NATS)('NATS JetStream', () => {
       const one = runCli(['train', '--source', to, '--model', 'softmax-regression', '--param', 'learning-rate=0.001', '--protocol', 'prequential', '--out', single, '--format', 'json']);
       expect(one.status, one.stderr).toBe(0);
       expect(JSON.parse(one.stdout).rows).toBe(100_000);
-      const test = await heldOut('sea(noise-percentage=10)', 20_000, 99);
+      const test = await heldOutBatch('sea(noise-percentage=10)', 20_000, 99);
       const mergedModel = await loadModel(merged);
       const accMerged = await accuracy(mergedModel, test);
       const accSingle = await accuracy(await loadModel(single), test);

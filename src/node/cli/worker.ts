@@ -43,9 +43,21 @@ export function registerWorker(program: Command): void {
     .option('--param <key=value>', 'a learner parameter, repeatable', paramArg)
     .option('--seed <n>', `seed of the learner (default ${WORKER_DEFAULTS.seed}; ensembles derive one per worker from it)`, seedArg)
     .option('--name <id>', 'this worker\'s name in reports and replicas (default HOST-PID)')
-    .option('--batch-size <n>', `rows learned, and messages pulled, at a time (default ${WORKER_DEFAULTS.batchSize})`, integerRange(1, 1_000_000))
-    .option('--checkpoint-every <n>', `checkpoint at least every n completed messages (default ${WORKER_DEFAULTS.checkpointMessages})`, countArg)
-    .option('--checkpoint-seconds <s>', `... and every s seconds while messages await one (default ${WORKER_DEFAULTS.checkpointSeconds}, or a third of the ack wait if shorter)`, numberArg)
+    .option(
+      '--batch-size <n>',
+      `rows learned at a time (default ${WORKER_DEFAULTS.batchSize}); a pull asks for about four batches of rows, at most n messages`,
+      integerRange(1, 1_000_000),
+    )
+    .option(
+      '--checkpoint-every <n>',
+      `checkpoint at least every n completed messages (default ${WORKER_DEFAULTS.checkpointMessages}; left at its default, not before ten times the last checkpoint's duration has passed, unless max ack pending is near)`,
+      countArg,
+    )
+    .option(
+      '--checkpoint-seconds <s>',
+      `... and every s seconds while messages await one (default ${WORKER_DEFAULTS.checkpointSeconds}, or a third of the ack wait if shorter; left at its default, at least ten times the last checkpoint's duration, at most 60)`,
+      numberArg,
+    )
     .option('--ack-wait <s>', `ack wait of a consumer made now: unacknowledged messages of a dead worker come back after it (default ${WORKER_DEFAULTS.ackWait})`, numberArg)
     .option('--max-ack-pending <n>', `max ack pending of a consumer made now (default ${WORKER_DEFAULTS.maxAckPending})`, integerRange(1, 2_147_483_647))
     .option('--idle-timeout <s>', `stop when nothing has been pending or in flight for s seconds (default ${WORKER_DEFAULTS.idleTimeout}; 0: run until SIGTERM)`, numberArg)
