@@ -1,6 +1,7 @@
 // Adaptive Random Forest on Agrawal's streams, ours beside MOA's, averaged over seeds (issue 14):
 //   node bench/arf-nominal-vs-moa.mjs [--functions 1,2,5,8] [--seeds 1,2,3,4,5] [--rows 100000]
-//                                     [--no-seeded-trees] [--reuse-moa bench/results/arf-nominal-vs-moa.json]
+//                                     [--no-seeded-trees] [--no-moa-draws]
+//                                     [--reuse-moa bench/results/arf-nominal-vs-moa.json]
 // For each Agrawal function and seed, prequential runs (test then train, row by row), one at a time
 // (this is a shared 2-core machine):
 //   streamlearn  node bench/prequential-case.mjs adaptive-random-forest 'agrawal(function=F)' ROWS SEED
@@ -17,6 +18,11 @@
 //                in the same order; on Agrawal's attribute order the first, the root's, is {salary,
 //                age, zipcode, hvalue}. Without this column, MOA's figure is that one draw's luck.
 //                --no-seeded-trees skips it.
+//   ours, MOA's draws  ours, with every tree drawing its subspaces as MOA 2024.07's do (all from a
+//                java.util.Random seeded 1, so the same subspaces in the same order):
+//                node bench/arf-drift-vs-moa.mjs --case SEED ROWS ROWS --spec 'agrawal(function=F)'
+//                --moa-draws (see there). If it lands on MOA's figure, MOA's draw explains the gap.
+//                --no-moa-draws skips it.
 // The two generators draw different rows from the same seed, so single seeds do not compare: the table
 // compares the means over the seeds. Prints one table per function (each seed, then the mean and our
 // mean minus each of MOA's) and writes bench/results/arf-nominal-vs-moa.json. --reuse-moa takes MOA's
@@ -42,6 +48,7 @@ const SEEDS = list(flag('seeds', '1,2,3,4,5'));
 const ROWS = Number(flag('rows', '100000'));
 const REUSE = flag('reuse-moa', null);
 const SEEDED = !args.includes('--no-seeded-trees');
+const MOA_DRAWS = !args.includes('--no-moa-draws');
 // Issue 14's target: our mean within this many points of MOA's on every function.
 const TARGET_POINTS = 1;
 
@@ -63,6 +70,14 @@ function ours(fn, seed) {
   const r = JSON.parse(out.trim().split('\n').pop());
   if (r.rows !== ROWS) throw new Error(`streamlearn learned ${r.rows} rows, not ${ROWS}`);
   return { accuracy: 100 * r.accuracy, cpuSeconds: r.cpuSeconds };
+}
+
+function oursMoaDraws(fn, seed) {
+  const out = run(process.execPath, [
+    'bench/arf-drift-vs-moa.mjs', '--case', String(seed), String(ROWS), String(ROWS), '--spec', `agrawal(function=${fn})`, '--moa-draws',
+  ]);
+  const r = JSON.parse(out.trim().split('\n').pop());
+  return { accuracy: r.accuracy, cpuSeconds: r.cpuSeconds };
 }
 
 function moa(fn, seed) {
@@ -165,9 +180,11 @@ for (const fn of FUNCTIONS) {
     const theirs = old?.moa ?? (missing ? null : moa(fn, seed));
     const seeded = seededSkipped ? null : (old?.moaSeeded ?? moaSeeded(fn, seed));
     const mine = ours(fn, seed);
-    cases.push({ function: fn, seed, ours: mine, moa: theirs, moaSeeded: seeded, moaReused: old !== undefined });
+    const mineMoaDraws = MOA_DRAWS ? oursMoaDraws(fn, seed) : null;
+    cases.push({ function: fn, seed, ours: mine, oursMoaDraws: mineMoaDraws, moa: theirs, moaSeeded: seeded, moaReused: old !== undefined });
     console.error(
       `agrawal f${fn} seed ${seed}: ours ${mine.accuracy.toFixed(2)}%` +
+        (mineMoaDraws ? `  ours with MOA's draws ${mineMoaDraws.accuracy.toFixed(2)}%` : '') +
         (theirs ? `  MOA ${theirs.accuracy.toFixed(2)}%` : '') +
         (seeded ? `  MOA seeded trees ${seeded.accuracy.toFixed(2)}%` : '') +
         (old ? ' (MOA reused)' : ''),
@@ -182,10 +199,12 @@ const summary = FUNCTIONS.map((fn) => {
   const oursMean = mean(mine.map((c) => c.ours.accuracy));
   const moaMean = mine.every((c) => c.moa) ? mean(mine.map((c) => c.moa.accuracy)) : null;
   const moaSeededMean = mine.every((c) => c.moaSeeded) ? mean(mine.map((c) => c.moaSeeded.accuracy)) : null;
+  const oursMoaDrawsMean = mine.every((c) => c.oursMoaDraws) ? mean(mine.map((c) => c.oursMoaDraws.accuracy)) : null;
   const difference = moaMean === null ? null : oursMean - moaMean;
   return {
     function: fn,
     oursMean,
+    oursMoaDrawsMean,
     moaMean,
     moaSeededMean,
     difference,
@@ -202,12 +221,12 @@ const signed = (v) => `${v >= 0 ? '+' : ''}${v.toFixed(2)}`;
 const lines = [];
 for (const s of summary) {
   lines.push(`\nAgrawal function ${s.function}, ${ROWS.toLocaleString('en-US')} rows, ARF 10 trees (accuracy %)`);
-  lines.push('| seed | streamlearn | MOA | MOA, seeded trees |');
-  lines.push('|--:|--:|--:|--:|');
+  lines.push("| seed | streamlearn | streamlearn, MOA's draws | MOA | MOA, seeded trees |");
+  lines.push('|--:|--:|--:|--:|--:|');
   for (const c of cases.filter((c) => c.function === s.function)) {
-    lines.push(`| ${c.seed} | ${pct(c.ours.accuracy)} | ${pct(c.moa?.accuracy ?? null)} | ${pct(c.moaSeeded?.accuracy ?? null)} |`);
+    lines.push(`| ${c.seed} | ${pct(c.ours.accuracy)} | ${pct(c.oursMoaDraws?.accuracy ?? null)} | ${pct(c.moa?.accuracy ?? null)} | ${pct(c.moaSeeded?.accuracy ?? null)} |`);
   }
-  lines.push(`| mean | ${pct(s.oursMean)} | ${pct(s.moaMean)} | ${pct(s.moaSeededMean)} |`);
+  lines.push(`| mean | ${pct(s.oursMean)} | ${pct(s.oursMoaDrawsMean)} | ${pct(s.moaMean)} | ${pct(s.moaSeededMean)} |`);
   if (s.difference === null) lines.push(`MOA not run: ${missing}`);
   else {
     lines.push(
@@ -216,6 +235,7 @@ for (const s of summary) {
           ? `seeded trees not run: ${seededSkipped}`
           : `ours - MOA with seeded trees ${signed(s.seededDifference)} (${s.metSeeded ? 'within' : 'NOT within'} ${TARGET_POINTS})`),
     );
+    if (s.oursMoaDrawsMean !== null) lines.push(`ours with MOA's draws - MOA ${signed(s.oursMoaDrawsMean - s.moaMean)} points`);
     lines.push(`CPU s per run: ours ${s.oursCpuSeconds.toFixed(2)}, MOA's loop ${s.moaCpuSeconds.toFixed(2)}`);
   }
 }
@@ -229,6 +249,7 @@ const result = {
   node: process.version,
   moaMissing: missing,
   moaSeededSkipped: seededSkipped,
+  moaDraws: MOA_DRAWS,
   summary,
   cases,
 };
