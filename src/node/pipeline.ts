@@ -243,8 +243,7 @@ export async function openSource(options: SourceSettings, seed: number, task: Ta
 async function openSourceFor(options: SourceSettings, seed: number, task: Task): Promise<Source> {
   // The NATS clients load only for a nats:// source or destination: most runs never touch a broker.
   if (options.source !== undefined) {
-    if (task === 'regression') fail('--source: regressors do not learn from a JetStream stream yet; publish to a file, or train a classifier');
-    return (await import('./broker/source.js')).openBrokerSource(options);
+    return (await import('./broker/source.js')).openBrokerSource(options, task);
   }
   if (options.dataFrame !== undefined) {
     if (options.data !== undefined || options.dataset !== undefined) fail('give one source: a DataFrame, a data file or a bundled data set, not more');
@@ -516,7 +515,6 @@ export async function openRun(
   const outDir = out === null ? null : out === 'default' ? join('models', `${source.name}-${resolved[0].name}`) : out;
   if (outDir !== null) {
     if (isNatsUrl(outDir)) {
-      if (plan.task === 'regression') fail('--out nats://…: a regressor cannot be kept in the model registry yet; save it to a directory');
       await (await import('./broker/registry.js')).assertModelOutWritable(outDir);
     } else await assertModelDirWritable(outDir);
   }

@@ -16,6 +16,7 @@ import { RegressionModel } from '../learners/regression-model.js';
 import type { StepSpec } from '../preprocess/registry.js';
 import { regressionBatches } from '../stream/batch.js';
 import { tee } from '../stream/tee.js';
+import { isNatsUrl } from './broker/url.js';
 import { savedModelBytes, saveModel } from './persist/model-dir.js';
 import { checkedSpecs, CLI_NAMES, counted, openRun, planRun, type LearnerSpec, type TrainSettings } from './pipeline.js';
 import { compareSettings, trainSettings, type CompareOptions, type TrainOptions } from './train-options.js';
@@ -147,7 +148,11 @@ async function runRegressors(
       testSize,
       trainedAt: new Date().toISOString(),
     };
-    if (outDir !== null) await saveModel(model, outDir);
+    if (outDir !== null) {
+      // The NATS clients load only for a registry reference.
+      if (isNatsUrl(outDir)) await (await import('./broker/registry.js')).saveModelTo(model, outDir);
+      else await saveModel(model, outDir);
+    }
     results.push({
       report: {
         task: 'regression',
@@ -187,6 +192,9 @@ async function runRegressors(
       model,
     });
   }
+  // A broker source acknowledges its messages once the model that learned them is saved, else hands them back.
+  const settle = (source as { settle?: (saved: boolean) => Promise<void> }).settle;
+  if (typeof settle === 'function') await settle.call(source, outDir !== null);
   return results;
 }
 

@@ -28,12 +28,16 @@ export function connectTimeoutOption(command: Command): Command {
 /** Adds train's JetStream flags to its command; returns the command, so the chain goes on. */
 export function addBrokerTrainOptions(command: Command): Command {
   command
-    .option('--source <url>', 'read rows from a JetStream stream, nats://HOST:PORT/STREAM (filled by streamlearn publish), until none is pending')
+    .option('--source <url>', 'read rows from a JetStream stream, nats://HOST:PORT/STREAM (filled by streamlearn publish), until none is pending; a regressor needs a regression stream (publish --task regression), a classifier a classification one')
     .option('--subject <filter>', '--source: the subject filter (default: the subject the rows were published on)')
     .option('--durable <name>', '--source: read through this durable consumer (continuing where it stopped); its messages are acknowledged once the model is saved')
     .option('--idle-timeout <s>', '--source: wait this long for more rows once none is pending (default 0: stop at once)', numberArg)
     .option('--ack-wait <s>', `--source --durable: ack wait of the consumer if it is made now (default ${TRAIN_ACK_WAIT_S})`, integerRange(1, 2_147_483))
-    .option('--new-classes <policy>', `--source: ${newClassesHelp(TRAIN_NEW_CLASSES, ', as a data file\'s labels not listed are added as they appear')}`, choiceArg(newClassPolicies));
+    .option(
+      '--new-classes <policy>',
+      `--source: ${newClassesHelp(TRAIN_NEW_CLASSES, ', as a data file\'s labels not listed are added as they appear')} (a classification stream only)`,
+      choiceArg(newClassPolicies),
+    );
   return connectTimeoutOption(command);
 }
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { fail } from '../../core/errors.js';
-import type { Row } from '../../core/types.js';
+import type { Row, Task } from '../../core/types.js';
 import { fileSource, type InputFormat } from '../files/file-source.js';
 import { isJsonlPath } from '../files/jsonl.js';
 import type { BadRowPolicy, Source } from '../../data/source.js';
@@ -26,6 +26,14 @@ export interface PublishOptions {
   readonly label?: string;
   /** The classes in their canonical order; recorded in the stream's format so every reader indexes them alike. */
   readonly classes?: readonly string[];
+  /**
+   * What a data file's label is: 'classification' (class names, the
+   * default) or 'regression' (a number to predict: a label cell that is not
+   * a finite number is a bad row, naming the file, line and column). A
+   * synth: stream's task is its generator's; a --task that disagrees is
+   * refused. Recorded in the stream's format, so readers know it.
+   */
+  readonly task?: Task;
   readonly inputFormat?: InputFormat;
   readonly delimiter?: string;
   readonly quote?: string;
@@ -66,6 +74,8 @@ export interface PublishResult {
   /** Publications the server had seen already (retries after a lost acknowledgement), not stored twice. */
   readonly duplicates: number;
   readonly classes: string[];
+  /** What the label is: a class (classification) or a number to predict (regression). */
+  readonly task: Task;
   /** Whether the stream was created by this call. */
   readonly createdStream: boolean;
   readonly seconds: number;
@@ -73,15 +83,25 @@ export interface PublishResult {
 }
 
 async function openRows(input: string, options: PublishOptions): Promise<Source> {
+  if (options.task !== undefined && options.task !== 'classification' && options.task !== 'regression') {
+    fail(`--task must be classification or regression, got ${JSON.stringify(options.task)}`);
+  }
   if (input.startsWith(SYNTH)) {
     const fileOnly = (['label', 'inputFormat', 'delimiter', 'quote', 'features', 'exclude', 'categorical', 'maxLineBytes'] as const).find((k) => options[k] !== undefined);
     if (fileOnly) fail(`--${fileOnly.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to a data file, not to a synth: stream`);
-    return synthSource(input.slice(SYNTH.length), { seed: options.seed ?? 42, rows: options.rows ?? DEFAULT_SYNTH_ROWS });
+    const source = synthSource(input.slice(SYNTH.length), { seed: options.seed ?? 42, rows: options.rows ?? DEFAULT_SYNTH_ROWS });
+    // A generator makes one task's rows: --task may say it again, not change it.
+    const own = source.schema.task ?? 'classification';
+    if (options.task !== undefined && options.task !== own) {
+      fail(`--task ${options.task}: ${input} generates ${own} rows (its label "${source.schema.label}" is ${own === 'regression' ? 'a number to predict' : 'a class'}); leave --task out`);
+    }
+    return source;
   }
   if (options.rows !== undefined) fail('--rows applies to a synth: stream, not to a data file (every row of the file is published)');
   if (!options.label) fail('a data file needs its label column (--label COLUMN)');
   const { label, classes, categorical, missing, inputFormat: format, delimiter, quote, features, exclude, onBadRow, maxLineBytes } = options;
-  return fileSource(input, { label, classes, categorical, missing, format, delimiter, quote, features, exclude, onBadRow, maxLineBytes });
+  const read = { label, classes, categorical, missing, format, delimiter, quote, features, exclude, onBadRow, maxLineBytes };
+  return fileSource(input, options.task === 'regression' ? { ...read, task: 'regression' } : read);
 }
 
 /** Whether a subject is matched by a stream's subject filter (`*` one token, `>` the rest). */
@@ -139,7 +159,7 @@ async function ensureStream(broker: Broker, url: StreamUrl, subject: string, rep
  * Publishes a CSV or JSON lines file (or a synth: stream) into a JetStream
  * stream, one row per message unless `linesPerMessage` says otherwise,
  * creating the stream (subject `<STREAM>.rows`) when it does not exist, and
- * recording the stream's format (columns, label, classes, encoding) in the
+ * recording the stream's format (columns, label, task, classes, encoding) in the
  * `streamlearn_streams` key-value bucket, which readers take their schema
  * from. Every message is acknowledged by the server before it counts; a
  * publication that fails (a broker restart) is retried with backoff under
@@ -153,6 +173,7 @@ export async function publishRows(input: string, to: string, options: PublishOpt
   if (!Number.isInteger(inFlight) || inFlight < 1) fail(`in-flight publications must be an integer of at least 1, got ${inFlight}`);
   const source = await openRows(input, options);
   const schema = source.schema;
+  const regression = schema.task === 'regression';
   const encoding: RowEncoding = options.encoding ?? (!input.startsWith(SYNTH) && (options.inputFormat === 'jsonl' || (options.inputFormat === undefined && isJsonlPath(input))) ? 'jsonl' : 'csv');
   const total = input.startsWith(SYNTH) ? (options.rows ?? DEFAULT_SYNTH_ROWS) : undefined;
   const report = options.report;
@@ -164,6 +185,7 @@ export async function publishRows(input: string, to: string, options: PublishOpt
       encoding,
       columns: [...schema.features, schema.label],
       label: schema.label,
+      ...(regression ? { task: 'regression' as const } : {}),
       classes: [...schema.classes],
       ...(categoryColumns.length > 0
         ? {
@@ -203,7 +225,8 @@ export async function publishRows(input: string, to: string, options: PublishOpt
     };
     try {
       for await (const row of source.rows() as AsyncIterable<Row>) {
-        if (row.y >= recordedClasses) {
+        // A regression row's y is its target, not a class index: there are no classes to record.
+        if (!regression && row.y >= recordedClasses) {
           await writeStreamFormat(broker, url.stream, { subject, ...describe() }, `--to ${url.display}`, report);
           recordedClasses = schema.classes.length;
         }
@@ -232,6 +255,7 @@ export async function publishRows(input: string, to: string, options: PublishOpt
       lastSequence: last,
       duplicates,
       classes: stored.classes,
+      task: regression ? 'regression' : 'classification',
       createdStream: created,
       seconds,
       rowsPerSecond: seconds > 0 ? rows / seconds : rows,

@@ -1,7 +1,7 @@
 import { AckPolicy, DeliverPolicy, type Consumer, type ConsumerConfig, type ConsumerInfo, type JsMsg } from '@nats-io/jetstream';
 import { fail, StreamlearnError } from '../../core/errors.js';
 import { formatCount } from '../cli/format.js';
-import type { Row, Schema } from '../../core/types.js';
+import type { Row, Schema, Task } from '../../core/types.js';
 import type { ReadyRows } from '../../stream/batch.js';
 import { tableSource, type BadRowPolicy, type RecordBatch, type SkippedRow, type Source } from '../../data/source.js';
 import { retrying, type Broker, type Reporter } from './connection.js';
@@ -18,6 +18,8 @@ export interface ReadFormat {
   readonly encoding: RowEncoding;
   readonly columns: readonly string[];
   readonly label: string;
+  /** 'regression': each label is a number to predict, and there are no classes. Absent: classification. */
+  readonly task?: Task;
   readonly classes: readonly string[];
   readonly categorical: readonly string[];
   readonly categories: Readonly<Record<string, readonly string[]>>;
@@ -29,12 +31,38 @@ export interface ReadFormat {
   readonly recorded: boolean;
 }
 
-/** What a reader needs to know when the stream has no format record. */
+/** What a reader needs to know when the stream has no format record, and what its learner does. */
 export interface UnrecordedFormatOptions {
   readonly label?: string;
   readonly classes?: readonly string[];
   /** Checked before the first message is taken: skip or fail need the classes. */
   readonly newClasses?: NewClassPolicy;
+  /**
+   * The learner's task. A stream whose format record says the other task is
+   * refused in one line naming both, before any message is taken; a stream
+   * without a record is read as this task. Absent: the record's task, else
+   * classification.
+   */
+  readonly task?: Task;
+  /** The learner's name, for that line ("but linear-regression is a regressor"). */
+  readonly learner?: string;
+}
+
+/** A learner and its task in words, for messages: "linear-regression is a regressor", or "the learner is a regressor". */
+function learnerWords(task: Task, learner: string | undefined): string {
+  const kind = task === 'regression' ? 'a regressor' : 'a classifier';
+  return learner ? `${learner} is ${kind}` : `the learner is ${kind}`;
+}
+
+/** Fails, naming both tasks, when a stream of `streamTask` rows meets a learner of the other task. */
+export function checkStreamTask(streamTask: Task, label: string, task: Task | undefined, learner: string | undefined, where: string): void {
+  if (task === undefined || task === streamTask) return;
+  const what = streamTask === 'regression' ? `its label "${label}" is a number to predict` : `its label "${label}" is a class`;
+  const advice =
+    task === 'regression'
+      ? 'choose a classifier, or publish rows with numeric labels as regression rows (streamlearn publish --task regression) to another stream'
+      : 'choose a regressor (streamlearn regressors), or publish the rows as classification rows to another stream';
+  fail(`${where}: the stream holds ${streamTask} rows (${what}), but ${learnerWords(task, learner)}: ${advice}`);
 }
 
 /** The stream's configuration, or a one-line failure naming the flag when there is no such stream. */
@@ -69,11 +97,15 @@ export async function resolveReadFormat(
     if (options.label !== undefined && options.label !== record.label) {
       fail(`--label ${options.label}: the stream's rows are labelled by "${record.label}" (its format record says so); leave --label out`);
     }
+    const task: Task = record.task ?? 'classification';
+    checkStreamTask(task, record.label, options.task, options.learner, `${flag} ${url.display}`);
+    if (task === 'regression' && (options.classes ?? []).length > 0) fail(`--classes applies to a classification stream; ${url.display} holds regression rows (its label is a number to predict)`);
     const classes = [...record.classes, ...(options.classes ?? []).filter((c) => !record.classes.includes(c))];
     return {
       encoding: record.encoding,
       columns: record.columns,
       label: record.label,
+      ...(task === 'regression' ? { task } : {}),
       classes,
       categorical: record.categorical ?? [],
       categories: record.categories ?? {},
@@ -86,8 +118,11 @@ export async function resolveReadFormat(
   if (!options.label) {
     fail(`${flag} ${url.display}: the stream has no format record (it was not filled by streamlearn publish); give its label field with --label (rows must then be JSON lines)`);
   }
+  const regression = options.task === 'regression';
+  if (regression && (options.classes ?? []).length > 0) fail('--classes applies to classifiers: a regressor predicts a number');
   const policy = options.newClasses ?? 'allow';
-  if (policy !== 'allow' && (options.classes ?? []).length === 0) {
+  // A regression stream's labels are numbers: no class can be outside the classes.
+  if (!regression && policy !== 'allow' && (options.classes ?? []).length === 0) {
     fail(
       `${flag} ${url.display}: the stream has no format record and --classes is not given, so every label would be outside the classes (--new-classes ${policy}); ` +
         'give the classes in order with --classes a,b,... (the same list to every worker, so that their models merge), or --new-classes allow to learn labels as they appear',
@@ -98,7 +133,18 @@ export async function resolveReadFormat(
   const columns = firstJsonKeys(payload);
   if (!columns) fail(`${flag} ${url.display}: the stream has no format record and its first message is not a JSON object (CSV rows need the record that streamlearn publish writes)`);
   if (!columns.includes(options.label)) fail(`--label ${options.label}: no such field in the stream's first message (fields: ${columns.join(', ')})`);
-  return { encoding: 'jsonl', columns, label: options.label, classes: [...(options.classes ?? [])], categorical: [], categories: {}, nominal: [], missing: false, recorded: false };
+  return {
+    encoding: 'jsonl',
+    columns,
+    label: options.label,
+    ...(regression ? { task: 'regression' as const } : {}),
+    classes: [...(options.classes ?? [])],
+    categorical: [],
+    categories: {},
+    nominal: [],
+    missing: false,
+    recorded: false,
+  };
 }
 
 /**
@@ -290,13 +336,15 @@ export function classList(classes: readonly string[]): string {
  */
 export async function rowSource(url: StreamUrl, format: ReadFormat, batches: () => AsyncGenerator<RecordBatch>, close: () => Promise<void>, options: RowSourceOptions = {}): Promise<StreamRowSource> {
   let inner: Source;
+  const regression = format.task === 'regression';
   try {
     inner = await tableSource(
       { header: format.columns, batches, close },
       { file: url.display, name: url.stream, unit: 'field', listed: 'fields', missingHint: '(the stream was published without missing values)' },
       {
         label: format.label,
-        classes: format.classes,
+        // A regression label is read as a number (a bad row when it is not one), and there are no classes.
+        ...(regression ? { task: 'regression' as const } : { classes: format.classes }),
         ...(format.categorical.length > 0 ? { categorical: format.categorical } : {}),
         missing: format.missing ? 'allow' : 'fail',
         onBadRow: options.onBadRow ?? 'fail',
@@ -367,22 +415,24 @@ export async function rowSource(url: StreamUrl, format: ReadFormat, batches: () 
     }
     // The inner index and the class agree unless a class came from the record out of the order met.
     const out = y === row.y ? row : { x: row.x, y, line: row.line };
-    if (anyRemap) {
-      for (let j = 0; j < remap.length; j++) {
-        const r = remap[j];
-        const code = row.x[j];
-        if (!r || Number.isNaN(code)) continue;
-        const name = r.local[code];
-        let canonicalCode = r.index.get(name);
-        if (canonicalCode === undefined) {
-          canonicalCode = r.names.length;
-          r.names.push(name);
-          r.index.set(name, canonicalCode);
-        }
-        row.x[j] = canonicalCode;
-      }
-    }
+    if (anyRemap) recode(row);
     return out;
+  };
+  /** Puts a row's category codes in the format's order (the inner source codes them in the order it meets them). */
+  const recode = (row: Row): void => {
+    for (let j = 0; j < remap.length; j++) {
+      const r = remap[j];
+      const code = row.x[j];
+      if (!r || Number.isNaN(code)) continue;
+      const name = r.local[code];
+      let canonicalCode = r.index.get(name);
+      if (canonicalCode === undefined) {
+        canonicalCode = r.names.length;
+        r.names.push(name);
+        r.index.set(name, canonicalCode);
+      }
+      row.x[j] = canonicalCode;
+    }
   };
   let used = false;
   /**
@@ -404,6 +454,12 @@ export async function rowSource(url: StreamUrl, format: ReadFormat, batches: () 
         }
         const run: Row[] = [first.value];
         if (it.takeReady) while (it.takeReady(run, CHUNK_ROWS) > 0);
+        if (regression) {
+          // A regression row's y is its target: no class to place it by.
+          if (anyRemap) for (const row of run) recode(row);
+          yield run;
+          continue;
+        }
         const out: Row[] = [];
         for (const row of run) {
           let y = toClass[row.y];
@@ -435,6 +491,7 @@ export async function rowSource(url: StreamUrl, format: ReadFormat, batches: () 
       return newClassRows;
     },
     adoptClasses(target: string[]): boolean {
+      if (regression) return target.length === 0;
       const common = Math.min(target.length, classes.length);
       for (let i = 0; i < common; i++) if (target[i] !== classes[i]) return false;
       for (const c of classes.slice(common)) target.push(c);

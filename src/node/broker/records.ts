@@ -83,10 +83,12 @@ export function firstJsonKeys(payload: string): string[] | null {
  * objects. Numbers print in their shortest exact form, so readers get the
  * very doubles that were published; a category or class name goes through
  * the CSV writer (quoted when it must be); a missing value is an empty cell
- * or null.
+ * or null. A regression row's label is its target, a number like the
+ * features.
  */
 export function rowEncoder(schema: Schema, encoding: RowEncoding): (row: Row) => string {
   const { features, label, classes } = schema;
+  const regression = schema.task === 'regression';
   const categories = schema.categories ?? [];
   // Class and category names go through the CSV writer once each, not once per row.
   const quoted = new Map<string, string>();
@@ -105,7 +107,7 @@ export function rowEncoder(schema: Schema, encoding: RowEncoding): (row: Row) =>
         line += Number.isNaN(v) ? '' : names ? csvText(names[v] ?? String(v)) : String(v);
         line += ',';
       }
-      return line + csvText(classes[row.y]);
+      return line + (regression ? String(row.y) : csvText(classes[row.y]));
     };
   }
   return (row) => {
@@ -115,7 +117,7 @@ export function rowEncoder(schema: Schema, encoding: RowEncoding): (row: Row) =>
       const names = categories[j];
       record[features[j]] = Number.isNaN(v) ? null : names ? (names[v] ?? String(v)) : v;
     }
-    record[label] = classes[row.y];
+    record[label] = regression ? row.y : classes[row.y];
     return JSON.stringify(record);
   };
 }

@@ -7,7 +7,8 @@ import { Objm, type ObjectStore } from '@nats-io/obj';
 import * as v from 'valibot';
 import { fail } from '../../core/errors.js';
 import type { Model } from '../../learners/model.js';
-import { assertModelDirWritable, loadModel, MANIFEST_FILE, saveModel } from '../persist/model-dir.js';
+import { RegressionModel } from '../../learners/regression-model.js';
+import { assertModelDirWritable, loadAnyModel, MANIFEST_FILE, saveModel, type AnyModel } from '../persist/model-dir.js';
 import { writeFileSynced } from '../persist/atomic.js';
 import { backoffMs, brokerFailure, connectBroker, isTransient, retrying, sleep, type Broker, type Reporter } from './connection.js';
 import { isNatsUrl, parseModelRef, type ModelRef } from './url.js';
@@ -23,6 +24,12 @@ import { isNatsUrl, parseModelRef, type ModelRef } from './url.js';
  * on the key's revision, so concurrent savers each get a version of their
  * own and no reader ever sees a pointer to a missing or partial object.
  * Older versions beyond `keep` are deleted after the pointer moved.
+ *
+ * A model of either task is stored alike (its manifest says which). The
+ * loaders come in two kinds: loadModelFrom, loadModelVersion and
+ * loadReplicas give a classifier's Model and refuse a regressor in one line;
+ * loadAnyModelFrom, loadAnyModelVersion and loadAnyReplicas give either
+ * (a Model or a RegressionModel, told apart by `task`).
  */
 
 const BUNDLE_FORMAT = 'streamlearn-model-bundle';
@@ -85,7 +92,7 @@ function sha256(data: Uint8Array): string {
 }
 
 /** A saved model as one blob: its directory's files in a JSON document. Saving through saveModel keeps one format and its checks. */
-async function bundle(model: Model): Promise<Uint8Array> {
+async function bundle(model: AnyModel): Promise<Uint8Array> {
   const tmp = await mkdtemp(join(tmpdir(), 'streamlearn-bundle-'));
   try {
     const dir = join(tmp, 'model');
@@ -98,8 +105,8 @@ async function bundle(model: Model): Promise<Uint8Array> {
   }
 }
 
-/** Loads a bundle through a temporary directory, so loadModel's checks (format, checksums) all apply. */
-async function unbundle(data: Uint8Array, where: string): Promise<Model> {
+/** Loads a bundle through a temporary directory, so loadAnyModel's checks (format, checksums) all apply. */
+async function unbundle(data: Uint8Array, where: string): Promise<AnyModel> {
   let raw: unknown;
   try {
     raw = JSON.parse(new TextDecoder().decode(data));
@@ -116,9 +123,9 @@ async function unbundle(data: Uint8Array, where: string): Promise<Model> {
       await writeFileSynced(join(tmp, name), Buffer.from(text, 'base64'));
     }
     try {
-      return await loadModel(tmp);
+      return await loadAnyModel(tmp);
     } catch (err) {
-      // loadModel names the temporary directory; name the registry instead.
+      // loadAnyModel names the temporary directory; name the registry instead.
       if (err instanceof Error) fail(`${where}: ${err.message.split(tmp).join('(stored model)')}`);
       throw err;
     }
@@ -204,7 +211,7 @@ export async function assertModelOutWritable(out: string, flag = '--out'): Promi
  * `nats://HOST:PORT/BUCKET/NAME` reference, as the next version in the
  * registry (see the module comment), keeping the last `keep` versions.
  */
-export async function saveModelTo(model: Model, out: string, options: RegistryOptions & { keep?: number } = {}): Promise<SavedModel> {
+export async function saveModelTo(model: AnyModel, out: string, options: RegistryOptions & { keep?: number } = {}): Promise<SavedModel> {
   const flag = options.flag ?? '--out';
   if (!isNatsUrl(out)) {
     await saveModel(model, out);
@@ -265,12 +272,22 @@ export async function saveModelTo(model: Model, out: string, options: RegistryOp
 }
 
 /** A model and the registry version it came from (null for a directory). */
-export interface LoadedModel {
-  readonly model: Model;
+export interface LoadedModel<M extends AnyModel = Model> {
+  readonly model: M;
   readonly version: RegistryVersion | null;
 }
 
-async function loadObject(broker: Broker, ref: ModelRef, os: ObjectStore, object: string, expected: string | null, flag: string, report?: Reporter): Promise<Model> {
+/**
+ * The classifier a classifier-typed loader returns, or one line naming the
+ * regressor found and the loader that takes it. A regressor loaded so far
+ * holds nothing outside the heap, so nothing needs freeing.
+ */
+function classifierOnly(model: AnyModel, where: string, anyLoader: string): Model {
+  if (model instanceof RegressionModel) fail(`${where}: a regression model (${model.learnerName}), not a classifier; load it with ${anyLoader}`);
+  return model;
+}
+
+async function loadObject(broker: Broker, ref: ModelRef, os: ObjectStore, object: string, expected: string | null, flag: string, report?: Reporter): Promise<AnyModel> {
   const data = await retrying(`downloading from ${ref.display}`, () => os.getBlob(object), { report });
   if (!data) fail(`${flag} ${ref.display}: the registry lost the stored model (object ${object} is missing)`);
   if (expected !== null && sha256(data) !== expected) fail(`${flag} ${ref.display}: checksum mismatch of the stored model (object ${object})`);
@@ -278,12 +295,19 @@ async function loadObject(broker: Broker, ref: ModelRef, os: ObjectStore, object
 }
 
 /**
- * Loads a model from a directory or from the registry: its current version,
- * or the one `@N` names. Returns the version too.
+ * Loads a classifier from a directory or from the registry: its current
+ * version, or the one `@N` names. Returns the version too. A regressor
+ * fails in one line naming loadAnyModelVersion.
  */
 export async function loadModelVersion(from: string, options: RegistryOptions = {}): Promise<LoadedModel> {
+  const loaded = await loadAnyModelVersion(from, options);
+  return { model: classifierOnly(loaded.model, `${options.flag ?? '--model'} ${from}`, 'loadAnyModelVersion'), version: loaded.version };
+}
+
+/** loadModelVersion for a model of either task: a Model or a RegressionModel (told apart by `task`), with the same checks. */
+export async function loadAnyModelVersion(from: string, options: RegistryOptions = {}): Promise<LoadedModel<AnyModel>> {
   const flag = options.flag ?? '--model';
-  if (!isNatsUrl(from)) return { model: await loadModel(from), version: null };
+  if (!isNatsUrl(from)) return { model: await loadAnyModel(from), version: null };
   const ref = parseModelRef(from, flag);
   return withBroker(ref, options, flag, async (broker) => {
     const { kv, os } = await retrying(`opening registry ${ref.display}`, () => stores(broker, ref, flag, false), { report: options.report });
@@ -308,9 +332,14 @@ export async function loadModelVersion(from: string, options: RegistryOptions = 
   });
 }
 
-/** Loads a model from a directory or a `nats://HOST:PORT/BUCKET/NAME[@N]` reference (what predict and serve take). */
+/** Loads a classifier from a directory or a `nats://HOST:PORT/BUCKET/NAME[@N]` reference; a regressor fails naming loadAnyModelFrom. */
 export async function loadModelFrom(from: string, options: RegistryOptions = {}): Promise<Model> {
-  return (await loadModelVersion(from, options)).model;
+  return classifierOnly(await loadAnyModelFrom(from, options), `${options.flag ?? '--model'} ${from}`, 'loadAnyModelFrom');
+}
+
+/** Loads a model of either task from a directory or a `nats://HOST:PORT/BUCKET/NAME[@N]` reference (what predict and serve take). */
+export async function loadAnyModelFrom(from: string, options: RegistryOptions = {}): Promise<AnyModel> {
+  return (await loadAnyModelVersion(from, options)).model;
 }
 
 /** A running watch of a model's pointer. */
@@ -321,8 +350,12 @@ export interface RegistryWatch {
   stop(): Promise<void>;
 }
 
-/** Called for each new version; `load` fetches it over the watch's connection. */
-export type NewVersionHandler = (version: RegistryVersion, load: () => Promise<Model>) => void | Promise<void>;
+/**
+ * Called for each new version; `load` fetches it over the watch's
+ * connection as a classifier (a regressor fails naming `loadAny`), and
+ * `loadAny` fetches a model of either task.
+ */
+export type NewVersionHandler = (version: RegistryVersion, load: () => Promise<Model>, loadAny: () => Promise<AnyModel>) => void | Promise<void>;
 
 /**
  * Watches a model's "current version" pointer (a key-value watch) and calls
@@ -370,8 +403,9 @@ export async function watchRegistry(
       if (!pointer || pointer.version <= last) continue;
       last = pointer.version;
       const p = pointer;
+      const loadAny = (): Promise<AnyModel> => loadObject(broker, ref, os, p.object, p.sha256, flag, report);
       try {
-        await onNewVersion(versionOf(ref, p), () => loadObject(broker, ref, os, p.object, p.sha256, flag, report));
+        await onNewVersion(versionOf(ref, p), async () => classifierOnly(await loadAny(), `${flag} ${ref.display}@${p.version}`, "the handler's loadAny"), loadAny);
       } catch (err) {
         say(`${ref.display}: handling version ${p.version} failed: ${(err as Error).message}`);
       }
@@ -419,7 +453,7 @@ const replicaPrefix = (name: string): string => `${name}/replicas/`;
  * Stores a worker's model as its replica of NAME (one object per worker,
  * replaced each time): what the periodic merge in the workers combines.
  */
-export async function putReplica(to: string, replica: string, model: Model, options: RegistryOptions = {}): Promise<void> {
+export async function putReplica(to: string, replica: string, model: AnyModel, options: RegistryOptions = {}): Promise<void> {
   const flag = options.flag ?? '--merge-into';
   const ref = parseModelRef(to, flag);
   if (!/^[A-Za-z0-9_.-]+$/.test(replica)) fail(`--name ${replica}: a worker's name may hold letters, digits, ., - and _ only`);
@@ -430,15 +464,27 @@ export async function putReplica(to: string, replica: string, model: Model, opti
   });
 }
 
-/** Every replica stored for NAME, by worker name. */
+/** Every replica stored for NAME, by worker name, as classifiers; a regressor's replicas fail naming loadAnyReplicas. */
 export async function loadReplicas(from: string, options: RegistryOptions = {}): Promise<{ replica: string; model: Model }[]> {
+  const all = await loadAnyReplicas(from, options);
+  const regressor = all.find((r) => r.model instanceof RegressionModel);
+  if (regressor) {
+    // The classifiers among them may hold TensorFlow.js memory (mlp): freed before failing.
+    for (const r of all) r.model.dispose();
+    classifierOnly(regressor.model, `${options.flag ?? '--replicas'} ${from} (replica ${regressor.replica})`, 'loadAnyReplicas');
+  }
+  return all as { replica: string; model: Model }[];
+}
+
+/** Every replica stored for NAME, by worker name: models of either task. */
+export async function loadAnyReplicas(from: string, options: RegistryOptions = {}): Promise<{ replica: string; model: AnyModel }[]> {
   const flag = options.flag ?? '--replicas';
   const ref = parseModelRef(from, flag);
   return withBroker(ref, options, flag, async (broker) => {
     const { os } = await retrying(`opening registry ${ref.display}`, () => stores(broker, ref, flag, false), { report: options.report });
     const prefix = replicaPrefix(ref.name);
     const names = (await retrying(`listing ${ref.display}`, () => os.list(), { report: options.report })).map((i) => i.name).filter((n) => n.startsWith(prefix)).sort();
-    const out: { replica: string; model: Model }[] = [];
+    const out: { replica: string; model: AnyModel }[] = [];
     for (const name of names) out.push({ replica: name.slice(prefix.length), model: await loadObject(broker, ref, os, name, null, flag, options.report) });
     return out;
   });

@@ -1,5 +1,6 @@
 import type { Consumer, JsMsg } from '@nats-io/jetstream';
 import { fail } from '../../core/errors.js';
+import type { Task } from '../../core/types.js';
 import type { RecordBatch, BadRowPolicy, SkippedRow, Source } from '../../data/source.js';
 import { connectBroker, retrying, sleep, stderrReporter, type Broker, type Reporter } from './connection.js';
 import { newClassPolicies, TRAIN_NEW_CLASSES, type NewClassPolicy } from './defaults.js';
@@ -43,6 +44,16 @@ export interface JetStreamSourceOptions {
    * `skipped`; 'fail' stops with one line naming the message and the label.
    */
   readonly newClasses?: NewClassPolicy;
+  /**
+   * What the learner does: 'regression' reads each label as a number to
+   * predict (a label that is not one is a bad row, under onBadRow).
+   * A stream whose format record says the other task is refused in one line
+   * naming both, before any message is taken. Absent: the record's task,
+   * else classification.
+   */
+  readonly task?: Task;
+  /** The learner's name, for that line. */
+  readonly learner?: string;
   readonly connectTimeout?: number;
   readonly report?: Reporter;
 }
@@ -123,6 +134,10 @@ export async function jetStreamSource(urlText: string, options: JetStreamSourceO
       },
       report,
     );
+    // Labels that are numbers are never outside the classes: the policy speaks of classes only.
+    if (format.task === 'regression' && options.newClasses !== undefined) {
+      fail(`--new-classes applies to a classification stream; ${url.display} holds regression rows (its label is a number to predict)`);
+    }
     // Rows published through `streamlearn publish` are on the recorded subject: read that one unless told otherwise.
     if (!opened) await open(options.subject ?? format.subject);
     if (options.durable && first.length === 0 && pending === 0 && redeliverable === 0 && idle === 0) await nothingPending(0);
@@ -211,7 +226,7 @@ export async function jetStreamSource(urlText: string, options: JetStreamSourceO
     onBadRow: options.onBadRow,
     onSkip: options.onSkip,
     newClasses,
-    ...(format.recorded ? { recordedClasses: () => recordedClasses(url, reader, connect, report) } : {}),
+    ...(format.recorded && format.task !== 'regression' ? { recordedClasses: () => recordedClasses(url, reader, connect, report) } : {}),
     onNewClassSkip: (row) => {
       if (!labelsSeen.has(row.label) && labelsSeen.size < NEW_LABELS_REPORTED) {
         labelsSeen.add(row.label);
@@ -279,10 +294,17 @@ export interface BrokerTrainOptions {
   readonly classes?: readonly string[];
   readonly onBadRow?: BadRowPolicy;
   readonly onSkip?: (row: SkippedRow) => void;
+  /** The learner (train()'s model), named when its task and the stream's differ. */
+  readonly model?: string;
 }
 
-/** train()'s source for `--source nats://...`: one source only, the label and classes of a stream without a format record. */
-export async function openBrokerSource(options: BrokerTrainOptions): Promise<JetStreamSource> {
+/**
+ * train()'s source for `--source nats://...`: one source only, the label and
+ * classes of a stream without a format record, and the task of the run's
+ * learners (a regressor reads the labels as numbers; a stream of the other
+ * task is refused in one line naming both).
+ */
+export async function openBrokerSource(options: BrokerTrainOptions, task: Task = 'classification'): Promise<JetStreamSource> {
   if (options.data !== undefined || options.dataset !== undefined || options.dataFrame !== undefined) {
     fail(`--source ${options.source}: give one source: --source, --data or --dataset, not more`);
   }
@@ -292,5 +314,7 @@ export async function openBrokerSource(options: BrokerTrainOptions): Promise<Jet
     ...(options.classes !== undefined ? { classes: options.classes } : {}),
     ...(options.onBadRow !== undefined ? { onBadRow: options.onBadRow } : {}),
     ...(options.onSkip !== undefined ? { onSkip: options.onSkip } : {}),
+    task,
+    ...(options.model !== undefined ? { learner: options.model } : {}),
   });
 }

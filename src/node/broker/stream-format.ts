@@ -27,6 +27,12 @@ export interface StreamFormat {
   columns: string[];
   label: string;
   /**
+   * 'regression' when the label is a number to predict (each label cell a
+   * finite number, `classes` empty); absent: classification. Readers refuse
+   * a learner of the other task before they take a message.
+   */
+  task?: 'regression';
+  /**
    * The label's classes in index order. Every reader starts from this list,
    * so replicas learned by different workers index classes alike and merge.
    */
@@ -56,6 +62,7 @@ const streamFormatSchema = v.object({
   encoding: v.picklist(['csv', 'jsonl']),
   columns: v.pipe(v.array(v.string()), v.minLength(2)),
   label: v.string(),
+  task: v.optional(v.literal('regression')),
   classes: v.array(v.string()),
   categorical: v.optional(v.array(v.string())),
   categories: v.optional(v.record(v.string(), v.array(v.string()))),
@@ -103,6 +110,9 @@ function parseEntry(entry: KvEntry | null, stream: string, where: string): Strea
   }
   const parsed = checkWith(streamFormatSchema, raw);
   if (!parsed.ok) fail(`${where}: the stream's format record (${STREAM_FORMATS_BUCKET}/${stream}) is invalid at ${parsed.problem}`);
+  if (parsed.value.task === 'regression' && parsed.value.classes.length > 0) {
+    fail(`${where}: the stream's format record (${STREAM_FORMATS_BUCKET}/${stream}) is invalid at classes: a regression stream lists no classes`);
+  }
   return parsed.value;
 }
 
@@ -131,11 +141,12 @@ export async function writeStreamFormat(
       const same =
         current.encoding === format.encoding &&
         current.label === format.label &&
+        (current.task ?? 'classification') === (format.task ?? 'classification') &&
         current.columns.length === format.columns.length &&
         current.columns.every((c, i) => c === format.columns[i]);
       if (!same) {
         fail(
-          `${where}: the stream already holds rows of another shape (${current.encoding}, columns ${current.columns.join(', ')}); ` +
+          `${where}: the stream already holds rows of another shape (${current.task ?? 'classification'}, ${current.encoding}, columns ${current.columns.join(', ')}); ` +
             'publish these rows to a new stream',
         );
       }

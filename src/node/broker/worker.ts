@@ -3,13 +3,16 @@ import { hostname } from 'node:os';
 import type { Consumer, JsMsg } from '@nats-io/jetstream';
 import { fail } from '../../core/errors.js';
 import { deriveSeed } from '../../core/random.js';
-import { rowsToBatch, type Row } from '../../core/types.js';
+import { rowsToBatch, type RegressionBatch, type Row, type Task } from '../../core/types.js';
 import type { RecordBatch } from '../../data/source.js';
+import { RegressionMetrics } from '../../eval/regression-metrics.js';
 import { argmaxRows, type ParamValue } from '../../learners/contract.js';
 import { mergeKinds, mergeModels } from '../../learners/merge.js';
 import { Model } from '../../learners/model.js';
-import { learnerDefinition } from '../../learners/registry.js';
-import { MANIFEST_FILE } from '../persist/model-dir.js';
+import { anyLearnerDefinition, learnerDefinition } from '../../learners/registry.js';
+import { RegressionModel } from '../../learners/regression-model.js';
+import { isRegressorName, regressorDefinition, regressorDefinitions } from '../../learners/regressor-registry.js';
+import { MANIFEST_FILE, type AnyModel } from '../persist/model-dir.js';
 import { writeFileSynced } from '../persist/atomic.js';
 import { resolveParams } from '../../core/params.js';
 import { backoffMs, connectBroker, isTransient, retrying, sleep, stderrReporter, type Broker, type Reporter } from './connection.js';
@@ -23,6 +26,7 @@ import {
   decodeMessages,
   ensureDurable,
   failNothingPending,
+  checkStreamTask,
   fetchMessages,
   firstPayload,
   nanos,
@@ -33,7 +37,7 @@ import {
 } from './reader.js';
 import { readStreamFormat } from './stream-format.js';
 import { badRowPolicies, type BadRowPolicy } from '../../data/source.js';
-import { assertModelOutWritable, loadModelFrom, loadReplicas, putReplica, saveModelTo } from './registry.js';
+import { assertModelOutWritable, loadAnyModelFrom, loadAnyReplicas, putReplica, saveModelTo } from './registry.js';
 import { replySubject } from './source.js';
 import { isNatsUrl, parseModelRef, parseStreamUrl, type ModelRef } from './url.js';
 
@@ -50,7 +54,13 @@ export interface WorkerOptions {
   readonly out: string;
   /** Subject filter of a consumer this worker makes (default: the subject the rows were published on). */
   readonly subject?: string;
-  /** The learner (default gaussian-nb; a resumed checkpoint's learner otherwise) and its parameters. */
+  /**
+   * The learner (default gaussian-nb; a resumed checkpoint's learner
+   * otherwise) and its parameters: a classifier for a stream of class
+   * labels, a regressor for a regression stream (one published with its
+   * task regression, whose labels are numbers); the other task is refused
+   * in one line naming both.
+   */
   readonly model?: string;
   readonly params?: Readonly<Record<string, ParamValue>>;
   /**
@@ -117,6 +127,7 @@ export interface WorkerOptions {
    * such label is reported), 'fail' (stop with one line naming the message
    * and the label), or 'allow' (learn it as a new class: this replica's
    * classes then differ from the other workers', and they no longer merge).
+   * A regression stream has no classes: given for one, it is refused.
    */
   readonly newClasses?: NewClassPolicy;
   readonly connectTimeout?: number;
@@ -133,6 +144,8 @@ export interface WorkerSummary {
   readonly stream: string;
   readonly consumer: string;
   readonly learner: string;
+  /** What the learner predicts: a class (classification) or a number (regression). */
+  readonly task: Task;
   readonly out: string;
   /** Rows the model has learned, those of a resumed checkpoint included (all of them in the last checkpoint once finished). */
   readonly rows: number;
@@ -169,8 +182,18 @@ export interface WorkerSummary {
   /** Those labels, the first 20 distinct ones. */
   readonly newClassLabels: string[];
   readonly checkpoints: number;
-  /** Accuracy over the rows learned in this run, each predicted before it was learned (its batch predicted before the batch was learned, for a learner without a one-pass test-then-train). */
+  /** Accuracy over the rows learned in this run, each predicted before it was learned (its batch predicted before the batch was learned, for a learner without a one-pass test-then-train); null for a regressor. */
   readonly accuracy: number | null;
+  /**
+   * A regressor's errors over the rows learned in this run, each predicted
+   * before it was learned (as accuracy is): mean absolute error, root mean
+   * squared error, and R² against the running mean of the targets (null
+   * when undefined: fewer than two rows, or all targets equal). Null for a
+   * classifier.
+   */
+  readonly mae: number | null;
+  readonly rmse: number | null;
+  readonly r2: number | null;
   readonly merges: number;
   /** The registry version the last merge wrote (null: none). */
   readonly mergedVersion: string | null;
@@ -191,6 +214,17 @@ export interface WorkerSummary {
    * (read at most every 5 s, so a count of waits, not of seconds).
    */
   readonly maxAckPendingWaits: number;
+}
+
+/** Rows with numeric targets packed into one batch (rowsToBatch's, for a regressor). */
+function regressionBatchOf(rows: readonly Row[], cols: number): RegressionBatch {
+  const data = new Float64Array(rows.length * cols);
+  const y = new Float64Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    data.set(rows[i].x, i * cols);
+    y[i] = rows[i].y;
+  }
+  return { x: { data, rows: rows.length, cols }, y };
 }
 
 function positive(value: number, flag: string, integer: boolean, min = 1): void {
@@ -375,6 +409,9 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   if (!badRowPolicies.includes(onBadRow)) fail(`--on-bad-row must be fail or skip, got ${JSON.stringify(onBadRow)}`);
   const newClasses: NewClassPolicy = options.newClasses ?? WORKER_DEFAULTS.newClasses;
   if (!newClassPolicies.includes(newClasses)) fail(`--new-classes must be ${newClassPolicies.join(', ')}, got ${JSON.stringify(newClasses)}`);
+  // The learner's task says how the stream's labels are read: checked before anything is taken from the stream.
+  if (options.model !== undefined) anyLearnerDefinition(options.model);
+  const requestedTask: Task | undefined = options.model === undefined ? undefined : isRegressorName(options.model) ? 'regression' : 'classification';
   await assertModelOutWritable(options.out, '--out');
   if (options.mergeInto) parseModelRef(options.mergeInto, '--merge-into');
   const report = options.report ?? stderrReporter;
@@ -400,7 +437,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       broker,
       url,
       '--source',
-      { ...options, newClasses },
+      { ...options, newClasses, task: requestedTask, learner: options.model },
       async () => {
         await open(options.subject);
         // Producers may start after the workers: wait up to the idle timeout (2 s at least) for a first message.
@@ -421,6 +458,12 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       for (const m of first.splice(0)) m.nak();
       throw err;
     });
+    const task: Task = format.task ?? 'classification';
+    // A regression stream's labels are numbers: the policy for labels outside the classes has nothing to act on.
+    if (task === 'regression' && options.newClasses !== undefined) {
+      for (const m of first.splice(0)) m.nak();
+      fail(`--new-classes applies to a classification stream; ${url.display} holds regression rows (its label is a number to predict)`);
+    }
     if (!consumer) await open(options.subject ?? format.subject);
     const theConsumer = consumer!;
     // The ack rule holds only if a checkpoint always comes before the server gives up waiting for the acknowledgement.
@@ -631,7 +674,9 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
         finishRow(line);
       },
       newClasses,
-      ...(format.recorded ? { recordedClasses: async () => (await readStreamFormat(broker, url.stream, `--source ${url.display}`, report))?.classes ?? null } : {}),
+      ...(format.recorded && task === 'classification'
+        ? { recordedClasses: async () => (await readStreamFormat(broker, url.stream, `--source ${url.display}`, report))?.classes ?? null }
+        : {}),
       onNewClassSkip: ({ line, label, message }) => {
         newClassRows++;
         if (!newClassLabels.includes(label) && newClassLabels.length < 20) {
@@ -643,18 +688,21 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     });
 
     // The model: the checkpoint this worker left (it holds what was acknowledged), else a new one.
-    let model: Model;
+    let model: AnyModel;
     let learnedRows = 0;
     let correct = 0;
     let scored = 0;
+    // A regressor's errors, each row predicted before it was learned.
+    const errors = new RegressionMetrics();
     let batchesLearned = 0;
     let lastLearned = started;
     let resumedRows = 0;
     if (await checkpointExists(options.out, broker, url.servers, report, options.connectTimeout)) {
-      model = await loadModelFrom(options.out, { flag: '--out', broker: isNatsUrl(options.out) && parseModelRef(options.out, '--out').servers === url.servers ? broker : undefined, report });
+      model = await loadAnyModelFrom(options.out, { flag: '--out', broker: isNatsUrl(options.out) && parseModelRef(options.out, '--out').servers === url.servers ? broker : undefined, report });
       if (options.model && options.model !== model.learnerName) {
         fail(`--model ${options.model}: the checkpoint in --out ${options.out} is a ${model.learnerName} model; leave --model out to resume it, or give another --out`);
       }
+      checkStreamTask(task, source.schema.label, model.task, `the checkpoint in --out ${options.out} (${model.learnerName})`, `--source ${url.display}`);
       const s = source.schema;
       const same = model.schema.features.length === s.features.length && model.schema.features.every((f, i) => f === s.features[i]) && model.schema.label === s.label;
       if (!same) fail(`--out ${options.out}: the checkpoint there was learned on other data (its features or label differ from ${url.display})`);
@@ -678,14 +726,21 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       ackedCount = ackedRanges.reduce((n, [a, b]) => n + b - a + 1, 0);
     } else {
       const learner = options.model ?? WORKER_DEFAULTS.model;
-      const def = learnerDefinition(learner);
-      const params = resolveParams(def, options.params);
+      // The default learner is a classifier: a regression stream needs a regressor named.
+      checkStreamTask(task, source.schema.label, isRegressorName(learner) ? 'regression' : 'classification', options.model ?? `${learner} (the default --model)`, `--source ${url.display}`);
       const base = options.seed ?? WORKER_DEFAULTS.seed;
       const seed = mergeKinds[learner] === 'pooled members' ? deriveSeed(base, `worker-${name}`) : base;
-      model = await Model.createByName(learner, source.schema, { params, seed });
+      if (task === 'regression') {
+        const params = resolveParams(regressorDefinition(learner), options.params);
+        model = await RegressionModel.createByName(learner, source.schema, { params, seed });
+      } else {
+        const params = resolveParams(learnerDefinition(learner), options.params);
+        model = await Model.createByName(learner, source.schema, { params, seed });
+      }
     }
     if (options.mergeInto && mergeKinds[model.learnerName] === null) {
-      fail(`--merge-into: ${model.learnerName} models cannot be merged; train an ensemble (adaptive-random-forest, online-bagging or leveraging-bagging) to merge workers' models`);
+      const pooled = task === 'regression' ? regressorDefinitions.filter((d) => d.merge?.kind === 'pooled members').map((d) => d.name).join(' or ') : 'adaptive-random-forest, online-bagging or leveraging-bagging';
+      fail(`--merge-into: ${model.learnerName} models cannot be merged; train an ensemble (${pooled}) to merge workers' models`);
     }
     say(
       `reading ${url.display} through consumer ${options.durable} (ack wait ${ackWait} s, max ack pending ${maxAckPending < 0 ? 'unlimited' : maxAckPending}); ` +
@@ -750,6 +805,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
         stream: url.display,
         consumer: options.durable,
         learner: model.learnerName,
+        task,
         out: options.out,
         rows: learnedRows,
         resumedRows,
@@ -764,7 +820,10 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
         newClassRows,
         newClassLabels: [...newClassLabels],
         checkpoints,
-        accuracy: scored > 0 ? correct / scored : null,
+        accuracy: task === 'classification' && scored > 0 ? correct / scored : null,
+        mae: errors.rows > 0 ? errors.mae : null,
+        rmse: errors.rows > 0 ? errors.rmse : null,
+        r2: errors.rows > 1 && Number.isFinite(errors.r2) ? errors.r2 : null,
         merges,
         mergedVersion,
         disconnects: broker.stats.disconnects,
@@ -785,26 +844,49 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       await rename(tmp, options.summaryFile);
     };
 
-    // Test-then-train in one pass (Model.learnScored) where the learner has it and no step stands in front of it; with
-    // steps, Model.learnScored would go row by row, slower than predicting and then learning the batch.
-    const scoredInOnePass = model.steps.length === 0 && typeof model.learner.learnScored === 'function';
+    /**
+     * Learns a batch of rows, each scored before it is learned: an estimate
+     * of the replica's accuracy (a classifier) or errors (a regressor).
+     * Test-then-train in one pass (learnScored) where no step stands in front
+     * of the learner and it has one (every regressor does): a tree's descent
+     * serves both. With steps, learnScored would go row by row, slower than
+     * predicting the batch and then learning it.
+     */
+    const learnScoredBatch = (m: AnyModel): ((rows: Row[]) => Promise<void>) => {
+      if (m instanceof RegressionModel) {
+        const onePass = m.steps.length === 0;
+        return async (rows) => {
+          const batch = regressionBatchOf(rows, cols);
+          let predicted: Float64Array;
+          if (onePass) predicted = m.learnScored(batch);
+          else {
+            predicted = m.predict(batch.x);
+            m.learn(batch);
+          }
+          for (let i = 0; i < rows.length; i++) errors.update(batch.y[i], predicted[i]);
+        };
+      }
+      const onePass = m.steps.length === 0 && typeof m.learner.learnScored === 'function';
+      return async (rows) => {
+        const batch = rowsToBatch(rows, cols);
+        if (m.learner.nClasses === 0) await m.learn(batch);
+        else if (onePass) {
+          const proba = await m.learnScored(batch);
+          const predicted = argmaxRows(proba, proba.length / rows.length);
+          for (let i = 0; i < rows.length; i++) if (predicted[i] === batch.y[i]) correct++;
+          scored += rows.length;
+        } else {
+          const predicted = await m.predict(batch.x);
+          for (let i = 0; i < rows.length; i++) if (predicted[i] === batch.y[i]) correct++;
+          scored += rows.length;
+          await m.learn(batch);
+        }
+      };
+    };
+    const learnBatch = learnScoredBatch(model);
     const learn = async (rows: Row[]): Promise<void> => {
       if (rows.length === 0) return;
-      const batch = rowsToBatch(rows, cols);
-      // Each row is scored before it is learned: an estimate of the replica's accuracy. A learner with a one-pass
-      // test-then-train gets it almost free (a tree's descent serves both); the others predict the batch, then learn it.
-      if (model.learner.nClasses === 0) await model.learn(batch);
-      else if (scoredInOnePass) {
-        const proba = await model.learnScored(batch);
-        const predicted = argmaxRows(proba, proba.length / rows.length);
-        for (let i = 0; i < rows.length; i++) if (predicted[i] === batch.y[i]) correct++;
-        scored += rows.length;
-      } else {
-        const predicted = await model.predict(batch.x);
-        for (let i = 0; i < rows.length; i++) if (predicted[i] === batch.y[i]) correct++;
-        scored += rows.length;
-        await model.learn(batch);
-      }
+      await learnBatch(rows);
       learnedRows += rows.length;
       batchesLearned++;
       lastLearned = performance.now();
@@ -830,20 +912,24 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
         tooManyRanges = true;
         say(`the checkpoint no longer lists the stream sequences it learned (more than ${MAX_SEQUENCE_RANGES} ranges); merge cannot report those learned twice`);
       }
-      model.summary = {
+      const common = {
         ...(ranges.length <= MAX_SEQUENCE_RANGES ? { sequences: ranges } : {}),
         dataset: url.stream,
-        protocol: 'prequential',
+        protocol: 'prequential' as const,
         rows: learnedRows,
         batches: batchesLearned,
-        accuracy: scored > 0 ? correct / scored : 0,
-        meanAccuracy: null,
-        stdAccuracy: null,
         seed: model.seed,
         batchSize,
         testSize: 0,
         trainedAt: new Date().toISOString(),
       };
+      if (model instanceof RegressionModel) {
+        // This run's errors (a saved summary needs finite numbers: 0 before any row was scored).
+        const r2 = errors.r2;
+        model.summary = { task: 'regression', ...common, mae: errors.rows > 0 ? errors.mae : 0, rmse: errors.rows > 0 ? errors.rmse : 0, r2: Number.isFinite(r2) ? r2 : null };
+      } else {
+        model.summary = { ...common, accuracy: scored > 0 ? correct / scored : 0, meanAccuracy: null, stdAccuracy: null };
+      }
       const writing = performance.now();
       try {
         await retrying(`writing the checkpoint to ${options.out}`, () => saveModelTo(model, options.out, { flag: '--out', keep: 3, report }), { report, giveUpAfter: ackWait / 2 });
@@ -888,8 +974,8 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       const into = options.mergeInto;
       const shared = registryBroker;
       try {
-        const replicas = await loadReplicas(into, { broker: shared, report, flag: '--merge-into' });
-        const merged = await mergeModels(replicas.map((r) => ({ model: r.model, label: `replica ${r.replica}` })));
+        const replicas = await loadAnyReplicas(into, { broker: shared, report, flag: '--merge-into' });
+        const merged = await mergeModels<AnyModel>(replicas.map((r) => ({ model: r.model, label: `replica ${r.replica}` })));
         const saved = await saveModelTo(merged.model, into, { broker: shared, report, flag: '--merge-into' });
         for (const r of replicas) r.model.dispose();
         merged.model.dispose();

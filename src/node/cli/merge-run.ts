@@ -1,7 +1,8 @@
 import { fail } from '../../core/errors.js';
 import { mergeModels, type MergeInput, type SequenceOverlap } from '../../learners/merge.js';
 import { stderrReporter } from '../broker/connection.js';
-import { assertModelOutWritable, loadModelFrom, loadReplicas, saveModelTo } from '../broker/registry.js';
+import { assertModelOutWritable, loadAnyModelFrom, loadAnyReplicas, saveModelTo } from '../broker/registry.js';
+import type { AnyModel } from '../persist/model-dir.js';
 import { formatCount } from './format.js';
 import type { MergeFlags } from './merge.js';
 
@@ -27,15 +28,19 @@ export function overlapWarnings(overlaps: readonly SequenceOverlap[]): string[] 
   return lines;
 }
 
-/** `streamlearn merge`: loads the replicas, merges them, saves the one model and reports. */
+/**
+ * `streamlearn merge`: loads the replicas (classifiers or regressors: the
+ * merge checks they are one model, so one task), merges them, saves the one
+ * model and reports.
+ */
 export async function runMerge(models: string[], flags: MergeFlags): Promise<void> {
   await assertModelOutWritable(flags.out, '--out');
-  const inputs: MergeInput[] = [];
+  const inputs: MergeInput<AnyModel>[] = [];
   const options = { connectTimeout: flags.connectTimeout };
   try {
-    for (const from of models) inputs.push({ model: await loadModelFrom(from, { ...options, flag: 'merge' }), label: from });
+    for (const from of models) inputs.push({ model: await loadAnyModelFrom(from, { ...options, flag: 'merge' }), label: from });
     if (flags.replicas) {
-      for (const r of await loadReplicas(flags.replicas, options)) inputs.push({ model: r.model, label: `${flags.replicas} replica ${r.replica}` });
+      for (const r of await loadAnyReplicas(flags.replicas, options)) inputs.push({ model: r.model, label: `${flags.replicas} replica ${r.replica}` });
     }
     if (inputs.length === 0) fail('merge: no models given (name model directories or references, or --replicas)');
     const outcome = await mergeModels(inputs);

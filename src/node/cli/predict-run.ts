@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Model } from '../../learners/model.js';
-import { loadModelFrom } from '../broker/registry.js';
+import { loadAnyModelFrom } from '../broker/registry.js';
 import { isNatsUrl } from '../broker/url.js';
 import { RegressionModel } from '../../learners/regression-model.js';
 import { loadAnyModel, type AnyModel } from '../persist/model-dir.js';
@@ -15,8 +15,8 @@ const CHUNK = 1024;
 
 /** `streamlearn predict`: a prediction and the class probabilities for every input row, streamed. */
 export async function runPredict(flags: PredictFlags): Promise<void> {
-  // A model directory may hold a regressor; the registry's models are classifiers.
-  const model: AnyModel = isNatsUrl(flags.model) ? await loadModelFrom(flags.model) : await loadAnyModel(flags.model);
+  // A model directory or a registry reference, holding a classifier or a regressor.
+  const model: AnyModel = isNatsUrl(flags.model) ? await loadAnyModelFrom(flags.model) : await loadAnyModel(flags.model);
   const inputFormat = inputFormatOf(flags.input, flags.inputFormat);
   const features = model.schema.features;
   // Category names map to the model's codes; empty cells are missing values when the model imputes them.

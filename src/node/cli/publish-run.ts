@@ -11,6 +11,7 @@ export async function runPublish(file: string, flags: PublishFlags): Promise<voi
     result = await publishRows(file, flags.to, {
       label: flags.label,
       classes: flags.classes,
+      task: flags.task,
       inputFormat: flags.inputFormat,
       delimiter: flags.delimiter,
       quote: flags.quote,
@@ -43,6 +44,6 @@ export async function runPublish(file: string, flags: PublishFlags): Promise<voi
   process.stdout.write(
     `published ${formatCount(result.rows)} rows in ${formatCount(result.messages)} messages to ${result.stream} ` +
       `(subject ${result.subject}, ${result.encoding}, ${seqs}${dup}) in ${result.seconds.toFixed(1)} s, ${formatCount(result.rowsPerSecond)} rows/s\n` +
-      `classes ${result.classes.join(', ')}${result.createdStream ? '; the stream was created' : ''}\n`,
+      `${result.task === 'regression' ? 'regression: the label is a number to predict' : `classes ${result.classes.join(', ')}`}${result.createdStream ? '; the stream was created' : ''}\n`,
   );
 }

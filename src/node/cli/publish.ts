@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { connectTimeoutOption } from '../broker/cli-options.js';
 import { DEFAULT_SYNTH_ROWS, rowEncodings, type RowEncoding } from '../broker/defaults.js';
+import type { Task } from '../../core/types.js';
 import type { InputFormat } from '../files/file-source.js';
 import { inputFormats } from './names.js';
 import { choiceArg, countArg, integerRange, seedArg } from './options.js';
@@ -10,6 +11,7 @@ export interface PublishFlags {
   to: string;
   label?: string;
   classes?: string[];
+  task?: Task;
   inputFormat?: InputFormat;
   delimiter?: string;
   quote?: string;
@@ -45,6 +47,11 @@ export function registerPublish(program: Command): void {
     .requiredOption('--to <url>', 'the stream: nats://HOST:PORT/STREAM')
     .option('--label <column>', 'the label column of a data file')
     .option('--classes <a,b,...>', 'the classes in their canonical order (recorded with the stream, so every worker indexes them alike)', list)
+    .option(
+      '--task <task>',
+      'what a data file\'s label is: classification (class names; the default) or regression (a number to predict, for regressors; a label that is not a number is a bad row); a synth: stream\'s is its generator\'s',
+      choiceArg(['classification', 'regression'] as const),
+    )
     .option('--input-format <format>', 'csv or jsonl (default: from the file name)', choiceArg(inputFormats))
     .option('--delimiter <char>', 'the CSV field delimiter')
     .option('--quote <char>', 'the CSV quote character')

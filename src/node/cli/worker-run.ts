@@ -5,6 +5,11 @@ import { formatCount } from './format.js';
 import { Progress } from './progress.js';
 import type { WorkerFlags } from './worker.js';
 
+/** A figure of the summary with four decimals, or - when there is none. */
+function fixedOrDash(value: number | null): string {
+  return value === null ? '-' : value.toFixed(4);
+}
+
 /** `streamlearn worker`: learns its share of the stream until idle or a signal, then reports. */
 export async function runWorkerCommand(flags: WorkerFlags): Promise<void> {
   const controller = new AbortController();
@@ -61,7 +66,9 @@ export async function runWorkerCommand(flags: WorkerFlags): Promise<void> {
     `stream       ${s.stream}, consumer ${s.consumer} (ack wait ${s.ackWait} s, max ack pending ${s.maxAckPending})`,
     `redelivered  ${formatCount(s.redelivered)} message${s.redelivered === 1 ? '' : 's'} came to this worker a second time or more` +
       (s.reacknowledged > 0 ? ` (${formatCount(s.reacknowledged)} already in its checkpoint: acknowledged again, not learned again)` : ''),
-    `accuracy     ${s.accuracy === null ? '-' : s.accuracy.toFixed(4)} (each row predicted before it was learned)`,
+    s.task === 'regression'
+      ? `errors       MAE ${fixedOrDash(s.mae)}, RMSE ${fixedOrDash(s.rmse)}, R² ${fixedOrDash(s.r2)} (each row predicted before it was learned)`
+      : `accuracy     ${fixedOrDash(s.accuracy)} (each row predicted before it was learned)`,
     `stopped      ${s.stopped === 'idle' ? `nothing pending for ${flags.idleTimeout ?? WORKER_DEFAULTS.idleTimeout} s` : 'on a signal'} after ${s.seconds.toFixed(1)} s; learned ${formatCount(s.rowsPerSecond)} rows/s`,
     `model        ${s.learner} in ${s.out}`,
   ];

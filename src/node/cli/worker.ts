@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { BadRowPolicy } from '../../data/source.js';
 import { connectTimeoutOption, newClassesHelp } from '../broker/cli-options.js';
 import { newClassPolicies, WORKER_DEFAULTS, type NewClassPolicy } from '../broker/defaults.js';
-import { learnerNames } from './names.js';
+import { learnerNames, regressorNames } from './names.js';
 import { choiceArg, countArg, integerRange, numberArg, paramArg, seedArg } from './options.js';
 
 export interface WorkerFlags {
@@ -39,7 +39,10 @@ export function registerWorker(program: Command): void {
     .requiredOption('--durable <name>', 'the durable pull consumer the workers share (made when absent)')
     .requiredOption('--out <dir>', 'this worker\'s checkpoint: its own model directory, or nats://HOST:PORT/BUCKET/NAME; resumed when there')
     .option('--subject <filter>', 'subject filter of a consumer made now (default: the subject the rows were published on)')
-    .option('--model <name>', `the learner (default ${WORKER_DEFAULTS.model}): ${learnerNames.join(', ')}`)
+    .option(
+      '--model <name>',
+      `the learner (default ${WORKER_DEFAULTS.model}): a classifier (${learnerNames.join(', ')}), or for a regression stream (published with --task regression, or synth:friedman...) a regressor (${regressorNames.join(', ')})`,
+    )
     .option('--param <key=value>', 'a learner parameter, repeatable', paramArg)
     .option('--seed <n>', `seed of the learner (default ${WORKER_DEFAULTS.seed}; ensembles derive one per worker from it)`, seedArg)
     .option('--name <id>', 'this worker\'s name in reports and replicas (default HOST-PID)')
@@ -75,7 +78,11 @@ export function registerWorker(program: Command): void {
       `a bad row (not a number, a missing field, not JSON) or an empty message: skip (leave it out, count it, acknowledge its message) or fail (stop); default ${WORKER_DEFAULTS.onBadRow}, so that one foreign message does not stop every worker in turn`,
       choiceArg(['fail', 'skip'] as const),
     )
-    .option('--new-classes <policy>', newClassesHelp(WORKER_DEFAULTS.newClasses, ', as a replica that learned a class the others did not cannot merge with theirs'), choiceArg(newClassPolicies))
+    .option(
+      '--new-classes <policy>',
+      `${newClassesHelp(WORKER_DEFAULTS.newClasses, ', as a replica that learned a class the others did not cannot merge with theirs')} (a classification stream only)`,
+      choiceArg(newClassPolicies),
+    )
     .option('--format <format>', 'the final report: text or json', choiceArg(['text', 'json'] as const), 'text');
   connectTimeoutOption(command).action(async (flags: WorkerFlags) => (await import('./worker-run.js')).runWorkerCommand(flags));
 }

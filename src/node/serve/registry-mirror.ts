@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadModelVersion, watchRegistry, type RegistryWatch } from '../broker/registry.js';
+import { loadAnyModelVersion, watchRegistry, type RegistryWatch } from '../broker/registry.js';
 import { parseModelRef } from '../broker/url.js';
 import { saveModel } from '../persist/model-dir.js';
 
@@ -36,7 +36,7 @@ export interface RegistryMirrorOptions {
 export async function mirrorRegistryModel(ref: string, options: RegistryMirrorOptions = {}): Promise<RegistryMirror> {
   const parsed = parseModelRef(ref, '--model');
   const report = options.report ?? (() => undefined);
-  const { model, version } = await loadModelVersion(ref, { flag: '--model', report, connectTimeout: options.connectTimeout });
+  const { model, version } = await loadAnyModelVersion(ref, { flag: '--model', report, connectTimeout: options.connectTimeout });
   const dir = join(await mkdtemp(join(tmpdir(), 'streamlearn-serve-')), 'model');
   let current = version?.version ?? 0;
   try {
@@ -48,8 +48,8 @@ export async function mirrorRegistryModel(ref: string, options: RegistryMirrorOp
   if (parsed.version === undefined) {
     watch = await watchRegistry(
       ref,
-      async (next, load) => {
-        const fresh = await load();
+      async (next, _load, loadAny) => {
+        const fresh = await loadAny();
         try {
           await saveModel(fresh, dir);
         } finally {
