@@ -1,6 +1,6 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { trimField } from '../files/csv-records.js';
+import { splitFields } from '../files/csv-records.js';
 import type { Row, Schema } from '../../core/types.js';
 import type { RowEncoding } from './stream-format.js';
 
@@ -27,28 +27,13 @@ export function messageRecords(payload: string, encoding: RowEncoding, columns: 
 
 /** A CSV line's trimmed cells: a plain split when it has no quote, else csv-parse's reading of it. */
 function csvCells(line: string): unknown[] | string {
-  if (!line.includes('"')) return splitCells(line);
+  if (!line.includes('"')) return splitFields(line, ',');
   try {
     const records = parseCsv(line, { relax_column_count: true, trim: true }) as string[][];
     return records[0] ?? [];
   } catch (err) {
     return `not a valid CSV line (${(err as Error).message})`;
   }
-}
-
-/**
- * `line.split(',').map(trimField)`, found with indexOf: about twice as fast
- * on lines this short, as the file reader's own splitter (csv-records.ts).
- */
-function splitCells(line: string): string[] {
-  const cells: string[] = [];
-  let at = 0;
-  for (let next = line.indexOf(','); next >= 0; next = line.indexOf(',', at)) {
-    cells.push(trimField(line.slice(at, next)));
-    at = next + 1;
-  }
-  cells.push(trimField(at === 0 ? line : line.slice(at)));
-  return cells;
 }
 
 function jsonCells(line: string, columns: readonly string[]): unknown[] | string {

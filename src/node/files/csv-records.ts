@@ -146,7 +146,7 @@ export function trimField(field: string): string {
  * A line's fields, trimmed: what `line.split(delimiter).map(trimField)`
  * gives, found with indexOf, which is twice as fast as split on lines this short.
  */
-function splitFields(line: string, delimiter: string): string[] {
+export function splitFields(line: string, delimiter: string): string[] {
   const fields: string[] = [];
   const step = delimiter.length;
   let at = 0;
