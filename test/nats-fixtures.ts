@@ -6,6 +6,9 @@ import { delimiter, join } from 'node:path';
 import { rowsToBatch, type Batch, type Row } from '../src/core/types.js';
 import { synthSource } from '../src/data/synth/registry.js';
 import type { WorkerSummary } from '../src/node/broker/worker.js';
+import { connectBroker, silentReporter, type Broker } from '../src/node/broker/connection.js';
+import { deleteStreamFormat } from '../src/node/broker/stream-format.js';
+import { parseStreamUrl } from '../src/node/broker/url.js';
 import { ROOT } from './helpers.js';
 
 /** The nats-server program, for a test that restarts a server of its own; null when not installed. */
@@ -134,4 +137,23 @@ export async function cuttingProxy(upstream: string, trigger: string, downMs: nu
       if (open) await new Promise<void>((resolve) => open.close(() => resolve()));
     },
   };
+}
+
+/** A connection to the test server, quiet. */
+export function connectTestBroker(url: string): Promise<Broker> {
+  return connectBroker(parseStreamUrl(`${url}/x`), { flag: 'STREAMLEARN_NATS_URL', display: url, report: silentReporter });
+}
+
+/** Deletes what a test file made on the server (its streams with their format records, its registry buckets) and closes the connection. */
+export async function closeTestBroker(broker: Broker | undefined, streams: readonly string[], buckets: readonly string[]): Promise<void> {
+  if (!broker) return;
+  for (const s of streams) {
+    await broker.jsm.streams.delete(s).catch(() => undefined);
+    await deleteStreamFormat(broker, s).catch(() => undefined);
+  }
+  for (const b of buckets) {
+    await broker.jsm.streams.delete(`KV_${b}`).catch(() => undefined);
+    await broker.jsm.streams.delete(`OBJ_${b}`).catch(() => undefined);
+  }
+  await broker.close();
 }

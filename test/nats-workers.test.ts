@@ -4,15 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Row } from '../src/core/types.js';
 import type { RecordBatch } from '../src/data/source.js';
 import { synthSource } from '../src/data/synth/registry.js';
-import { connectBroker, silentReporter, type Broker } from '../src/node/broker/connection.js';
+import { type Broker } from '../src/node/broker/connection.js';
 import { rowSource, type ReadFormat } from '../src/node/broker/reader.js';
-import { deleteStreamFormat } from '../src/node/broker/stream-format.js';
+
 import { parseStreamUrl } from '../src/node/broker/url.js';
 import { loadReplicas } from '../src/node/broker/registry.js';
 import { toRanges, type WorkerSummary } from '../src/node/broker/worker.js';
 import { loadModel } from '../src/node/persist/model-dir.js';
 import { runCli, tempDir } from './helpers.js';
-import { heldOutBatch, readSummary, startCli } from './nats-fixtures.js';
+import { heldOutBatch, readSummary, startCli, closeTestBroker, connectTestBroker } from './nats-fixtures.js';
 
 /**
  * What makes a worker fast (issue 17): rows taken from the stream in runs, a
@@ -75,21 +75,10 @@ describe.skipIf(!NATS)('workers, fast and many', () => {
   };
 
   beforeAll(async () => {
-    broker = await connectBroker(parseStreamUrl(`${url}/x`), { flag: 'STREAMLEARN_NATS_URL', display: url, report: silentReporter });
+    broker = await connectTestBroker(url);
   });
 
-  afterAll(async () => {
-    if (!broker) return;
-    for (const s of streams) {
-      await broker.jsm.streams.delete(s).catch(() => undefined);
-      await deleteStreamFormat(broker, s).catch(() => undefined);
-    }
-    for (const b of buckets) {
-      await broker.jsm.streams.delete(`KV_${b}`).catch(() => undefined);
-      await broker.jsm.streams.delete(`OBJ_${b}`).catch(() => undefined);
-    }
-    await broker.close();
-  });
+  afterAll(() => closeTestBroker(broker, streams, buckets));
 
   it('100 rows per message: the worker learns every row once, and its naive Bayes is one process\'s on the same rows from a file', async () => {
     const stream = streamName('rows100');

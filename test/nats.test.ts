@@ -3,16 +3,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectBroker, silentReporter, type Broker } from '../src/node/broker/connection.js';
+import { silentReporter, type Broker } from '../src/node/broker/connection.js';
 import { loadModelFrom, loadModelVersion, saveModelTo, watchRegistry, type RegistryVersion } from '../src/node/broker/registry.js';
-import { deleteStreamFormat, readStreamFormat } from '../src/node/broker/stream-format.js';
+import { readStreamFormat } from '../src/node/broker/stream-format.js';
 import { parseModelRef, parseStreamUrl } from '../src/node/broker/url.js';
 import { rowsToBatch, type Batch } from '../src/core/types.js';
 import type { Model } from '../src/learners/model.js';
 import { loadModel } from '../src/node/persist/model-dir.js';
 import { train } from '../src/node/pipeline.js';
 import { ROOT, runCli, tempDir } from './helpers.js';
-import { freePort, heldOutBatch, natsServerProgram, readSummary, until } from './nats-fixtures.js';
+import { freePort, heldOutBatch, natsServerProgram, readSummary, until, closeTestBroker, connectTestBroker } from './nats-fixtures.js';
 
 /**
  * The broker tests need a NATS server with JetStream, whose address comes
@@ -107,21 +107,10 @@ describe.skipIf(!NATS)('NATS JetStream', () => {
   };
 
   beforeAll(async () => {
-    broker = await connectBroker(parseStreamUrl(`${url}/x`), { flag: 'STREAMLEARN_NATS_URL', display: url, report: silentReporter });
+    broker = await connectTestBroker(url);
   });
 
-  afterAll(async () => {
-    if (!broker) return;
-    for (const s of streams) {
-      await broker.jsm.streams.delete(s).catch(() => undefined);
-      await deleteStreamFormat(broker, s).catch(() => undefined);
-    }
-    for (const b of buckets) {
-      await broker.jsm.streams.delete(`KV_${b}`).catch(() => undefined);
-      await broker.jsm.streams.delete(`OBJ_${b}`).catch(() => undefined);
-    }
-    await broker.close();
-  });
+  afterAll(() => closeTestBroker(broker, streams, buckets));
 
   it('publishes a file with progress and a final count, records its format, and train --source reads every row', async () => {
     const stream = streamName('iris');

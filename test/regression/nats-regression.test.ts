@@ -1,9 +1,10 @@
+import { closeTestBroker, connectTestBroker } from '../nats-fixtures.js';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RecordBatch } from '../../src/data/source.js';
 import type { Row, Schema } from '../../src/core/types.js';
 import { RegressionModel } from '../../src/learners/regression-model.js';
-import { connectBroker, silentReporter, type Broker } from '../../src/node/broker/connection.js';
+import { silentReporter, type Broker } from '../../src/node/broker/connection.js';
 import { publishRows } from '../../src/node/broker/publish.js';
 import { rowSource, type ReadFormat } from '../../src/node/broker/reader.js';
 import { messageRecords, rowEncoder } from '../../src/node/broker/records.js';
@@ -17,7 +18,7 @@ import {
   watchRegistry,
   type RegistryVersion,
 } from '../../src/node/broker/registry.js';
-import { deleteStreamFormat, readStreamFormat } from '../../src/node/broker/stream-format.js';
+import { readStreamFormat } from '../../src/node/broker/stream-format.js';
 import { parseStreamUrl } from '../../src/node/broker/url.js';
 import { runWorker, type WorkerOptions, type WorkerSummary } from '../../src/node/broker/worker.js';
 import { runMerge } from '../../src/node/cli/merge-run.js';
@@ -108,21 +109,10 @@ describe.skipIf(!NATS)('regressors through NATS JetStream', () => {
   const regression = (settings: RegressionSettings) => trainRegressorWithSettings({ out: null, ...settings });
 
   beforeAll(async () => {
-    broker = await connectBroker(parseStreamUrl(`${url}/x`), { flag: 'STREAMLEARN_NATS_URL', display: url, report: silentReporter });
+    broker = await connectTestBroker(url);
   });
 
-  afterAll(async () => {
-    if (!broker) return;
-    for (const s of streams) {
-      await broker.jsm.streams.delete(s).catch(() => undefined);
-      await deleteStreamFormat(broker, s).catch(() => undefined);
-    }
-    for (const b of buckets) {
-      await broker.jsm.streams.delete(`KV_${b}`).catch(() => undefined);
-      await broker.jsm.streams.delete(`OBJ_${b}`).catch(() => undefined);
-    }
-    await broker.close();
-  });
+  afterAll(() => closeTestBroker(broker, streams, buckets));
 
   it('publish diabetes --task regression, then train --source linear-regression: the model a run on the file learns, exactly (442 rows, seed 7, batch-split)', async () => {
     const stream = streamName('diabetes');
