@@ -106,6 +106,26 @@ export class BaggingRegressor implements Regressor {
     }
   }
 
+  /**
+   * Test-then-train of one row: predictOne(x) as it was, then learnOne(x,
+   * y). A member that can (the trees) predicts and learns the row in one
+   * descent.
+   */
+  learnOneScored(x: Float64Array, y: number): number {
+    let sum = 0;
+    for (const m of this.members) {
+      const k = this.rng.poisson(1);
+      if (k === 0) sum += m.predictOne(x);
+      else if (scoresWhileLearning(m)) sum += m.learnOneWeightedScored(x, y, k, false);
+      else {
+        sum += m.predictOne(x);
+        if (m.learnOneWeighted) m.learnOneWeighted(x, y, k);
+        else for (let i = 0; i < k; i++) m.learnOne(x, y);
+      }
+    }
+    return sum / this.members.length;
+  }
+
   predict(x: Matrix): Float64Array {
     return predictRows(this, x);
   }
@@ -143,6 +163,15 @@ export class BaggingRegressor implements Regressor {
     });
     return new BaggingRegressor(ctx, base, { ensembleSize: size }, { members, rng: s.rng });
   }
+}
+
+/** A regressor that learns a weighted row and returns what it predicted for it just before (the tree regressors). */
+interface ScoresWhileLearning {
+  learnOneWeightedScored(x: Float64Array, y: number, weight: number, after: boolean): number;
+}
+
+function scoresWhileLearning(m: Regressor): m is Regressor & ScoresWhileLearning {
+  return typeof (m as Partial<ScoresWhileLearning>).learnOneWeightedScored === 'function';
 }
 
 /**

@@ -132,6 +132,10 @@ function normalisedError(errors: TargetStats, absError: number): number {
  * weights it does not use). Subspace size 0 means round(sqrt(d)) + 1 (the
  * paper, MOA's SqrtM1, as our classifier forest); River takes round(sqrt(d)).
  *
+ * Each tree descends once a row: what it predicted for the row
+ * (learnOneScored, test-then-train), what it learns, and its error once it
+ * has learned (the detectors' input) all come from the leaf it reached.
+ *
  * @example
  * const forest = new AdaptiveRandomForestRegressor({ nFeatures: 3, seed: 1 }, { ensembleSize: 5 });
  * for (let i = 0; i < 3000; i++) forest.learnOne(Float64Array.of(i % 7, i % 3, 0), i % 7 < 3 ? 1 : 9);
@@ -177,14 +181,34 @@ export class AdaptiveRandomForestRegressor implements Regressor {
   }
 
   learnOne(x: Float64Array, y: number): void {
+    this.learnRow(x, y, false);
+  }
+
+  /** Test-then-train of one row: predictOne(x) as it was, then learnOne(x, y); each tree descends once for both. */
+  learnOneScored(x: Float64Array, y: number): number {
+    this.learnRow(x, y, true);
+    return this.aggregate();
+  }
+
+  /**
+   * Learns a row; with `scored`, each member's prediction before learning
+   * goes into `votes`. A member that draws a weight of 0 only predicts.
+   */
+  private learnRow(x: Float64Array, y: number, scored: boolean): void {
     const lambda = this.params.lambda;
-    for (const m of this.members) {
+    const votes = this.votes;
+    for (let i = 0; i < this.members.length; i++) {
+      const m = this.members[i];
       const weight = m.rng.poisson(lambda);
-      if (weight === 0) continue;
-      m.tree.learnOneWeighted(x, y, weight);
-      m.background?.learnOneWeighted(x, y, weight);
+      if (weight === 0) {
+        if (scored) votes[i] = m.tree.predictOne(x);
+        continue;
+      }
       // The detectors watch the tree's error once it has learned the row, as the paper, MOA and River do.
-      const input = normalisedError(m.errors, Math.abs(y - m.tree.predictOne(x)));
+      const predicted = m.tree.learnRow(x, y, weight, scored, true);
+      if (scored) votes[i] = predicted;
+      m.background?.learnOneWeighted(x, y, weight);
+      const input = normalisedError(m.errors, Math.abs(y - m.tree.predictedAfterLearning));
       if (lossRose(m.warning, input)) {
         m.background = this.newTree(m.rng);
         // A fresh detector: the next warning needs evidence of its own, not the tail of this one's window.
@@ -211,6 +235,13 @@ export class AdaptiveRandomForestRegressor implements Regressor {
     const votes = this.votes;
     const n = this.members.length;
     for (let i = 0; i < n; i++) votes[i] = this.members[i].tree.predictOne(x);
+    return this.aggregate();
+  }
+
+  /** The forest's prediction from its members' in `votes` (which a median sorts). */
+  private aggregate(): number {
+    const votes = this.votes;
+    const n = this.members.length;
     if (this.params.aggregation === 'median') {
       votes.sort();
       const mid = n >> 1;

@@ -146,6 +146,20 @@ describe('bagging-regressor', () => {
     expect(Array.from(b.predict(test))).toEqual(Array.from(batch));
   });
 
+  it('learnOneScored gives what predictOne gave just before and learns as learnOne does, to the bit (tree, adaptive tree and linear-regression members; Friedman #1, 2,000 rows, seed 7)', () => {
+    const s = friedman(2_000, 7);
+    for (const base of ['hoeffding-tree-regressor', 'hoeffding-adaptive-tree-regressor', 'linear-regression']) {
+      const params = resolveParams(bagging, { base, 'ensemble-size': 4 });
+      const scored = bagging.create(ctx10, params) as BaggingRegressor;
+      const plain = bagging.create(ctx10, params);
+      for (let r = 0; r < s.rows; r++) {
+        expect(scored.learnOneScored(row(s, r), s.y[r])).toBe(plain.predictOne(row(s, r)));
+        plain.learnOne(row(s, r), s.y[r]);
+      }
+      expect(scored.saveState()).toEqual(plain.saveState());
+    }
+  });
+
   it('saved and restored, predicts and goes on learning exactly as the original (linear-regression members, Friedman #1, 2,000 rows, seed 4)', () => {
     const s = friedman(2_000, 4);
     const params = resolveParams(bagging, { base: 'linear-regression' });
@@ -323,6 +337,21 @@ describe('adaptive-random-forest-regressor', () => {
     expect(copy.saveState()).toEqual(original.saveState());
   });
 
+  it('learnOneScored gives what predictOne gave just before and learns as learnOne does, to the bit, through warnings and replaced members (features swapped at row 3,000 of 6,000, seed 5; mean and median)', () => {
+    const s = friedman(6_000, 5, 3_000);
+    for (const aggregation of ['mean', 'median'] as const) {
+      const scored = new AdaptiveRandomForestRegressor(ctx10, { ensembleSize: 5, aggregation });
+      const plain = new AdaptiveRandomForestRegressor(ctx10, { ensembleSize: 5, aggregation });
+      for (let r = 0; r < s.rows; r++) {
+        expect(scored.learnOneScored(row(s, r), s.y[r])).toBe(plain.predictOne(row(s, r)));
+        plain.learnOne(row(s, r), s.y[r]);
+      }
+      expect(plain.drifts).toBeGreaterThan(0);
+      expect([scored.drifts, scored.warnings]).toEqual([plain.drifts, plain.warnings]);
+      expect(scored.saveState()).toEqual(plain.saveState());
+    }
+  });
+
   it('merges replicas by pooling their trees in proportion to their rows, lowest error first (Friedman #1, 3,000 and 1,000 rows)', () => {
     const s = friedman(4_000, 6);
     const params = resolveParams(forest, { 'ensemble-size': 4 });
@@ -361,6 +390,14 @@ describe('adaptive-random-forest-regressor', () => {
     expect(restore(withMember(1, { errors: { w: -1, mean: 0, m2: 0 } }))).toThrow(/^adaptive-random-forest-regressor: saved state is invalid at members.1.errors.w: expected a number >= 0, received -1$/);
     expect(restore(withMember(2, { rng: [1, 2] }))).toThrow(/^adaptive-random-forest-regressor: saved state is invalid at members.2.rng: expected 4 items, received 2$/);
     expect(restore(withMember(0, { tree: { nFeatures: 10, tree: 'oak', rng: [1, 2, 3, 4] } }))).toThrow(/^adaptive-random-forest-regressor: saved state is invalid at members.0.tree: hoeffding-tree-regressor: /);
+    // A leaf's subspace out of order (a saved state never has one: they are drawn sorted) would change which split wins a tie.
+    const shuffled = JSON.parse(JSON.stringify(good.members[0].tree)) as { tree: { root: Record<string, unknown> } };
+    let leaf = shuffled.tree.root;
+    while (leaf.kind === 'split') leaf = (leaf.children as Record<string, unknown>[])[0];
+    (leaf.features as number[]).reverse();
+    expect(restore(withMember(0, { tree: shuffled as unknown as Json }))).toThrow(
+      /^adaptive-random-forest-regressor: saved state is invalid at members.0.tree: hoeffding-tree-regressor: saved state is invalid at tree\.root(\.children\.\d+)*\.features: expected 4 distinct features in ascending order$/,
+    );
     expect(restore(withMember(0, { drift: { time: -3 } }))).toThrow(/^adaptive-random-forest-regressor: saved state is invalid at members.0.drift: adwin: saved state is invalid at time: /);
     expect(restore({ ...good, members: good.members.slice(0, 2) })).toThrow(/^adaptive-random-forest-regressor: saved state's members has 2 items, but ensembleSize is 3$/);
     expect(restore({ ...good, nFeatures: 11 })).toThrow(/^adaptive-random-forest-regressor: saved state's nFeatures is 11, but the schema and preprocessing give 10 features$/);

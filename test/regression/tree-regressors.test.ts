@@ -262,6 +262,32 @@ describe('hoeffding-adaptive-tree-regressor', () => {
     expect(hat.swaps).toBeGreaterThan(0);
   });
 
+  it('learnOneScored equals predictOne then learnOne through alternates started, swapped in and saved (Friedman #1 on x1..x5, then x6..x10 from row 6,000; 12,000 rows, seed 2)', () => {
+    const stream = friedman(12_000, 2, 6_000);
+    const scored = new HoeffdingAdaptiveTreeRegressor(ctx10, { gracePeriod: 100 });
+    const plain = new HoeffdingAdaptiveTreeRegressor(ctx10, { gracePeriod: 100 });
+    let restored: HoeffdingAdaptiveTreeRegressor | null = null;
+    for (let r = 0; r < stream.rows; r++) {
+      const x = row(stream, r);
+      const before = plain.predictOne(x);
+      expect(scored.learnOneScored(x, stream.y[r])).toBe(before);
+      plain.learnOne(x, stream.y[r]);
+      if (restored !== null) {
+        expect(restored.predictOne(x)).toBe(before);
+        restored.learnOne(x, stream.y[r]);
+      } else if (r % 100 === 99 && r > 6_000) {
+        // Saved once an alternate subtree is growing somewhere in the tree.
+        const json = JSON.stringify(plain.saveState().json);
+        if (json.includes('"alternate":{')) restored = HoeffdingAdaptiveTreeRegressor.restore(ctx10, { gracePeriod: 100 }, { json: JSON.parse(json) as Json });
+      }
+    }
+    expect(restored).not.toBeNull();
+    expect(plain.swaps).toBeGreaterThan(0);
+    expect([scored.swaps, scored.prunes, scored.alternatesStarted]).toEqual([plain.swaps, plain.prunes, plain.alternatesStarted]);
+    expectSameState(scored, plain);
+    expectSameState(restored!, plain);
+  });
+
   it('with bootstrap sampling off, still learns Friedman #1 as the plain tree does (20,000 rows, seed 4)', () => {
     const stream = friedman(20_000, 4);
     const [plain, adaptive] = prequentialR2(stream, [new HoeffdingTreeRegressor(ctx10), new HoeffdingAdaptiveTreeRegressor(ctx10, { bootstrapSampling: 'off' })]);
@@ -314,6 +340,35 @@ describe.each(definitions)('$name contract', (def) => {
     expectSameState(byRow, byBatch);
   });
 
+  it('learnOneScored gives what predictOne gave just before and learns as learnOne does, to the bit (5% missing values, categories new from row 3,000 on; 4,000 rows, seed 11)', () => {
+    const { stream, ctx } = mixedStream(4_000, 11);
+    const rng = new Random(12);
+    for (let r = 0; r < stream.rows; r++) {
+      for (let j = 1; j < 11; j++) if (rng.next() < 0.05) stream.x[r * 11 + j] = NaN;
+      // Codes 5 and 6 appear late, when the tree has split on the nominal feature: they get branches of their own.
+      if (r >= 3_000 && rng.next() < 0.2) stream.x[r * 11] = 5 + rng.int(2);
+      // A category that matters enough for the tree to split on it.
+      stream.y[r] += 8 * stream.x[r * 11];
+    }
+    const scored = def.create(ctx, params) as Regressor & { learnOneScored(x: Float64Array, y: number): number };
+    const plain = def.create(ctx, params);
+    for (let r = 0; r < stream.rows; r++) {
+      const x = row(stream, r);
+      expect(scored.learnOneScored(x, stream.y[r])).toBe(plain.predictOne(x));
+      plain.learnOne(x, stream.y[r]);
+    }
+    // Categories of the nominal splits: the late ones got branches of their own.
+    const categories = new Set<number>();
+    const walk = (node: { kind: string; branches?: [number, number][] | null; children?: unknown[] }): void => {
+      if (node.kind !== 'split') return;
+      for (const [code] of node.branches ?? []) categories.add(code);
+      for (const c of node.children ?? []) walk(c as typeof node);
+    };
+    walk((scored.saveState().json as { tree: { root: { kind: string } } }).tree.root);
+    expect(categories.has(5) && categories.has(6)).toBe(true);
+    expectSameState(scored, plain);
+  });
+
   it('restores exactly from its saved state (through JSON) and goes on learning identically', () => {
     const { stream, ctx } = mixedStream(8_000, 9);
     const original = def.create(ctx, params);
@@ -363,5 +418,33 @@ describe.each(definitions)('$name contract', (def) => {
 
   it('refuses to merge replicas, saying why', () => {
     expect(def.merge).toEqual({ kind: null, reason: expect.stringContaining('two trees do not add up') });
+  });
+
+  it('keeps E-BSTs past a thousand values exactly: the memory estimate counts them as before (16 nodes, doubled), and they restore and are freed when their leaf splits (2 features, 6,000 rows, seed 13)', () => {
+    const ctx: FeatureContext = { nFeatures: 2, seed: 13 };
+    // The adaptive tree without its Poisson weights, so that the leaf's weight is its rows.
+    const wide = resolveParams(def, def === hoeffdingAdaptiveTreeRegressorDefinition ? { gracePeriod: 5_000, leafPrediction: 'mean', bootstrapSampling: 'off' } : { gracePeriod: 5_000, leafPrediction: 'mean' });
+    const tree = def.create(ctx, wide) as HoeffdingTreeRegressor;
+    const rng = new Random(14);
+    const next = (): [Float64Array, number] => {
+      const x = Float64Array.from([rng.next(), rng.next()]);
+      return [x, (x[0] > 0.4 ? 6 : 1) + 0.1 * gaussian(rng)];
+    };
+    for (let r = 0; r < 4_999; r++) tree.learnOne(...next());
+    // One leaf, two E-BSTs of 4,999 distinct values each: 8,192 nodes counted apiece (40 bytes a node, 96 an E-BST), 160 for the node.
+    expect(tree.rootTest).toBeNull();
+    expect(tree.memory.bytes).toBe(160 + 2 * (96 + 8_192 * 40));
+    const copy = def.restore(ctx, wide, JSON.parse(JSON.stringify(tree.saveState())) as LearnerState) as HoeffdingTreeRegressor;
+    expect(copy.memory.bytes).toBe(tree.memory.bytes);
+    // The 5,000th row's split attempt splits on the step, and the E-BSTs' storage goes to the new leaves'.
+    for (let r = 4_999; r < 6_000; r++) {
+      const [x, y] = next();
+      expect(copy.predictOne(x)).toBe(tree.predictOne(x));
+      tree.learnOne(x, y);
+      copy.learnOne(x, y);
+    }
+    expect(tree.rootTest?.feature).toBe(0);
+    expect(Math.abs(tree.rootTest!.threshold - 0.4)).toBeLessThan(0.01);
+    expectSameState(copy, tree);
   });
 });

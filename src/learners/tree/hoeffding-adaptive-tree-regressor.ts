@@ -8,12 +8,11 @@ import {
   treeRegressorMergeRefusal,
   treeRegressorParams,
   treeRegressorParamsOf,
+  ALTERNATE_GONE,
   type HoeffdingTreeRegressorParams,
-  type RegressionNode,
-  type RegressionSplit,
   type TreeRegressorOptions,
 } from './hoeffding-tree-regressor.js';
-import { addTarget, emptyStats } from './regression-observers.js';
+import { addTargetAt } from './regression-observers.js';
 
 export interface HoeffdingAdaptiveTreeRegressorParams extends HoeffdingTreeRegressorParams {
   /** Confidence of each node's ADWIN error monitor. */
@@ -76,12 +75,23 @@ export class HoeffdingAdaptiveTreeRegressor extends HoeffdingTreeRegressor {
     return 'hoeffding-adaptive-tree-regressor';
   }
 
-  /** The weight scales the leaves' (Poisson) weights; the error monitors count the row once; a weight of 0 learns nothing. */
-  override learnOneWeighted(x: Float64Array, y: number, weight: number): void {
-    if (!(weight > 0)) return;
-    this.learnNode(this.tree.root, null, -1, null, x, y, weight, undefined);
-    this.tree.learnScales(x, y, weight);
-    this.tree.countRow();
+  /**
+   * The weight scales the leaves' (Poisson) weights; the error monitors
+   * count the row once; a weight of 0 only predicts. The prediction before
+   * learning is the root's, which the error monitors need anyway: it is
+   * returned whether asked for or not.
+   */
+  override learnRow(x: Float64Array, y: number, weight: number, _before: boolean, after: boolean): number {
+    const tree = this.tree;
+    tree.beginRow();
+    let predicted: number;
+    if (weight > 0) {
+      predicted = this.learnSubtree(tree.root, -1, -1, -1, x, y, weight);
+      tree.learnScales(x, y, weight);
+      tree.countRow();
+    } else predicted = tree.predictAt(tree.descend(x), x);
+    if (after) this.predictedAfterLearning = weight > 0 ? tree.predictAt(tree.descend(x), x) : predicted;
+    return predicted;
   }
 
   static override restore(ctx: FeatureContext, params: Partial<HoeffdingAdaptiveTreeRegressorParams>, state: LearnerState, options: TreeRegressorOptions = {}): HoeffdingAdaptiveTreeRegressor {
@@ -96,83 +106,106 @@ export class HoeffdingAdaptiveTreeRegressor extends HoeffdingTreeRegressor {
    * rose significantly (ADWIN cut its window and the mean went up: a fall is
    * no reason to replace anything, as River's check).
    */
-  private watch(node: RegressionNode, absError: number): boolean {
-    const stats = (node.errorStats ??= emptyStats());
-    addTarget(stats, absError, 1);
+  private watch(node: number, absError: number): boolean {
+    const tree = this.tree;
+    const stats = tree.errorStats;
+    const o = 3 * node;
+    tree.hasErrorStats[node] = 1;
+    addTargetAt(stats, o, absError, 1);
     let value = 0.5;
-    if (stats.w > 1) {
-      const sd = Math.sqrt(stats.m2 / (stats.w - 1));
+    if (stats[o] > 1) {
+      const sd = Math.sqrt(stats[o + 2] / (stats[o] - 1));
       if (sd > 0) value = Math.min(1, Math.max(0, (absError + 3 * sd) / (6 * sd)));
     }
-    const errors = (node.errors ??= new ADWIN({ delta: this.params.adwinDelta }));
+    const errors = (tree.errors[node] ??= new ADWIN({ delta: this.params.adwinDelta }));
     const before = errors.estimate;
     return errors.update(value) === 'drift' && !(before > errors.estimate);
   }
 
   /**
-   * Learns a row in the subtree at `node`, which hangs from `parent`'s child
-   * `branch`, or is `owner`'s alternate, or is the root. Every node on the
-   * main path from here sees the prediction of the same leaf, so it is
-   * worked out once (`prediction`) and passed down.
+   * Learns a row in the subtree at `start`, which hangs from `parent`'s
+   * branch `branch`, or is `owner`'s alternate, or is the root (both -1),
+   * down the row's path: each node watches the error of its subtree's
+   * prediction, a split may start, swap in or drop its alternate (which
+   * learns the row too, as a subtree of its own), and the leaf learns.
+   * Every node on the path sees the prediction of the same leaf, so it is
+   * worked out once, and again only where the path changes (a swapped-in
+   * alternate, a new branch). A loop rather than a call per level: a
+   * number passed to a call is boxed on the heap. Returns the prediction
+   * the subtree gave the row before learning it.
    */
-  private learnNode(node: RegressionNode, parent: RegressionSplit | null, branch: number, owner: RegressionSplit | null, x: Float64Array, y: number, weight: number, prediction: number | undefined): void {
+  private learnSubtree(start: number, parent: number, branch: number, owner: number, x: Float64Array, y: number, weight: number): number {
     const tree = this.tree;
-    const predicted = prediction ?? tree.predictAt(tree.descend(x, node), x);
-    const absError = Math.abs(y - predicted);
-    if (node.kind === 'leaf') {
-      this.watch(node, absError);
-      let leafWeight = weight;
-      if (this.params.bootstrapSampling === 'on') {
-        const draw = this.rng.poisson(1);
-        if (draw > 0) leafWeight = weight * draw;
-      }
-      const split = tree.learnLeaf(node, x, y, leafWeight);
-      if (split !== null) this.place(split, parent, branch, owner);
-      return;
-    }
-    tree.passSplit(node, y, weight);
-    const rose = this.watch(node, absError);
-    if (rose && !node.alternate) {
-      // The alternate sits at the node's own depth: it grows in the node's place.
-      node.alternate = tree.newLeaf(emptyStats(), node.depth, null, 0, 0);
-      this.alternatesStarted++;
-    } else if (node.alternate && node.alternate.errors) {
-      const mine = node.errors!;
-      const theirs = node.alternate.errors;
-      const threshold = this.params.driftWindowThreshold;
-      if (mine.width > threshold && theirs.width > threshold) {
-        const p = mine.estimate;
-        const n = 1 / theirs.width + 1 / mine.width;
-        const bound = Math.sqrt(2 * p * (1 - p) * Math.log(2 / this.params.switchSignificance) * n);
-        if (bound < p - theirs.estimate) {
-          const alternate = node.alternate;
-          node.alternate = null;
-          this.swaps++;
-          this.place(alternate, parent, branch, owner);
-          this.learnNode(alternate, parent, branch, owner, x, y, weight, undefined);
-          return;
+    let node = start;
+    let predicted = tree.predictAt(tree.descend(x, node), x);
+    const before = predicted;
+    for (;;) {
+      const absError = Math.abs(y - predicted);
+      if (tree.isLeaf(node)) {
+        this.watch(node, absError);
+        let leafWeight = weight;
+        if (this.params.bootstrapSampling === 'on') {
+          const draw = this.rng.poisson(1);
+          if (draw > 0) leafWeight = weight * draw;
         }
-        if (bound < theirs.estimate - p) {
-          node.alternate = null;
-          this.prunes++;
+        // A leaf that splits becomes the split in place: nothing to put anywhere.
+        tree.learnLeaf(node, x, y, leafWeight);
+        return before;
+      }
+      tree.passSplit(node, y, weight);
+      const rose = this.watch(node, absError);
+      let alternate = tree.alternateOf(node);
+      if (rose && alternate < 0) {
+        // The alternate sits at the node's own depth: it grows in the node's place.
+        tree.setAlternate(node, tree.newLeaf(0, 0, 0, tree.depth[node], -1, 0, 0));
+        this.alternatesStarted++;
+      } else if (alternate >= 0 && tree.errors[alternate]) {
+        const mine = tree.errors[node]!;
+        const theirs = tree.errors[alternate]!;
+        const threshold = this.params.driftWindowThreshold;
+        if (mine.width > threshold && theirs.width > threshold) {
+          const p = mine.estimate;
+          const n = 1 / theirs.width + 1 / mine.width;
+          const bound = Math.sqrt(2 * p * (1 - p) * Math.log(2 / this.params.switchSignificance) * n);
+          if (bound < p - theirs.estimate) {
+            // The alternate takes the node's place and learns the row there, from its own prediction.
+            tree.setAlternate(node, ALTERNATE_GONE);
+            this.swaps++;
+            this.place(alternate, parent, branch, owner);
+            tree.freeSubtree(node);
+            node = alternate;
+            predicted = tree.predictAt(tree.descend(x, node), x);
+            continue;
+          }
+          if (bound < theirs.estimate - p) {
+            tree.setAlternate(node, ALTERNATE_GONE);
+            tree.freeSubtree(alternate);
+            this.prunes++;
+          }
         }
       }
+      alternate = tree.alternateOf(node);
+      if (alternate >= 0) this.learnSubtree(alternate, -1, -1, node, x, y, weight);
+      const value = x[tree.featureOf(node)];
+      const b = tree.branchOf(node, value);
+      parent = node;
+      owner = -1;
+      if (b < 0) {
+        // A category new at this split: a leaf of its own, which learns the row from its own prediction.
+        node = tree.newBranch(parent, value);
+        branch = tree.childCount(parent) - 1;
+        predicted = tree.predictAt(node, x);
+        continue;
+      }
+      branch = b;
+      node = tree.childAt(parent, b);
     }
-    if (node.alternate) this.learnNode(node.alternate, null, -1, node, x, y, weight, undefined);
-    let b = tree.branchOf(node, x[node.feature]);
-    if (b < 0) {
-      tree.newBranch(node, x[node.feature]);
-      b = node.children.length - 1;
-      this.learnNode(node.children[b], node, b, null, x, y, weight, undefined);
-      return;
-    }
-    this.learnNode(node.children[b], node, b, null, x, y, weight, predicted);
   }
 
   /** Puts `node` where a node hanging from `parent`'s `branch`, or `owner`'s alternate, or the root was. */
-  private place(node: RegressionNode, parent: RegressionSplit | null, branch: number, owner: RegressionSplit | null): void {
-    if (owner !== null) owner.alternate = node;
-    else if (parent !== null) parent.children[branch] = node;
+  private place(node: number, parent: number, branch: number, owner: number): void {
+    if (owner >= 0) this.tree.setAlternate(owner, node);
+    else if (parent >= 0) this.tree.setChild(parent, branch, node);
     else this.tree.root = node;
   }
 }

@@ -20,6 +20,15 @@ export function emptyStats(): TargetStats {
   return { w: 0, mean: 0, m2: 0 };
 }
 
+/**
+ * A copy of statistics. Not `{ ...s }`: V8 gives a spread copy's number
+ * fields a representation in which every later update of them allocates a
+ * number on the heap, and these are updated with every row.
+ */
+export function copyStats(s: TargetStats): TargetStats {
+  return { w: s.w, mean: s.mean, m2: s.m2 };
+}
+
 /** Adds a target with a weight (weighted Welford). */
 export function addTarget(s: TargetStats, y: number, weight: number): void {
   if (weight <= 0) return;
@@ -38,23 +47,30 @@ export function addTarget(s: TargetStats, y: number, weight: number): void {
   s.w = w;
 }
 
+/**
+ * addTarget on statistics held flat, stats[o] the weight, stats[o + 1] the
+ * mean, stats[o + 2] M2: the same operations, so the same bits.
+ */
+export function addTargetAt(stats: Float64Array, o: number, y: number, weight: number): void {
+  if (weight <= 0) return;
+  const before = stats[o];
+  if (before === 0) {
+    stats[o] = weight;
+    stats[o + 1] = y;
+    stats[o + 2] = 0;
+    return;
+  }
+  const w = before + weight;
+  const d = y - stats[o + 1];
+  const mean = stats[o + 1] + (d * weight) / w;
+  stats[o + 1] = mean;
+  stats[o + 2] = Math.max(0, stats[o + 2] + weight * d * (y - mean));
+  stats[o] = w;
+}
+
 /** The sample standard deviation (n - 1 in the denominator, as River's Var); 0 below two rows' weight. */
 export function sdOf(w: number, m2: number): number {
   return w > 1 ? Math.sqrt(Math.max(0, m2) / (w - 1)) : 0;
-}
-
-/**
- * SDR of a split of `pre` into parts: sd(pre) - sum_i (w_i / w) sd(part_i),
- * or null when a part weighs less than `minWeight` (River's
- * min_samples_split: a split that leaves a sliver is not a candidate).
- */
-export function sdr(pre: TargetStats, parts: readonly TargetStats[], minWeight: number): number | null {
-  let merit = sdOf(pre.w, pre.m2);
-  for (const p of parts) {
-    if (!(p.w >= minWeight)) return null;
-    merit -= (p.w / pre.w) * sdOf(p.w, p.m2);
-  }
-  return merit;
 }
 
 /** A candidate split of one feature: its merit, its test, and the target statistics of each branch. */
@@ -68,121 +84,315 @@ export interface RegressionSplitSuggestion {
   readonly post: TargetStats[];
 }
 
-export interface RegressionObserver {
-  update(value: number, y: number, weight: number): void;
-  /** The best split of this feature by SDR, or null when none leaves every branch minWeight. */
-  bestSplit(feature: number, minWeight: number): RegressionSplitSuggestion | null;
-  /** Weight observed (values that were not NaN). */
-  readonly weight: number;
-  /** Approximate bytes held, for the tree's memory bound. */
-  readonly bytes: number;
-  toJSON(): Json;
+// An E-BST is a block of its tree's EBSTArena: a header, its nodes, and at the block's end what the last
+// bestMerit() found. The header: the weight, mean and M2 of every target observed (the total), the nodes held,
+// the capacity the memory estimate counts, and the block's class.
+const TOTAL_W = 0;
+const TOTAL_MEAN = 1;
+const TOTAL_M2 = 2;
+const SIZE = 3;
+const CAPACITY = 4;
+const CLASS = 5;
+const HEADER = 6;
+// A node, five numbers: its key; its left and right children (node indices in the block, -1: none), as two 32-bit
+// integers in one number's place (read through the chunk's Int32Array view); then the weight, mean and M2 of the
+// targets whose value was at or below the key on their way through it. A descent reads the key and the links
+// first, side by side, and the statistics only where it turns left.
+const NODE = 5;
+const KEY = 0;
+const LINKS = 1;
+const W = 2;
+const MEAN = 3;
+const M2 = 4;
+// The best split bestMerit() found, from the block's end back: its key, the weight, mean and M2 of the targets at
+// or below it, and its merit.
+const BEST = 5;
+const BEST_KEY = 0;
+const BEST_W = 1;
+const BEST_MEAN = 2;
+const BEST_M2 = 3;
+const BEST_MERIT = 4;
+
+/** Numbers in a block of class 0; class k holds BLOCK_0 << k. */
+const BLOCK_0 = 64;
+/** Numbers in an arena chunk (a power of two: a handle is chunk * CHUNK + offset); larger blocks get a chunk of their own. */
+const CHUNK_BITS = 15;
+const CHUNK = 1 << CHUNK_BITS;
+const OFFSET_MASK = CHUNK - 1;
+/** Classes whose blocks share chunks: up to a quarter chunk. */
+const SHARED_CLASSES = CHUNK_BITS - 2 - Math.log2(BLOCK_0) + 1;
+
+/** Nodes a block of class k holds. */
+function roomOf(k: number): number {
+  return (((BLOCK_0 << k) - HEADER - BEST) / NODE) | 0;
 }
 
-// Per E-BST node, three numbers: weight, mean, M2 of the targets whose value was at or below the node's key on their way through it.
-const W = 0;
-const MEAN = 1;
-const M2 = 2;
+/** Where in its chunk the best split of a block of class k at offset b is kept. */
+function bestAt(b: number, k: number): number {
+  return b + (BLOCK_0 << k) - BEST;
+}
 
-// The in-order walk's stack, shared by every observer (the walk is never re-entered).
+/** The capacity an E-BST of n nodes is given: 16, doubled until it holds them (what the memory estimate counts). */
+function capacityFor(n: number): number {
+  let capacity = 16;
+  while (capacity < n) capacity *= 2;
+  return capacity;
+}
+
+// The walks' stacks and the packing's work arrays, shared by every arena (no walk is re-entered).
 let stackNodes = new Int32Array(64);
 let stackAux = new Float64Array(3 * 64);
 let stackStage = new Uint8Array(64);
+let allBad = new Uint8Array(64);
+let packOrder = new Int32Array(64);
+let packIndex = new Int32Array(64);
+let packNodes = new Float64Array(NODE * 64);
+let packLinks = new Int32Array(packNodes.buffer);
+
+function ensureWalk(size: number): void {
+  if (stackNodes.length < size) {
+    stackNodes = new Int32Array(2 * size);
+    stackAux = new Float64Array(6 * size);
+    stackStage = new Uint8Array(2 * size);
+    allBad = new Uint8Array(2 * size);
+    packOrder = new Int32Array(2 * size);
+    packIndex = new Int32Array(2 * size);
+    packNodes = new Float64Array(2 * NODE * size);
+    packLinks = new Int32Array(packNodes.buffer);
+  }
+}
 
 /**
- * Extended binary search tree (E-BST; Ikonomovska, Gama & Džeroski 2011,
- * as MOA's FIMTDDNumericAttributeClassObserver and River's EBSTSplitter): a
- * binary search tree of the values seen, each node holding the target
- * statistics of the values at or below its key that passed through it. One
- * in-order walk then gives, for every value seen, the statistics of the
- * targets at or below it, so every distinct value is a candidate threshold,
- * scored exactly. Memory grows with the distinct values a leaf sees; the
- * tree's memory bound deactivates leaves past its budget.
+ * The E-BSTs of one tree's leaves: the extended binary search trees of
+ * FIMT-DD (Ikonomovska, Gama & Džeroski 2011, as MOA's
+ * FIMTDDNumericAttributeClassObserver and River's EBSTSplitter), one per
+ * leaf and numeric feature. An E-BST is a binary search tree of the values
+ * seen, each node holding the target statistics of the values at or below
+ * its key that passed through it. One in-order walk then gives, for every
+ * value seen, the statistics of the targets at or below it, so every
+ * distinct value is a candidate threshold, scored exactly. Memory grows
+ * with the distinct values a leaf sees; the tree's memory bound deactivates
+ * leaves past its budget.
  *
- * Nodes live in flat arrays (index 0 is the root; a child is always added
- * after its parent), and the walk keeps its own stack, so values that come
- * sorted (a degenerate, list-like tree) cost no recursion depth.
+ * An E-BST is a handle (a number) to a block of this arena, its header and
+ * nodes side by side (node 0 is the root; a child is always added after its
+ * parent), not an object: a forest's trees hold tens of thousands of E-BSTs,
+ * most of a handful of nodes, and make and drop them by the thousand (a
+ * leaf's go when it splits); as objects with arrays of their own, each cost
+ * a kilobyte, several allocations and, at every update, as many cache
+ * misses. Blocks are powers of two in size (BLOCK_0 numbers and up), carved
+ * from chunks of CHUNK numbers that are added as needed, never copied; a
+ * freed block is kept for the next E-BST of its size, or halved for
+ * smaller ones. The walks keep their own stacks, so values that come sorted
+ * (a degenerate, list-like tree) cost no recursion depth. The arena goes
+ * with its tree.
  */
-export class EBSTObserver implements RegressionObserver {
-  private keys: Float64Array;
-  private stats: Float64Array;
-  private left: Int32Array;
-  private right: Int32Array;
-  private size = 0;
-  private readonly total = emptyStats();
+export class EBSTArena {
+  /** The chunks, and the same memory as 32-bit integers (for the links). */
+  private readonly chunks: Float64Array[] = [];
+  private readonly chunkLinks: Int32Array[] = [];
+  /** The chunk blocks are carved from, and where its free part starts. */
+  private current = -1;
+  private top = CHUNK;
+  /** Free blocks' handles by class (shared classes only). */
+  private readonly free: number[][] = [];
+  /** Chunks once given to a large block, free again. */
+  private readonly spareChunks: number[] = [];
 
-  constructor(capacity = 16) {
-    this.keys = new Float64Array(capacity);
-    this.stats = new Float64Array(3 * capacity);
-    this.left = new Int32Array(capacity);
-    this.right = new Int32Array(capacity);
+  /** A new, empty E-BST counted at `capacity` nodes by the memory estimate: its handle. */
+  create(capacity = 16): number {
+    const h = this.take(0);
+    const data = this.chunks[h >>> CHUNK_BITS];
+    const b = h & OFFSET_MASK;
+    data[b + TOTAL_W] = 0;
+    data[b + TOTAL_MEAN] = 0;
+    data[b + TOTAL_M2] = 0;
+    data[b + SIZE] = 0;
+    data[b + CAPACITY] = capacity;
+    return h;
   }
 
-  get weight(): number {
-    return this.total.w;
-  }
-
-  /** Distinct values held. */
-  get nodes(): number {
-    return this.size;
-  }
-
-  get bytes(): number {
-    // Key, three statistics and two links per node, as held (capacity), plus the object.
-    return 96 + this.keys.length * 40;
-  }
-
-  update(value: number, y: number, weight: number): void {
-    if (Number.isNaN(value)) return;
-    addTarget(this.total, y, weight);
-    if (this.size === 0) {
-      this.add(value, y, weight);
-      return;
+  /** A chunk of `size` numbers: its index. */
+  private addChunk(size: number): number {
+    const data = new Float64Array(size);
+    const links = new Int32Array(data.buffer);
+    let c = this.spareChunks.pop();
+    if (c === undefined) {
+      c = this.chunks.push(data) - 1;
+      this.chunkLinks.push(links);
+    } else {
+      this.chunks[c] = data;
+      this.chunkLinks[c] = links;
     }
+    return c;
+  }
+
+  /** A block of class k (its CLASS set): its handle. */
+  private take(k: number): number {
+    let h = -1;
+    if (k >= SHARED_CLASSES) h = this.addChunk(BLOCK_0 << k) * CHUNK;
+    else {
+      for (let j = k; j < this.free.length && h < 0; j++) {
+        const handles = this.free[j];
+        if (handles === undefined || handles.length === 0) continue;
+        h = handles.pop()!;
+        // A larger block is halved down to class k; each upper half is a free block of the class below.
+        for (let c = j - 1; c >= k; c--) (this.free[c] ??= []).push(h + (BLOCK_0 << c));
+      }
+      if (h < 0) {
+        const size = BLOCK_0 << k;
+        if (this.top + size > CHUNK) {
+          this.current = this.addChunk(CHUNK);
+          this.top = 0;
+        }
+        h = this.current * CHUNK + this.top;
+        this.top += size;
+      }
+    }
+    this.chunks[h >>> CHUNK_BITS][(h & OFFSET_MASK) + CLASS] = k;
+    return h;
+  }
+
+  /** Gives back an E-BST's block: the E-BST is gone. */
+  release(h: number): void {
+    const c = h >>> CHUNK_BITS;
+    const k = this.chunks[c][(h & OFFSET_MASK) + CLASS];
+    if (k >= SHARED_CLASSES) {
+      this.chunks[c] = new Float64Array(0);
+      this.chunkLinks[c] = new Int32Array(0);
+      this.spareChunks.push(c);
+    } else (this.free[k] ??= []).push(h);
+  }
+
+  /** Approximate bytes held, for the tree's memory bound: key, three statistics and two links per node of capacity, plus an object's. */
+  bytes(h: number): number {
+    return 96 + this.chunks[h >>> CHUNK_BITS][(h & OFFSET_MASK) + CAPACITY] * 40;
+  }
+
+  /**
+   * Adds a row: its value of the feature, x[feature], and its target and
+   * weight, row[0] and row[1] (not as numbers: a number passed to a call
+   * that V8 does not inline is boxed on the heap). Returns the E-BST's
+   * handle, which changes when it moves to a larger block.
+   */
+  update(h: number, x: Float64Array, feature: number, row: Float64Array): number {
+    const value = x[feature];
+    if (value !== value) return h;
+    const y = row[0];
+    const weight = row[1];
+    const c = h >>> CHUNK_BITS;
+    const data = this.chunks[c];
+    const links = this.chunkLinks[c];
+    const b = h & OFFSET_MASK;
+    // addTargetAt(data, b + TOTAL_W, y, weight), written out: a call here that V8 does not inline boxes y.
+    const totalW = data[b + TOTAL_W];
+    if (!(weight > 0)) {
+      // No weight, nothing to add (the trees never pass one).
+    } else if (totalW === 0) {
+      data[b + TOTAL_W] = weight;
+      data[b + TOTAL_MEAN] = y;
+      data[b + TOTAL_M2] = 0;
+    } else {
+      const w = totalW + weight;
+      const d = y - data[b + TOTAL_MEAN];
+      const mean = data[b + TOTAL_MEAN] + (d * weight) / w;
+      data[b + TOTAL_MEAN] = mean;
+      data[b + TOTAL_M2] = Math.max(0, data[b + TOTAL_M2] + weight * d * (y - mean));
+      data[b + TOTAL_W] = w;
+    }
+    if (data[b + SIZE] === 0) return this.add(h, x, feature, row, -1);
+    const base = b + HEADER;
     let node = 0;
     for (;;) {
-      const key = this.keys[node];
-      if (value === key) {
-        this.addAt(node, y, weight);
-        return;
-      }
-      if (value < key) {
-        this.addAt(node, y, weight);
-        const next = this.left[node];
-        if (next < 0) {
-          // add() may grow (replace) the arrays: the link is written into the array as it is after.
-          const child = this.add(value, y, weight);
-          this.left[node] = child;
-          return;
-        }
+      const o = base + NODE * node;
+      const key = data[o + KEY];
+      const link = 2 * (o + LINKS);
+      if (value <= key) {
+        // The node's statistics: of the targets at or below its key that passed through it (Welford, weighted).
+        const w = data[o + W] + weight;
+        const d = y - data[o + MEAN];
+        data[o + MEAN] += (d * weight) / w;
+        data[o + M2] += weight * d * (y - data[o + MEAN]);
+        data[o + W] = w;
+        if (value === key) return h;
+        const next = links[link];
+        if (next < 0) return this.add(h, x, feature, row, link - 2 * b);
         node = next;
       } else {
-        const next = this.right[node];
-        if (next < 0) {
-          // add() may grow (replace) the arrays: the link is written into the array as it is after.
-          const child = this.add(value, y, weight);
-          this.right[node] = child;
-          return;
-        }
+        const next = links[link + 1];
+        if (next < 0) return this.add(h, x, feature, row, link + 1 - 2 * b);
         node = next;
       }
     }
   }
 
   /**
-   * The in-order walk of Ikonomovska's FindBestSplit: at each key, the
-   * targets at or below it are those of the walk's accumulated left part
-   * (`aux`, everything left of the subtree) plus the node's own statistics;
-   * the rest is the total less that (Chan et al.'s pairwise formulas).
+   * A new node for the row's value x[feature] with the row's target alone,
+   * its index written into the link at `linkAt` (in 32-bit integers from
+   * the block's start; none for the root, -1); returns the E-BST's handle.
    */
-  bestSplit(feature: number, minWeight: number): RegressionSplitSuggestion | null {
-    if (this.size < 2) return null;
-    const pre = this.total;
-    const preSd = sdOf(pre.w, pre.m2);
-    if (stackNodes.length < this.size) {
-      stackNodes = new Int32Array(2 * this.size);
-      stackAux = new Float64Array(6 * this.size);
+  private add(h: number, x: Float64Array, feature: number, row: Float64Array, linkAt: number): number {
+    let data = this.chunks[h >>> CHUNK_BITS];
+    let b = h & OFFSET_MASK;
+    const size = data[b + SIZE];
+    if (size === data[b + CAPACITY]) data[b + CAPACITY] = 2 * size;
+    if (size === roomOf(data[b + CLASS])) {
+      h = this.move(h, size + 1);
+      data = this.chunks[h >>> CHUNK_BITS];
+      b = h & OFFSET_MASK;
     }
+    const links = this.chunkLinks[h >>> CHUNK_BITS];
+    const o = b + HEADER + NODE * size;
+    data[o + KEY] = x[feature];
+    links[2 * (o + LINKS)] = -1;
+    links[2 * (o + LINKS) + 1] = -1;
+    data[o + W] = row[1];
+    data[o + MEAN] = row[0];
+    data[o + M2] = 0;
+    data[b + SIZE] = size + 1;
+    if (linkAt >= 0) links[2 * b + linkAt] = size;
+    return h;
+  }
+
+  /** Moves an E-BST to the smallest block that holds n nodes, header and nodes; returns its new handle. */
+  private move(h: number, n: number): number {
+    let k = 0;
+    while (roomOf(k) < n) k++;
+    const to = this.take(k);
+    const from = this.chunks[h >>> CHUNK_BITS];
+    const b = h & OFFSET_MASK;
+    const data = this.chunks[to >>> CHUNK_BITS];
+    const t = to & OFFSET_MASK;
+    const keep = Math.min(n, from[b + SIZE]);
+    data.set(from.subarray(b, b + HEADER + NODE * keep), t);
+    data[t + CLASS] = k;
+    this.release(h);
+    return to;
+  }
+
+  /**
+   * The SDR of the E-BST's best split, or -Infinity when no split leaves
+   * every branch minWeight: the in-order walk of Ikonomovska's
+   * FindBestSplit. At each key, the targets at or below it are those of the
+   * walk's accumulated left part (`aux`, everything left of the subtree)
+   * plus the node's own statistics; the rest is the total less that (Chan
+   * et al.'s pairwise formulas). The split is kept for bestSplit(): an
+   * attempt scores every feature but builds only the winner's split.
+   */
+  bestMerit(h: number, minWeight: number): number {
+    const data = this.chunks[h >>> CHUNK_BITS];
+    const links = this.chunkLinks[h >>> CHUNK_BITS];
+    const b = h & OFFSET_MASK;
+    const best = bestAt(b, data[b + CLASS]);
+    data[best + BEST_MERIT] = -Infinity;
+    const size = data[b + SIZE];
+    if (size < 2) return -Infinity;
+    const preW = data[b + TOTAL_W];
+    const preMean = data[b + TOTAL_MEAN];
+    const preM2 = data[b + TOTAL_M2];
+    const preSd = sdOf(preW, preM2);
+    ensureWalk(size);
+    const base = b + HEADER;
     let depth = 0;
     let node = 0;
     let auxW = 0;
@@ -193,7 +403,6 @@ export class EBSTObserver implements RegressionObserver {
     let bestW = 0;
     let bestMean = 0;
     let bestM2 = 0;
-    const s = this.stats;
     while (node >= 0 || depth > 0) {
       while (node >= 0) {
         stackNodes[depth] = node;
@@ -201,16 +410,16 @@ export class EBSTObserver implements RegressionObserver {
         stackAux[3 * depth + 1] = auxMean;
         stackAux[3 * depth + 2] = auxM2;
         depth++;
-        node = this.left[node];
+        node = links[2 * (base + NODE * node + LINKS)];
       }
       depth--;
-      const at = stackNodes[depth];
+      const at = base + NODE * stackNodes[depth];
       // Left part at this key: aux (what the walk has passed) combined with the node's own (Chan et al.).
       const aw = stackAux[3 * depth];
-      const nw = s[3 * at + W];
+      const nw = data[at + W];
       let lw = nw;
-      let lmean = s[3 * at + MEAN];
-      let lm2 = s[3 * at + M2];
+      let lmean = data[at + MEAN];
+      let lm2 = data[at + M2];
       if (aw > 0) {
         const amean = stackAux[3 * depth + 1];
         lw = aw + nw;
@@ -218,15 +427,15 @@ export class EBSTObserver implements RegressionObserver {
         lm2 = stackAux[3 * depth + 2] + lm2 + (d * d * aw * nw) / lw;
         lmean = amean + (d * nw) / lw;
       }
-      const rw = pre.w - lw;
+      const rw = preW - lw;
       if (lw >= minWeight && rw >= minWeight) {
-        const rmean = (pre.w * pre.mean - lw * lmean) / rw;
+        const rmean = (preW * preMean - lw * lmean) / rw;
         const dm = lmean - rmean;
-        const rm2 = Math.max(0, pre.m2 - lm2 - ((lw * rw) / pre.w) * dm * dm);
-        const merit = preSd - (lw / pre.w) * sdOf(lw, lm2) - (rw / pre.w) * sdOf(rw, rm2);
+        const rm2 = Math.max(0, preM2 - lm2 - ((lw * rw) / preW) * dm * dm);
+        const merit = preSd - (lw / preW) * sdOf(lw, lm2) - (rw / preW) * sdOf(rw, rm2);
         if (merit > bestMerit) {
           bestMerit = merit;
-          bestKey = this.keys[at];
+          bestKey = data[at + KEY];
           bestW = lw;
           bestMean = lmean;
           bestM2 = lm2;
@@ -236,17 +445,33 @@ export class EBSTObserver implements RegressionObserver {
       auxW = lw;
       auxMean = lmean;
       auxM2 = lm2;
-      node = this.right[at];
+      node = links[2 * (at + LINKS) + 1];
     }
-    if (bestMerit === -Infinity) return null;
-    const rw = pre.w - bestW;
-    const rmean = (pre.w * pre.mean - bestW * bestMean) / rw;
+    data[best + BEST_MERIT] = bestMerit;
+    data[best + BEST_KEY] = bestKey;
+    data[best + BEST_W] = bestW;
+    data[best + BEST_MEAN] = bestMean;
+    data[best + BEST_M2] = bestM2;
+    return bestMerit;
+  }
+
+  /** The split the last bestMerit() found (which must have found one), as feature `feature`'s. */
+  bestSplit(h: number, feature: number): RegressionSplitSuggestion {
+    const data = this.chunks[h >>> CHUNK_BITS];
+    const b = h & OFFSET_MASK;
+    const best = bestAt(b, data[b + CLASS]);
+    const preW = data[b + TOTAL_W];
+    const bestW = data[best + BEST_W];
+    const bestMean = data[best + BEST_MEAN];
+    const bestM2 = data[best + BEST_M2];
+    const rw = preW - bestW;
+    const rmean = (preW * data[b + TOTAL_MEAN] - bestW * bestMean) / rw;
     const dm = bestMean - rmean;
-    const rm2 = Math.max(0, pre.m2 - bestM2 - ((bestW * rw) / pre.w) * dm * dm);
+    const rm2 = Math.max(0, data[b + TOTAL_M2] - bestM2 - ((bestW * rw) / preW) * dm * dm);
     return {
       feature,
-      merit: bestMerit,
-      threshold: bestKey,
+      merit: data[best + BEST_MERIT],
+      threshold: data[best + BEST_KEY],
       post: [
         { w: bestW, mean: bestMean, m2: bestM2 },
         { w: rw, mean: rmean, m2: rm2 },
@@ -263,46 +488,45 @@ export class EBSTObserver implements RegressionObserver {
    * when it and everything below it are such points. Only whole subtrees
    * go, so the statistics kept stay right for the points that remain (the
    * dropped values still count in their ancestors and the total). The nodes
-   * left are then packed, so the memory is given back.
+   * left are then packed, so the memory is given back. Returns the E-BST's
+   * handle, which changes when it moves to a smaller block.
    */
-  removeBadSplits(ratio: number, bestMerit: number, bound: number, minWeight: number): void {
-    if (this.size === 0 || !(bestMerit > 0)) return;
+  removeBadSplits(h: number, ratio: number, bestMerit: number, bound: number, minWeight: number): number {
+    const data = this.chunks[h >>> CHUNK_BITS];
+    const links = this.chunkLinks[h >>> CHUNK_BITS];
+    const b = h & OFFSET_MASK;
+    const size = data[b + SIZE];
+    if (size === 0 || !(bestMerit > 0)) return h;
     const limit = ratio - 2 * bound;
-    const pre = this.total;
-    const preSd = sdOf(pre.w, pre.m2);
-    const s = this.stats;
-    if (stackNodes.length < this.size) {
-      stackNodes = new Int32Array(2 * this.size);
-      stackAux = new Float64Array(6 * this.size);
-    }
-    if (stackStage.length < stackNodes.length) stackStage = new Uint8Array(stackNodes.length);
+    const preW = data[b + TOTAL_W];
+    const preMean = data[b + TOTAL_MEAN];
+    const preM2 = data[b + TOTAL_M2];
+    const preSd = sdOf(preW, preM2);
+    const base = b + HEADER;
+    ensureWalk(size);
     // A post-order walk with its own stack. Stage 0: visit the left subtree; 1: left done, visit the
-    // right; 2: both done, judge the node. `bad` carries a finished subtree's verdict up.
-    let depth = 0;
+    // right; 2: both done, judge the node. `bad` carries a finished subtree's verdict up; allBad, per
+    // node, whether its subtree so far is all bad (left verdict, then right).
+    let depth = 1;
+    stackNodes[0] = 0;
+    stackStage[0] = 0;
+    stackAux[0] = 0;
+    stackAux[1] = 0;
+    stackAux[2] = 0;
     let bad = false;
     let rootDropped = false;
-    const push = (node: number, w: number, mean: number, m2: number): void => {
-      stackNodes[depth] = node;
-      stackStage[depth] = 0;
-      stackAux[3 * depth] = w;
-      stackAux[3 * depth + 1] = mean;
-      stackAux[3 * depth + 2] = m2;
-      depth++;
-    };
-    push(0, 0, 0, 0);
-    // Per frame, whether its subtree so far is all bad (left verdict, then right).
-    const allBad = new Uint8Array(this.size);
     while (depth > 0) {
       const f = depth - 1;
       const node = stackNodes[f];
+      const o = base + NODE * node;
       const aw = stackAux[3 * f];
       const am = stackAux[3 * f + 1];
       const am2 = stackAux[3 * f + 2];
       // The targets at or below this node's key: aux and the node's own, combined.
-      const nw = s[3 * node + W];
+      const nw = data[o + W];
       let lw = nw;
-      let lmean = s[3 * node + MEAN];
-      let lm2 = s[3 * node + M2];
+      let lmean = data[o + MEAN];
+      let lm2 = data[o + M2];
       if (aw > 0) {
         lw = aw + nw;
         const d = lmean - am;
@@ -312,8 +536,14 @@ export class EBSTObserver implements RegressionObserver {
       const stage = stackStage[f];
       if (stage === 0) {
         stackStage[f] = 1;
-        if (this.left[node] >= 0) {
-          push(this.left[node], aw, am, am2);
+        const left = links[2 * (o + LINKS)];
+        if (left >= 0) {
+          stackNodes[depth] = left;
+          stackStage[depth] = 0;
+          stackAux[3 * depth] = aw;
+          stackAux[3 * depth + 1] = am;
+          stackAux[3 * depth + 2] = am2;
+          depth++;
           continue;
         }
         bad = true;
@@ -322,8 +552,14 @@ export class EBSTObserver implements RegressionObserver {
         // `bad` is the left subtree's verdict (true when there is none).
         allBad[node] = bad ? 1 : 0;
         stackStage[f] = 2;
-        if (bad && this.right[node] >= 0) {
-          push(this.right[node], lw, lmean, lm2);
+        const right = links[2 * (o + LINKS) + 1];
+        if (bad && right >= 0) {
+          stackNodes[depth] = right;
+          stackStage[depth] = 0;
+          stackAux[3 * depth] = lw;
+          stackAux[3 * depth + 1] = lmean;
+          stackAux[3 * depth + 2] = lm2;
+          depth++;
           continue;
         }
       } else if (!bad) allBad[node] = 0;
@@ -331,130 +567,119 @@ export class EBSTObserver implements RegressionObserver {
       depth--;
       bad = false;
       if (allBad[node] === 1) {
-        const rw = pre.w - lw;
+        const rw = preW - lw;
         let merit = 0;
         if (lw >= minWeight && rw >= minWeight) {
-          const rmean = (pre.w * pre.mean - lw * lmean) / rw;
+          const rmean = (preW * preMean - lw * lmean) / rw;
           const dm = lmean - rmean;
-          const rm2 = Math.max(0, pre.m2 - lm2 - ((lw * rw) / pre.w) * dm * dm);
-          merit = preSd - (lw / pre.w) * sdOf(lw, lm2) - (rw / pre.w) * sdOf(rw, rm2);
+          const rm2 = Math.max(0, preM2 - lm2 - ((lw * rw) / preW) * dm * dm);
+          merit = preSd - (lw / preW) * sdOf(lw, lm2) - (rw / preW) * sdOf(rw, rm2);
         }
         if (merit / bestMerit < limit) {
           bad = true;
           if (depth === 0) rootDropped = true;
           else {
-            const parent = stackNodes[depth - 1];
-            if (this.left[parent] === node) this.left[parent] = -1;
-            else this.right[parent] = -1;
+            const parent = 2 * (base + NODE * stackNodes[depth - 1] + LINKS);
+            if (links[parent] === node) links[parent] = -1;
+            else links[parent + 1] = -1;
           }
         }
       }
     }
-    if (rootDropped) {
-      this.size = 0;
-      this.pack();
-    } else this.pack();
+    if (rootDropped) data[b + SIZE] = 0;
+    return this.pack(h);
   }
 
-  /** Renumbers the nodes still linked from the root, in preorder (each child after its parent), into arrays just large enough. */
-  private pack(): void {
-    const order = new Int32Array(this.size);
+  /**
+   * Renumbers the nodes still linked from the root in preorder (each child
+   * after its parent), in place, and counts them at the capacity a new
+   * E-BST of that many nodes would have; a block far larger than that is
+   * swapped for a smaller one. Returns the E-BST's handle.
+   */
+  private pack(h: number): number {
+    const data = this.chunks[h >>> CHUNK_BITS];
+    const links = this.chunkLinks[h >>> CHUNK_BITS];
+    const b = h & OFFSET_MASK;
+    const base = b + HEADER;
+    const size = data[b + SIZE];
+    ensureWalk(size);
     let n = 0;
-    const stack = this.size > 0 ? [0] : [];
-    while (stack.length > 0) {
-      const node = stack.pop()!;
-      order[n++] = node;
-      if (this.right[node] >= 0) stack.push(this.right[node]);
-      if (this.left[node] >= 0) stack.push(this.left[node]);
+    let top = 0;
+    if (size > 0) stackNodes[top++] = 0;
+    while (top > 0) {
+      const node = stackNodes[--top];
+      packOrder[n++] = node;
+      const link = 2 * (base + NODE * node + LINKS);
+      if (links[link + 1] >= 0) stackNodes[top++] = links[link + 1];
+      if (links[link] >= 0) stackNodes[top++] = links[link];
     }
-    if (n === this.size && n > 0) return;
-    const index = new Int32Array(this.size).fill(-1);
-    for (let i = 0; i < n; i++) index[order[i]] = i;
-    let capacity = 16;
-    while (capacity < n) capacity *= 2;
-    const keys = new Float64Array(capacity);
-    const stats = new Float64Array(3 * capacity);
-    const left = new Int32Array(capacity);
-    const right = new Int32Array(capacity);
+    if (n === size && n > 0) return h;
+    for (let i = 0; i < n; i++) packIndex[packOrder[i]] = i;
     for (let i = 0; i < n; i++) {
-      const old = order[i];
-      keys[i] = this.keys[old];
-      stats[3 * i] = this.stats[3 * old];
-      stats[3 * i + 1] = this.stats[3 * old + 1];
-      stats[3 * i + 2] = this.stats[3 * old + 2];
-      left[i] = this.left[old] < 0 ? -1 : index[this.left[old]];
-      right[i] = this.right[old] < 0 ? -1 : index[this.right[old]];
+      const o = base + NODE * packOrder[i];
+      const p = NODE * i;
+      packNodes[p + KEY] = data[o + KEY];
+      packNodes[p + W] = data[o + W];
+      packNodes[p + MEAN] = data[o + MEAN];
+      packNodes[p + M2] = data[o + M2];
+      const left = links[2 * (o + LINKS)];
+      const right = links[2 * (o + LINKS) + 1];
+      packLinks[2 * (p + LINKS)] = left < 0 ? -1 : packIndex[left];
+      packLinks[2 * (p + LINKS) + 1] = right < 0 ? -1 : packIndex[right];
     }
-    this.keys = keys;
-    this.stats = stats;
-    this.left = left;
-    this.right = right;
-    this.size = n;
+    data[b + SIZE] = n;
+    data[b + CAPACITY] = capacityFor(n);
+    let k = 0;
+    while (roomOf(k) < n) k++;
+    // Far more room than the nodes left need: a smaller block, the header moved over.
+    if (data[b + CLASS] > k + 2) h = this.move(h, n);
+    const to = this.chunks[h >>> CHUNK_BITS];
+    to.set(packNodes.subarray(0, NODE * n), (h & OFFSET_MASK) + HEADER);
+    return h;
   }
 
-  toJSON(): Json {
-    const n = this.size;
-    return {
-      kind: 'ebst',
-      keys: Array.from(this.keys.subarray(0, n)),
-      stats: Array.from(this.stats.subarray(0, 3 * n)),
-      left: Array.from(this.left.subarray(0, n)),
-      right: Array.from(this.right.subarray(0, n)),
-      total: [this.total.w, this.total.mean, this.total.m2],
-    };
+  toJSON(h: number): Json {
+    const data = this.chunks[h >>> CHUNK_BITS];
+    const links = this.chunkLinks[h >>> CHUNK_BITS];
+    const b = h & OFFSET_MASK;
+    const n = data[b + SIZE];
+    const keys = new Array<number>(n);
+    const stats = new Array<number>(3 * n);
+    const left = new Array<number>(n);
+    const right = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      const o = b + HEADER + NODE * i;
+      keys[i] = data[o + KEY];
+      stats[3 * i] = data[o + W];
+      stats[3 * i + 1] = data[o + MEAN];
+      stats[3 * i + 2] = data[o + M2];
+      left[i] = links[2 * (o + LINKS)];
+      right[i] = links[2 * (o + LINKS) + 1];
+    }
+    return { kind: 'ebst', keys, stats, left, right, total: [data[b + TOTAL_W], data[b + TOTAL_MEAN], data[b + TOTAL_M2]] };
   }
 
-  static fromJSON(s: EBSTJSON): EBSTObserver {
+  /** An E-BST from its checked saved form: its handle. */
+  fromJSON(s: EBSTJSON): number {
     const n = s.keys.length;
-    // The capacity the arrays would have grown to (16, doubled), so the memory estimate is the same.
-    let capacity = 16;
-    while (capacity < n) capacity *= 2;
-    const o = new EBSTObserver(capacity);
-    o.keys.set(s.keys);
-    o.stats.set(s.stats);
-    o.left.set(s.left);
-    o.right.set(s.right);
-    o.size = n;
-    [o.total.w, o.total.mean, o.total.m2] = s.total;
-    return o;
-  }
-
-  private addAt(node: number, y: number, weight: number): void {
-    const s = this.stats;
-    const o = 3 * node;
-    const w = s[o + W] + weight;
-    const d = y - s[o + MEAN];
-    s[o + MEAN] += (d * weight) / w;
-    s[o + M2] += weight * d * (y - s[o + MEAN]);
-    s[o + W] = w;
-  }
-
-  private add(value: number, y: number, weight: number): number {
-    if (this.size === this.keys.length) this.grow();
-    const i = this.size++;
-    this.keys[i] = value;
-    this.stats[3 * i + W] = weight;
-    this.stats[3 * i + MEAN] = y;
-    this.stats[3 * i + M2] = 0;
-    this.left[i] = -1;
-    this.right[i] = -1;
-    return i;
-  }
-
-  private grow(): void {
-    const cap = 2 * this.keys.length;
-    const keys = new Float64Array(cap);
-    keys.set(this.keys);
-    this.keys = keys;
-    const stats = new Float64Array(3 * cap);
-    stats.set(this.stats);
-    this.stats = stats;
-    const left = new Int32Array(cap);
-    left.set(this.left);
-    this.left = left;
-    const right = new Int32Array(cap);
-    right.set(this.right);
-    this.right = right;
+    // Counted at the capacity arrays of its own would have grown to, so the memory estimate is the same.
+    let h = this.create(capacityFor(n));
+    if (n > roomOf(0)) h = this.move(h, n);
+    const data = this.chunks[h >>> CHUNK_BITS];
+    const links = this.chunkLinks[h >>> CHUNK_BITS];
+    const b = h & OFFSET_MASK;
+    for (let i = 0; i < n; i++) {
+      const o = b + HEADER + NODE * i;
+      data[o + KEY] = s.keys[i];
+      links[2 * (o + LINKS)] = s.left[i];
+      links[2 * (o + LINKS) + 1] = s.right[i];
+      data[o + W] = s.stats[3 * i];
+      data[o + MEAN] = s.stats[3 * i + 1];
+      data[o + M2] = s.stats[3 * i + 2];
+    }
+    data[b + SIZE] = n;
+    [data[b + TOTAL_W], data[b + TOTAL_MEAN], data[b + TOTAL_M2]] = s.total;
+    return h;
   }
 }
 
@@ -463,35 +688,63 @@ export class EBSTObserver implements RegressionObserver {
  * one branch per category seen (River's default, binary_split=False), and
  * is a candidate only when every branch weighs minWeight.
  */
-export class NominalRegressionObserver implements RegressionObserver {
+export class NominalRegressionObserver {
   private readonly byValue = new Map<number, TargetStats>();
   private readonly total = emptyStats();
+  /** The categories in ascending order (the order branches and merits take them in); null when one was added since. */
+  private sorted: number[] | null = null;
+  private bestMeritFound = -Infinity;
 
-  get weight(): number {
-    return this.total.w;
-  }
-
+  /** Approximate bytes held, for the tree's memory bound. */
   get bytes(): number {
     return 64 + this.byValue.size * 72;
   }
 
-  update(value: number, y: number, weight: number): void {
-    if (Number.isNaN(value)) return;
+  /** Adds a row: its category x[feature], its target and weight row[0] and row[1] (see EBSTArena.update). */
+  update(x: Float64Array, feature: number, row: Float64Array): void {
+    const value = x[feature];
+    if (value !== value) return;
+    const y = row[0];
+    const weight = row[1];
     addTarget(this.total, y, weight);
     let s = this.byValue.get(value);
     if (s === undefined) {
       s = emptyStats();
       this.byValue.set(value, s);
+      this.sorted = null;
     }
     addTarget(s, y, weight);
   }
 
-  bestSplit(feature: number, minWeight: number): RegressionSplitSuggestion | null {
-    if (this.byValue.size < 2) return null;
-    const values = [...this.byValue.keys()].sort((a, b) => a - b);
-    const post = values.map((value) => ({ ...this.byValue.get(value)! }));
-    const merit = sdr(this.total, post, minWeight);
-    return merit === null ? null : { feature, merit, values, post };
+  private values(): number[] {
+    return (this.sorted ??= [...this.byValue.keys()].sort((a, b) => a - b));
+  }
+
+  /**
+   * The SDR of the split by category, sd(all) - sum_i (w_i / w) sd(category
+   * i) over the categories in ascending order, or -Infinity when there is
+   * one only or a category weighs less than minWeight (River's
+   * min_samples_split: a split that leaves a sliver is not a candidate).
+   */
+  bestMerit(minWeight: number): number {
+    this.bestMeritFound = -Infinity;
+    if (this.byValue.size < 2) return -Infinity;
+    const pre = this.total;
+    let merit = sdOf(pre.w, pre.m2);
+    for (const value of this.values()) {
+      const p = this.byValue.get(value)!;
+      if (!(p.w >= minWeight)) return -Infinity;
+      merit -= (p.w / pre.w) * sdOf(p.w, p.m2);
+    }
+    this.bestMeritFound = merit;
+    return merit;
+  }
+
+  /** The split the last bestMerit() scored, as feature `feature`'s. */
+  bestSplit(feature: number): RegressionSplitSuggestion {
+    const values = this.values().slice();
+    const post = values.map((value) => copyStats(this.byValue.get(value)!));
+    return { feature, merit: this.bestMeritFound, values, post };
   }
 
   toJSON(): Json {
@@ -564,12 +817,15 @@ export const nominalSchema = refine(
 );
 export type NominalJSON = v.InferOutput<typeof nominalSchema>;
 
-/** Checks a saved observer: the observer, or the problem as "PATH: MESSAGE". */
-export function observerFromJSON(json: unknown): { ok: true; value: RegressionObserver } | { ok: false; problem: string } {
+/**
+ * Checks a saved observer: the observer (an E-BST: its handle in `arena`;
+ * a nominal one: the object), or the problem as "PATH: MESSAGE".
+ */
+export function observerFromJSON(json: unknown, arena: EBSTArena): { ok: true; value: number | NominalRegressionObserver } | { ok: false; problem: string } {
   const kind = typeof json === 'object' && json !== null && 'kind' in json ? (json as { kind: unknown }).kind : undefined;
   if (kind === 'ebst') {
     const checked = checkWith(ebstSchema, json);
-    return checked.ok ? { ok: true, value: EBSTObserver.fromJSON(checked.value) } : checked;
+    return checked.ok ? { ok: true, value: arena.fromJSON(checked.value) } : checked;
   }
   if (kind === 'nominal') {
     const checked = checkWith(nominalSchema, json);
