@@ -140,8 +140,11 @@ export class RegressionModel {
     for (let r = 0; r < rows; r++) {
       const row = batch.x.data.subarray(r * cols, r * cols + cols);
       if (this.steps.length === 0) {
-        out[r] = this.learner.predictOne(row);
-        this.learner.learnOne(row, batch.y[r]);
+        if (this.learner.learnOneScored) out[r] = this.learner.learnOneScored(row, batch.y[r]);
+        else {
+          out[r] = this.learner.predictOne(row);
+          this.learner.learnOne(row, batch.y[r]);
+        }
         continue;
       }
       const x: Matrix = { data: row, rows: 1, cols };

@@ -29,6 +29,12 @@ export interface Regressor {
    * ensembles: a Poisson draw), as MOA's instance weights, in one update.
    */
   learnOneWeighted?(x: Float64Array, y: number, weight: number): void;
+  /**
+   * Optional test-then-train of one row: predictOne(x) as it was, then
+   * learnOne(x, y), to the bit, in one pass where the two share work (a
+   * tree's descent).
+   */
+  learnOneScored?(x: Float64Array, y: number): number;
   /** The learned state; the regressor can be rebuilt from it and its parameters. */
   saveState(): LearnerState;
 }
