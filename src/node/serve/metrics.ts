@@ -100,6 +100,7 @@ export function serverMetrics(fleet: ModelFleet, extra: { readonly dashboardClie
   const each: EachModel = (set) => {
     for (const h of hosts()) set(h.name, h);
   };
+  const perModel: PerModel = { registers, each };
 
   const requests = new RequestHistogram(LATENCY_BUCKETS);
   // The registry reads a metric through name, type and get() alone.
@@ -114,51 +115,13 @@ export function serverMetrics(fleet: ModelFleet, extra: { readonly dashboardClie
       this.inc(fleet.predicted);
     },
   });
-  new Counter({
-    name: 'streamlearn_rows_learned_total',
-    help: 'Rows learned from POST /learn, by model (champion, or a challenger by name)',
-    labelNames: ['model'] as const,
-    registers,
-    collect() {
-      this.reset();
-      each((model, h) => this.inc({ model }, h.totals.learned));
-    },
-  });
-  new Counter({
-    name: 'streamlearn_rows_scored_total',
-    help: 'Rows of POST /learn predicted before they were learned (test-then-train), by model',
-    labelNames: ['model'] as const,
-    registers,
-    collect() {
-      this.reset();
-      each((model) => this.inc({ model }, fleet.countsOf(model).scored));
-    },
-  });
+  modelCounter(perModel, 'streamlearn_rows_learned_total', 'Rows learned from POST /learn, by model (champion, or a challenger by name)', (_, h) => h.totals.learned);
+  modelCounter(perModel, 'streamlearn_rows_scored_total', 'Rows of POST /learn predicted before they were learned (test-then-train), by model', (model) => fleet.countsOf(model).scored);
   // Every model of a server is of the champion's task (a reload or challenger of the other is refused): its figures only.
-  if (fleet.champion.model.task === 'regression') regressorMetrics(fleet, registers, each);
-  else classifierMetrics(fleet, registers, each);
-  new Counter({
-    name: 'streamlearn_drift_alarms_total',
-    help: 'Drifts (rises of the online error) signalled by the --drift detector, by model',
-    labelNames: ['model'] as const,
-    registers,
-    collect() {
-      this.reset();
-      each((model) => this.inc({ model }, fleet.countsOf(model).driftAlarms));
-    },
-  });
-  new Gauge({
-    name: 'streamlearn_drift_warning',
-    help: "1 while the model's --drift detector is in its warning state, else 0",
-    labelNames: ['model'] as const,
-    registers,
-    collect() {
-      this.reset();
-      each((model, h) => {
-        if (h.monitor) this.set({ model }, h.monitor.inWarning ? 1 : 0);
-      });
-    },
-  });
+  if (fleet.champion.model.task === 'regression') regressorMetrics(fleet, perModel);
+  else classifierMetrics(fleet, perModel);
+  modelCounter(perModel, 'streamlearn_drift_alarms_total', 'Drifts (rises of the online error) signalled by the --drift detector, by model', (model) => fleet.countsOf(model).driftAlarms);
+  modelGauge(perModel, 'streamlearn_drift_warning', "1 while the model's --drift detector is in its warning state, else 0", (_, h) => (h.monitor ? (h.monitor.inWarning ? 1 : 0) : null));
   new Gauge({
     name: 'streamlearn_model_info',
     help: 'The model under each name: its directory, learner, identity (SHA-256 of its save\'s manifest.json, as GET /model gives it) and when that save was written; always 1',
@@ -180,46 +143,10 @@ export function serverMetrics(fleet: ModelFleet, extra: { readonly dashboardClie
       each((model, h) => this.set({ model }, Math.max(0, (now - Date.parse(h.savedAt)) / 1000)));
     },
   });
-  new Gauge({
-    name: 'streamlearn_rows_since_checkpoint',
-    help: 'Rows learned since the last checkpoint, kept on disk in the learn log only',
-    labelNames: ['model'] as const,
-    registers,
-    collect() {
-      this.reset();
-      each((model, h) => this.set({ model }, h.updates.sinceCheckpoint));
-    },
-  });
-  new Gauge({
-    name: 'streamlearn_learn_log_bytes',
-    help: "Size of the model directory's learn log (the write-ahead log replayed at a restart)",
-    labelNames: ['model'] as const,
-    registers,
-    collect() {
-      this.reset();
-      each((model, h) => this.set({ model }, h.learnLogBytes));
-    },
-  });
-  new Counter({
-    name: 'streamlearn_checkpoints_total',
-    help: 'Checkpoints saved into the model directory, by model name',
-    labelNames: ['model'] as const,
-    registers,
-    collect() {
-      this.reset();
-      each((model, h) => this.inc({ model }, h.totals.checkpoints));
-    },
-  });
-  new Counter({
-    name: 'streamlearn_reloads_total',
-    help: 'New saves found in the model directory and served in place of the model, by model name',
-    labelNames: ['model'] as const,
-    registers,
-    collect() {
-      this.reset();
-      each((model, h) => this.inc({ model }, h.totals.reloads));
-    },
-  });
+  modelGauge(perModel, 'streamlearn_rows_since_checkpoint', 'Rows learned since the last checkpoint, kept on disk in the learn log only', (_, h) => h.updates.sinceCheckpoint);
+  modelGauge(perModel, 'streamlearn_learn_log_bytes', "Size of the model directory's learn log (the write-ahead log replayed at a restart)", (_, h) => h.learnLogBytes);
+  modelCounter(perModel, 'streamlearn_checkpoints_total', 'Checkpoints saved into the model directory, by model name', (_, h) => h.totals.checkpoints);
+  modelCounter(perModel, 'streamlearn_reloads_total', 'New saves found in the model directory and served in place of the model, by model name', (_, h) => h.totals.reloads);
   new Counter({
     name: 'streamlearn_challenger_skipped_requests_total',
     help: 'Learn requests the champion learned but a challenger refused (and skipped), by challenger',
@@ -264,18 +191,47 @@ export function serverMetrics(fleet: ModelFleet, extra: { readonly dashboardClie
 /** Calls `set` with each model's name and host. */
 type EachModel = (set: (name: string, host: ModelHost) => void) => void;
 
-/** A classifier's online figures: rows scored right, accuracy (all and windowed), kappa, per-class recall. */
-function classifierMetrics(fleet: ModelFleet, registers: Registry[], each: EachModel): void {
+/** Where per-model metrics register and how they visit the models. */
+interface PerModel {
+  readonly registers: Registry[];
+  readonly each: EachModel;
+}
+
+/** A counter labelled by model, its value read from the server when scraped. */
+function modelCounter({ registers, each }: PerModel, name: string, help: string, value: (model: string, host: ModelHost) => number): void {
   new Counter({
-    name: 'streamlearn_rows_scored_correct_total',
-    help: 'Rows of POST /learn whose prediction before learning was the label, by model; divided by streamlearn_rows_scored_total, the online accuracy over any range',
+    name,
+    help,
     labelNames: ['model'] as const,
     registers,
     collect() {
       this.reset();
-      each((model) => this.inc({ model }, fleet.countsOf(model).correct));
+      each((model, h) => this.inc({ model }, value(model, h)));
     },
   });
+}
+
+/** A gauge labelled by model, read when scraped; a model whose value is null is left out. */
+function modelGauge({ registers, each }: PerModel, name: string, help: string, value: (model: string, host: ModelHost) => number | null): void {
+  new Gauge({
+    name,
+    help,
+    labelNames: ['model'] as const,
+    registers,
+    collect() {
+      this.reset();
+      each((model, h) => {
+        const v = value(model, h);
+        if (v !== null) this.set({ model }, v);
+      });
+    },
+  });
+}
+
+/** A classifier's online figures: rows scored right, accuracy (all and windowed), kappa, per-class recall. */
+function classifierMetrics(fleet: ModelFleet, perModel: PerModel): void {
+  const { registers, each } = perModel;
+  modelCounter(perModel, 'streamlearn_rows_scored_correct_total', 'Rows of POST /learn whose prediction before learning was the label, by model; divided by streamlearn_rows_scored_total, the online accuracy over any range', (model) => fleet.countsOf(model).correct);
   new Gauge({
     name: 'streamlearn_online_accuracy_ratio',
     help: 'Online (test-then-train) accuracy of the model now under each name since it was loaded: window="all", or over its last N rows scored (window="N")',
@@ -292,19 +248,9 @@ function classifierMetrics(fleet: ModelFleet, registers: Registry[], each: EachM
       });
     },
   });
-  new Gauge({
-    name: 'streamlearn_online_kappa',
-    help: "Cohen's kappa of the online predictions since the model was loaded, by model",
-    labelNames: ['model'] as const,
-    registers,
-    collect() {
-      this.reset();
-      each((model, h) => {
-        const m = h.monitor;
-        const kappa = m?.task === 'classification' && m.scored > 0 ? m.stats().kappa : null;
-        if (kappa !== null) this.set({ model }, kappa);
-      });
-    },
+  modelGauge(perModel, 'streamlearn_online_kappa', "Cohen's kappa of the online predictions since the model was loaded, by model", (_, h) => {
+    const m = h.monitor;
+    return m?.task === 'classification' && m.scored > 0 ? m.stats().kappa : null;
   });
   new Gauge({
     name: 'streamlearn_online_recall_ratio',
@@ -329,27 +275,10 @@ function classifierMetrics(fleet: ModelFleet, registers: Registry[], each: EachM
  * correct-rows counter gives a classifier's accuracy), and MAE, RMSE and R²
  * since the model was loaded and over its last N rows as gauges.
  */
-function regressorMetrics(fleet: ModelFleet, registers: Registry[], each: EachModel): void {
-  new Counter({
-    name: 'streamlearn_rows_scored_absolute_error_total',
-    help: 'Sum of |target - prediction| over the rows of POST /learn predicted before they were learned, by model; divided by streamlearn_rows_scored_total, the online MAE over any range',
-    labelNames: ['model'] as const,
-    registers,
-    collect() {
-      this.reset();
-      each((model) => this.inc({ model }, fleet.countsOf(model).absoluteError));
-    },
-  });
-  new Counter({
-    name: 'streamlearn_rows_scored_squared_error_total',
-    help: 'Sum of (target - prediction)^2 over the rows of POST /learn predicted before they were learned, by model; the root of it divided by streamlearn_rows_scored_total, the online RMSE over any range',
-    labelNames: ['model'] as const,
-    registers,
-    collect() {
-      this.reset();
-      each((model) => this.inc({ model }, fleet.countsOf(model).squaredError));
-    },
-  });
+function regressorMetrics(fleet: ModelFleet, perModel: PerModel): void {
+  const { registers, each } = perModel;
+  modelCounter(perModel, 'streamlearn_rows_scored_absolute_error_total', 'Sum of |target - prediction| over the rows of POST /learn predicted before they were learned, by model; divided by streamlearn_rows_scored_total, the online MAE over any range', (model) => fleet.countsOf(model).absoluteError);
+  modelCounter(perModel, 'streamlearn_rows_scored_squared_error_total', 'Sum of (target - prediction)^2 over the rows of POST /learn predicted before they were learned, by model; the root of it divided by streamlearn_rows_scored_total, the online RMSE over any range', (model) => fleet.countsOf(model).squaredError);
   const figures: [string, string, (s: RegressionOnlineStats) => [number | null, number | null]][] = [
     ['streamlearn_online_mae', 'Online (test-then-train) mean absolute error', (s) => [s.mae, s.windowMae]],
     ['streamlearn_online_rmse', 'Online (test-then-train) root mean squared error', (s) => [s.rmse, s.windowRmse]],
