@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { resolveParams } from '../../src/core/params.js';
-import { Random } from '../../src/core/random.js';
 import type { Json } from '../../src/core/state.js';
 import { RegressionMetrics } from '../../src/eval/regression-metrics.js';
 import type { FeatureContext } from '../../src/learners/contract.js';
@@ -9,35 +8,8 @@ import { LinearRegression } from '../../src/learners/linear-regression.js';
 import type { MergeRule } from '../../src/learners/merge-rule.js';
 import type { Regressor } from '../../src/learners/regressor.js';
 import { StandardScaler } from '../../src/preprocess/standard-scaler.js';
+import { friedman, row, type Stream } from './friedman-rows.js';
 
-/** A standard normal draw (Box-Muller). */
-function gaussian(rng: Random): number {
-  let u = 0;
-  while (u === 0) u = rng.next();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
-}
-
-interface Stream {
-  readonly x: Float64Array;
-  readonly y: Float64Array;
-  readonly d: number;
-  readonly rows: number;
-}
-
-/** Friedman #1: y = 10 sin(π x1 x2) + 20 (x3 − 0.5)² + 10 x4 + 5 x5 + N(0, 1), x ~ U[0, 1]^10. */
-function friedman(rows: number, seed: number): Stream {
-  const rng = new Random(seed);
-  const x = new Float64Array(rows * 10);
-  const y = new Float64Array(rows);
-  for (let r = 0; r < rows; r++) {
-    const o = r * 10;
-    for (let j = 0; j < 10; j++) x[o + j] = rng.next();
-    y[r] = 10 * Math.sin(Math.PI * x[o] * x[o + 1]) + 20 * (x[o + 2] - 0.5) ** 2 + 10 * x[o + 3] + 5 * x[o + 4] + gaussian(rng);
-  }
-  return { x, y, d: 10, rows };
-}
-
-const row = (s: Stream, r: number): Float64Array => s.x.subarray(r * s.d, r * s.d + s.d);
 
 /** Prequential R² as the pipeline runs it: an online standard scaler in front, predict, then the scaler and the learner learn. */
 function prequentialR2(model: Regressor, s: Stream): number {

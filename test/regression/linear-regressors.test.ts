@@ -9,33 +9,7 @@ import type { MergeRule } from '../../src/learners/merge-rule.js';
 import { PassiveAggressiveRegressor, passiveAggressiveRegressorDefinition } from '../../src/learners/passive-aggressive-regressor.js';
 import type { Regressor, RegressorDefinition } from '../../src/learners/regressor.js';
 import { StandardScaler } from '../../src/preprocess/standard-scaler.js';
-
-/** A standard normal draw (Box-Muller). */
-function gaussian(rng: Random): number {
-  let u = 0;
-  while (u === 0) u = rng.next();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
-}
-
-interface Stream {
-  readonly x: Float64Array;
-  readonly y: Float64Array;
-  readonly d: number;
-  readonly rows: number;
-}
-
-/** Friedman #1: y = 10 sin(π x1 x2) + 20 (x3 − 0.5)² + 10 x4 + 5 x5 + N(0, 1), x ~ U[0, 1]^10. */
-function friedman(rows: number, seed: number): Stream {
-  const rng = new Random(seed);
-  const x = new Float64Array(rows * 10);
-  const y = new Float64Array(rows);
-  for (let r = 0; r < rows; r++) {
-    const o = r * 10;
-    for (let j = 0; j < 10; j++) x[o + j] = rng.next();
-    y[r] = 10 * Math.sin(Math.PI * x[o] * x[o + 1]) + 20 * (x[o + 2] - 0.5) ** 2 + 10 * x[o + 3] + 5 * x[o + 4] + gaussian(rng);
-  }
-  return { x, y, d: 10, rows };
-}
+import { friedman, gaussian, row, type Stream } from './friedman-rows.js';
 
 /** The noiseless plane y = 2 x1 − 3 x2 + 0.5 x3 + 1, x standard normal: its least-squares fit is exactly these. */
 const PLANE = { weights: [2, -3, 0.5], intercept: 1 };
@@ -50,7 +24,6 @@ function plane(rows: number, seed: number): Stream {
   return { x, y, d: 3, rows };
 }
 
-const row = (s: Stream, r: number): Float64Array => s.x.subarray(r * s.d, r * s.d + s.d);
 const part = (s: Stream, from: number, to: number) => ({ x: { data: s.x.slice(from * s.d, to * s.d), rows: to - from, cols: s.d }, y: s.y.slice(from, to) });
 
 function learnAll(model: Regressor, s: Stream, from = 0, to = s.rows): void {
