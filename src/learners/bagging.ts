@@ -175,6 +175,65 @@ export abstract class Bagging implements Classifier {
     return wrong;
   }
 
+  /**
+   * Test-then-train row by row: what predictProba of each row and then learn
+   * of it give, to the bit (the same draws, votes, verdicts and updates in
+   * the same order), with no per-row matrix. A member that learns the row
+   * scores it in the same pass (learnOneWeightedScored: one descent and one
+   * naive Bayes evaluation for the vote, the verdict and the update, where
+   * predicting and learning apart take three). Rows x the classes known
+   * after the batch, 0 for a class not known yet when a row was scored.
+   */
+  async learnScored(batch: Batch): Promise<Float64Array> {
+    const { rows, cols } = batch.x;
+    const width = classesNeeded(batch.y, this.k);
+    const out = new Float64Array(rows * width);
+    if (!this.members.every((m) => m.predictProbaOne && m.learnOneWeighted)) {
+      for (let r = 0; r < rows; r++) {
+        const x: Matrix = { data: batch.x.data.subarray(r * cols, (r + 1) * cols), rows: 1, cols };
+        out.set(await this.predictProba(x), r * width);
+        await this.learn({ x, y: batch.y.subarray(r, r + 1) });
+      }
+      return out;
+    }
+    const x = this.rowScratch(cols);
+    for (let r = 0; r < rows; r++) {
+      copyRowInto(batch.x, r, x);
+      const y = batch.y[r];
+      const k = this.k;
+      const n = this.members.length;
+      const o = r * width;
+      if (y >= this.k) this.k = y + 1;
+      if (this.verdicts.length !== n) this.verdicts = new Uint8Array(n);
+      for (let i = 0; i < n; i++) {
+        const m = this.members[i];
+        const km = m.nClasses;
+        const w = this.rng.poisson(this.lambda);
+        const scored = w > 0 && m.learnOneWeightedScored !== undefined && y < km;
+        const p = scored ? m.learnOneWeightedScored!(x, y, w) : m.predictProbaOne!(x);
+        const top = Math.min(km, k);
+        for (let c = 0; c < top; c++) out[o + c] += p[c] / n;
+        // The first largest, as argmaxRows.
+        let best = 0;
+        for (let c = 1; c < km; c++) if (p[c] > p[best]) best = c;
+        this.verdicts[i] = best === y ? 0 : 1;
+        if (w > 0 && !scored) m.learnOneWeighted!(x, y, w);
+      }
+      const watched = this.watch(this.verdicts);
+      if (watched) await watched;
+    }
+    return out;
+  }
+
+  /** Each member's verdict on the last row, 1 where it was wrong (learnScored's work area). */
+  private verdicts = new Uint8Array(0);
+
+  /**
+   * What an ensemble does with its members' verdicts on one row (wrong[i]:
+   * 1 where member i got it wrong before learning it), after they learned it.
+   */
+  protected watch(_wrong: Uint8Array): void | Promise<void> {}
+
   abstract learn(batch: Batch): Promise<void>;
   abstract saveState(): Promise<LearnerState>;
 
@@ -270,13 +329,22 @@ export class LeveragingBagging extends Bagging {
     for (let r = 0; r < batch.x.rows; r++) {
       for (let i = 0; i < this.members.length; i++) if (errorRose(this.detectors[i], wrong[i][r] === 1)) change = true;
     }
-    if (change) {
-      let worst = 0;
-      for (let i = 1; i < this.detectors.length; i++) if (this.detectors[i].estimate > this.detectors[worst].estimate) worst = i;
-      this.members[worst] = await this.newMember();
-      this.detectors[worst] = new ADWIN({ delta: this.params.adwinDelta });
-      this.replaced++;
-    }
+    if (change) await this.replaceWorst();
+  }
+
+  protected override watch(wrong: Uint8Array): void | Promise<void> {
+    let change = false;
+    for (let i = 0; i < this.members.length; i++) if (errorRose(this.detectors[i], wrong[i] === 1)) change = true;
+    if (change) return this.replaceWorst();
+  }
+
+  /** A member's error rose: the member with the highest error estimate starts afresh. */
+  private async replaceWorst(): Promise<void> {
+    let worst = 0;
+    for (let i = 1; i < this.detectors.length; i++) if (this.detectors[i].estimate > this.detectors[worst].estimate) worst = i;
+    this.members[worst] = await this.newMember();
+    this.detectors[worst] = new ADWIN({ delta: this.params.adwinDelta });
+    this.replaced++;
   }
 
   async saveState(): Promise<LearnerState> {

@@ -101,7 +101,7 @@ export class OnlineBoosting extends Bagging {
    * in the same pass (learnOneWeightedScored). Rows x the classes known
    * after the batch, 0 for a class not known yet when a row was scored.
    */
-  async learnScored(batch: Batch): Promise<Float64Array> {
+  override async learnScored(batch: Batch): Promise<Float64Array> {
     const { rows, cols: d } = batch.x;
     const width = classesNeeded(batch.y, this.k);
     const out = new Float64Array(rows * width);
