@@ -108,6 +108,7 @@ const learners: readonly LearnerCase[] = [
   { learner: 'extremely-fast-decision-tree', streams: all, protocols: both },
   { learner: 'online-boosting', streams: all, protocols: both },
   { learner: 'online-boosting', params: { base: 'gaussian-nb', 'ensemble-size': 3 }, streams: ['sea', 'led'], protocols: ['prequential'] },
+  { learner: 'online-boosting', params: { 'drift-detector': 'adwin' }, streams: ['sea', 'agrawal-drift', 'led'], protocols: both },
   { learner: 'online-bagging', streams: all, protocols: both },
   { learner: 'online-bagging', params: { base: 'gaussian-nb' }, streams: ['sea', 'led'], protocols: both },
   { learner: 'leveraging-bagging', streams: all, protocols: both },

@@ -16,7 +16,7 @@ import { GaussianNB, gaussianNBDefaults, gaussianNBMerge } from './naive-bayes.j
 import { mlpImplementation, mlpMerge, mlpParamSpecs, type MLPParams } from './mlp-slot.js';
 import { optimizerNames, type OptimizerName } from './optimizers.js';
 import type { LeveragingBaggingParams, OnlineBaggingParams } from './bagging.js';
-import { boostingMergeRefusal, OnlineBoosting, onlineBoostingDefaults, type OnlineBoostingParams } from './boosting.js';
+import { boostingDriftDetectors, boostingMergeRefusal, OnlineBoosting, onlineBoostingDefaults, type OnlineBoostingParams } from './boosting.js';
 import type { ForestEnsembleParams } from './ensemble.js';
 import type { AdaptiveRandomForestParams } from './forest.js';
 import type { PassiveAggressiveParams, PerceptronParams, SoftmaxRegressionParams } from './linear.js';
@@ -278,6 +278,13 @@ export const learnerDefinitions: readonly LearnerDefinition[] = [
     params: {
       base: baseParam,
       ensembleSize: { type: 'integer', default: onlineBoostingDefaults.ensembleSize, min: 1, max: 1_000, doc: 'members (at most 1,000)' },
+      driftDetector: {
+        type: 'choice',
+        default: onlineBoostingDefaults.driftDetector,
+        choices: boostingDriftDetectors,
+        doc: "adwin: an ADWIN per member, the worst member replaced when an error rises (ADWIN boosting, MOA's OzaBoostAdwin)",
+      },
+      adwinDelta: probabilityParam(onlineBoostingDefaults.adwinDelta, 'ADWIN confidence per member (with drift-detector adwin)'),
     },
     scaleInputs: baseWantsScaling,
     nominalNative: baseIsNominalNative,
