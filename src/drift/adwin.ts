@@ -25,13 +25,19 @@ const INITIAL_ROWS = 8;
  * 2^i values each, so memory and the cut check are O(M log W) for a window
  * of W values.
  *
- * Once every `clock` values, every split of the window into an older part
- * W0 and a newer part W1 at a bucket boundary is tested; when the means
- * differ by more than
+ * Once every `clock` values (when the window holds more than twice
+ * minWindowLength), every split of the window into an older part W0 and a
+ * newer part W1 at a bucket boundary, each holding more than
+ * minWindowLength + 1 values, is tested; when the means differ by more than
  *   eps = sqrt(2 σ² ln(2/δ') / m) + 2 ln(2/δ') / (3m),
- * with m the harmonic mean of |W0| and |W1|, σ² the window's variance and
- * δ' = δ / ln W (the paper's practical correction), the oldest bucket is
- * dropped and the test repeats. Dropping anything is reported as 'drift':
+ * with 1/m = 1/(|W0| - L + 1) + 1/(|W1| - L + 1) (L = minWindowLength),
+ * σ² the window's variance and δ' = δ / ln W (the paper's practical
+ * correction), the oldest bucket is dropped and the test repeats. The paper
+ * takes m as the plain harmonic mean of |W0| and |W1|; MOA's ADWIN and
+ * River's discount each side by L - 1, which makes short sub-windows harder
+ * to cut on. Taken as they do, so that a model's drift alarms (and the
+ * learners built on ADWIN: HAT, ARF, SRP, leveraging bagging, ADWIN
+ * boosting) follow the references'. Dropping anything is reported as 'drift':
  * the window is then what is left, which is how ADWIN restarts. The test is
  * two-sided (a fall in the mean is a change too) and there is no warning
  * level.
@@ -84,9 +90,9 @@ export class ADWIN implements DriftDetector {
     this.time++;
     this.insert(value);
     const { clock, minWindowLength } = this.params;
-    if (this.time % clock !== 0 || this.n < 2 * minWindowLength) return 'stable';
+    if (this.time % clock !== 0 || this.n <= 2 * minWindowLength) return 'stable';
     let dropped = false;
-    while (this.n >= 2 * minWindowLength && this.cutFound()) {
+    while (this.n > 2 * minWindowLength && this.cutFound()) {
       this.dropOldest();
       dropped = true;
     }
@@ -203,9 +209,9 @@ export class ADWIN implements DriftDetector {
         n0 += size;
         s0 += totals[base + k];
         const n1 = n - n0;
-        if (n1 < minLength) return false;
-        if (n0 < minLength) continue;
-        const invM = 1 / n0 + 1 / n1;
+        if (n1 <= minLength + 1) return false;
+        if (n0 <= minLength + 1) continue;
+        const invM = 1 / (n0 - minLength + 1) + 1 / (n1 - minLength + 1);
         const excess = Math.abs(s0 / n0 - (sum - s0) / n1) - b * invM;
         if (excess > 0 && excess * excess > a * invM) return true;
       }

@@ -204,8 +204,8 @@ const NAME = 'streaming-random-patches';
  * bagging and random subspaces together. Each member is a Hoeffding tree
  * that sees ONE random subset of the features for its whole life (unlike
  * the Adaptive Random Forest, whose leaves each draw their own), and learns
- * each row with a Poisson(lambda) weight. Each member is scored on each row
- * before it learns it: the errors feed a warning detector (ADWIN), which
+ * each row with a Poisson(lambda) weight. Each member's verdict on each row
+ * it learns, once learned, feeds a warning detector (ADWIN), which
  * starts a background tree on a newly drawn subspace, and a drift detector
  * (ADWIN), which replaces the member by its background tree (or by a new
  * tree on a new subspace); both react to rises of the error only. Votes are
@@ -224,9 +224,9 @@ const NAME = 'streaming-random-patches';
  * 0.01, tie threshold 0.05, information gain, naive Bayes adaptive leaves,
  * 10 numeric bins, 32 MiB memory bound.
  *
- * Where this differs from MOA: the detectors and the vote weights both read
- * the member's prediction made before it learns the row (MOA's detectors
- * read the prediction after), on every row whatever its weight; after a
+ * As in MOA, the vote weights read the member's prediction made before it
+ * learns the row and the detectors its prediction after, on the rows it
+ * learns (Poisson weight above 0). Where this differs from MOA: after a
  * drift both detectors start afresh, and the background tree's place is
  * emptied (MOA keeps feeding the replaced member's old background entry,
  * which is by then the member's own tree); while there are at least as many
@@ -375,16 +375,22 @@ export class StreamingRandomPatches implements Classifier {
    */
   private learnRow(m: Member, data: Float64Array, o: number, y: number, out: Float64Array, vo: number, weights: Float64Array, r: number): void {
     const weight = this.poisson ? m.rng.poisson(this.params.lambda) : 1;
-    const p = m.main.tree.learnOneScored(load(m.main, data, o), y, weight);
+    // The member's verdict once it has learned the row, for the detectors (as MOA's); its prediction
+    // before, for its vote and its accuracy.
+    const after = this.afterScratch().fill(0);
+    const p = m.main.tree.learnOneScored(load(m.main, data, o), y, weight, after);
     this.addVote(m, p, out, vo, weights, r);
     let best = 0;
     for (let c = 1; c < p.length; c++) if (p[c] > p[best]) best = c;
-    const wrong = best !== y;
     m.seen++;
-    if (!wrong) m.correct++;
+    if (best === y) m.correct++;
     const bg = m.background;
     if (bg !== null && weight > 0) bg.tree.learnOne(load(bg, data, o), y, weight);
-    if (!this.detect) return;
+    // A row the member did not learn (Poisson weight 0) is not watched, as in MOA.
+    if (!this.detect || !(weight > 0)) return;
+    let verdict = 0;
+    for (let c = 1; c < after.length; c++) if (after[c] > after[verdict]) verdict = c;
+    const wrong = verdict !== y;
     if (this.grow && errorRose(m.warning, wrong)) {
       m.background = this.newPatch(this.drawSubspace(m.rng), m.rng);
       m.warning.reset();
@@ -399,6 +405,14 @@ export class StreamingRandomPatches implements Classifier {
       m.seen = 0;
       m.drifts++;
     }
+  }
+
+  private after = new Float64Array(0);
+
+  /** A work area of k numbers for a member's probabilities once it has learned a row. */
+  private afterScratch(): Float64Array {
+    if (this.after.length !== this.k) this.after = new Float64Array(this.k);
+    return this.after;
   }
 
   /** Adds a member's vote, its probabilities weighted by its accuracy (or 1), at out[o..o+k). */

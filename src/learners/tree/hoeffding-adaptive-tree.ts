@@ -202,7 +202,7 @@ export class HoeffdingAdaptiveTreeClassifier extends HoeffdingTreeClassifier {
       return;
     }
     if (this.watch(node, wrong)) {
-      node.alternate ??= this.tree.newLeaf(new Float64Array(this.tree.k));
+      node.alternate = this.tree.newLeaf(new Float64Array(this.tree.k));
     } else if (node.alternate && node.alternate.errors) {
       const mine = node.errors!;
       const theirs = node.alternate.errors;
