@@ -37,7 +37,8 @@ const stateSchema = object({
  * evolving data streams"), HAT-ADWIN: a Hoeffding tree whose every node
  * watches its error with ADWIN. When a split node's error rises
  * significantly, it starts growing an alternate subtree from a fresh leaf on
- * the rows that reach it; once both have seen `minErrorWindow` errors, the
+ * the rows that reach it (a fresh one at every rise, replacing any it was
+ * growing, as MOA's HAT); once both have seen `minErrorWindow` errors, the
  * alternate replaces the node when its error is lower by more than the
  * bound sqrt(2 p (1-p) ln(2/alpha) (1/n_alt + 1/n_node)), or is dropped when
  * it is that much worse. Predictions come from the leaf each row reaches in
