@@ -77,12 +77,12 @@ const stateSchema = object({
  * Agrawal's attribute order that one holds age and salary, which decide
  * functions 1 and 2, and MOA's accuracy there owes much to that one draw:
  * on function 1 (100,000 rows, seeds 1-5) it is 92.97%, and 89.14% with a
- * seed per tree, against our 90.28% (bench/arf-nominal-vs-moa.mjs); on the
+ * seed per tree, against our 90.13% (bench/arf-nominal-vs-moa.mjs); on the
  * very same rows with age and car swapped in the attribute order, MOA's
  * falls from 91.06% to 82.82%. With an abrupt switch to function 2 (which
  * needs salary and age) at row 100,000 of 200,000, seed 1, MOA's ARF
- * reaches 85.31%, ours 79.52%, MOA's with a seed per tree 80.12%, and ours
- * given MOA's draws 85.41%; MOA's with every tree seeded 2, or 3, 79.14% or
+ * reaches 85.31%, ours 79.88%, MOA's with a seed per tree 80.12%, and ours
+ * given MOA's draws 85.76%; MOA's with every tree seeded 2, or 3, 79.14% or
  * 77.01% (bench/arf-drift-vs-moa.mjs).
  *
  * Members are independent, each with its own seeded generator, so
